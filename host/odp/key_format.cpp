@@ -1,0 +1,427 @@
+#include "odp/key_format.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "odp/key_schema.hpp"
+#include "ovsxdp/proto/ethernet.h"
+#include "ovsxdp/proto/icmpv6.h"
+#include "ovsxdp/proto/transport.h"
+#include "ovsxdp/proto/vlan.h"
+
+namespace ovsxdp::odp {
+namespace {
+
+using key_t = ovsxdp_flow_key;
+
+std::string printf_string(const char* format, unsigned long long value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), format, value);
+  return buffer;
+}
+
+// %#x: "0" for zero, else 0x...
+std::string alt_hex(unsigned long long v) { return v ? printf_string("0x%llx", v) : "0"; }
+
+std::string format_mac(const std::uint8_t* p) {
+  char buffer[18];
+  std::snprintf(buffer, sizeof(buffer), "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4], p[5]);
+  return buffer;
+}
+
+std::string format_ip(int family, const std::uint8_t* p) {
+  char buffer[INET6_ADDRSTRLEN];
+  inet_ntop(family, p, buffer, sizeof(buffer));
+  return buffer;
+}
+
+std::string format_u128(const std::uint8_t* p, bool big_endian) {
+  std::string out;
+  bool printed = false;
+  for (int i = 0; i < 16; i++) {
+    std::uint8_t byte = p[big_endian ? i : 15 - i];
+    if (!byte && !printed) continue;
+    out += printf_string(printed ? "%02llx" : "0x%llx", byte);
+    printed = true;
+  }
+  return printed ? out : "0";
+}
+
+bool bytes_zero(const std::uint8_t* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; i++)
+    if (p[i]) return false;
+  return true;
+}
+
+bool bytes_ones(const std::uint8_t* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; i++)
+    if (p[i] != 0xff) return false;
+  return true;
+}
+
+// A field's value text, in the field's own notation.
+std::string value_text(const field_spec& f, const key_t& k) {
+  const std::uint8_t* p = field_bytes(k, f);
+  switch (f.format) {
+    case field_format::decimal:
+    case field_format::arp_op: return std::to_string(field_value(k, f));
+    case field_format::hex: return alt_hex(field_value(k, f));
+    case field_format::hex_always: return printf_string("0x%llx", field_value(k, f));
+    case field_format::ethertype: return printf_string("0x%04llx", field_value(k, f));
+    case field_format::mac: return format_mac(p);
+    case field_format::ipv4: return format_ip(AF_INET, p);
+    case field_format::ipv6: return format_ip(AF_INET6, p);
+    case field_format::u128: return format_u128(p, f.big_endian);
+    case field_format::frag: {
+      static const char* names[] = {"no", "first", "later"};
+      unsigned v = static_cast<unsigned>(field_value(k, f));
+      return v < 3 ? names[v] : printf_string("%llu", v);
+    }
+  }
+  return {};
+}
+
+// The mask's text after '/', in the notation OVS uses for that field's masks.
+std::string mask_text(const field_spec& f, const key_t& m) {
+  switch (f.format) {
+    case field_format::ethertype: return printf_string("0x%04llx", field_value(m, f));
+    case field_format::decimal:
+    case field_format::hex:
+    case field_format::hex_always:
+    case field_format::arp_op: return alt_hex(field_value(m, f));
+    default: return value_text(f, m);
+  }
+}
+
+enum class mask_state { zero, partial, full };
+
+mask_state mask_state_of(const field_spec& f, const key_t* m) {
+  if (!m) return mask_state::full;
+  const std::uint8_t* p = field_bytes(*m, f);
+  if (f.format == field_format::arp_op) {
+    // The kernel reports the op mask as htons(u8 mask): never the full 0xffff.
+    return *p ? mask_state::partial : mask_state::zero;
+  }
+  if (f.value_bits) {
+    std::uint64_t v = field_value(*m, f) & f.value_bits;
+    return v == 0 ? mask_state::zero : v == f.value_bits ? mask_state::full : mask_state::partial;
+  }
+  if (f.format == field_format::frag) {
+    // Only the two frag bits count (FLOW_NW_FRAG_MASK).
+    return *p == 0 ? mask_state::zero : (*p & 3) == 3 ? mask_state::full : mask_state::partial;
+  }
+  if (bytes_zero(p, f.size)) return mask_state::zero;
+  return bytes_ones(p, f.size) ? mask_state::full : mask_state::partial;
+}
+
+// Appends "name=value[/mask]," following OVS: wildcarded fields are left
+// out unless verbose; frag never shows a mask.
+void put_field(std::string& out, const field_spec& f, const key_t& k, const key_t* m, bool verbose) {
+  mask_state state = mask_state_of(f, m);
+  if (f.format == field_format::frag) {
+    if (state == mask_state::zero) return;
+    if (state == mask_state::partial) {
+      out += "error: partial mask not supported for frag (" + alt_hex(*field_bytes(*m, f)) + "),";
+      return;
+    }
+    out += std::string(f.name) + "=" + value_text(f, k) + ",";
+    return;
+  }
+  if (state == mask_state::zero && !verbose) return;
+  out += std::string(f.name) + "=" + value_text(f, k);
+  if (state != mask_state::full) out += "/" + mask_text(f, *m);
+  out += ",";
+}
+
+void chomp(std::string& s) {
+  if (!s.empty() && s.back() == ',') s.pop_back();
+}
+
+bool attribute_wildcarded(const attribute_spec& a, const key_t* m) {
+  if (!m) return false;
+  for (const field_spec& f : a.fields)
+    if (mask_state_of(f, m) != mask_state::zero) return false;
+  return true;
+}
+
+class printer {
+ public:
+  printer(const key_t& k, const key_t* m, const key_format_options& o) : k_(k), m_(m), o_(o) {}
+
+  std::string run() {
+    metadata();
+    packet();
+    chomp(out_);
+    return out_.empty() ? "<empty>" : out_;
+  }
+
+ private:
+  void attribute(const attribute_spec& a) {
+    if (!o_.verbose && attribute_wildcarded(a, m_)) return;
+    std::string body;
+    for (const field_spec& f : a.fields) put_field(body, f, k_, m_, o_.verbose);
+    chomp(body);
+    out_ += std::string(a.name) + "(" + body + "),";
+  }
+
+  void single(const field_spec& f, bool is_metadata) {
+    mask_state state = mask_state_of(f, m_);
+    if (state == mask_state::zero && !o_.verbose) return;
+    if (is_metadata && o_.omit_zero_metadata && !m_ && bytes_zero(field_bytes(k_, f), f.size)) return;
+    out_ += std::string(f.name) + "(" + value_text(f, k_);
+    if (state != mask_state::full) out_ += "/" + mask_text(f, *m_);
+    out_ += "),";
+  }
+
+  void ct_state() {
+    unsigned value = k_.ct_state;
+    if (!m_) {
+      if (o_.omit_zero_metadata && !value) return;
+      out_ += "ct_state(" + flags_text(value, ct_state_name) + "),";
+      return;
+    }
+    unsigned mask = m_->ct_state;
+    if (!mask && !o_.verbose) return;
+    if (o_.verbose) {
+      out_ += "ct_state(" + alt_hex(value) + "/" + alt_hex(mask) + "),";
+      return;
+    }
+    // The kernel's ct_state is 8 bits, so its mask is never OVS's full 32-bit one.
+    out_ += "ct_state(" + masked_flags_text(value, mask, ct_state_name) + "),";
+  }
+
+  void tcp_flags() {
+    unsigned value = ntoh16(k_.tcp_flags) & tcp::kFlagsMask;
+    unsigned mask = m_ ? ntoh16(m_->tcp_flags) & tcp::kFlagsMask : tcp::kFlagsMask;
+    if (!mask && !o_.verbose) return;
+    if (mask == tcp::kFlagsMask) out_ += "tcp_flags(" + flags_text(value, tcp_flag_name) + "),";
+    else out_ += "tcp_flags(" + masked_flags_text(value, mask, tcp_flag_name) + "),";
+  }
+
+  void vlan(be16 tci_be, be16 mask_be) {
+    unsigned tci = ntoh16(tci_be), mask = ntoh16(mask_be);
+    if (!mask && !o_.verbose) return;
+    std::string body;
+    unsigned vid = tci & vlan::kVidMask, vid_mask = mask & vlan::kVidMask;
+    unsigned pcp = tci >> vlan::kPcpShift, pcp_mask = mask >> vlan::kPcpShift;
+    if (o_.verbose || vid || vid_mask) {
+      body += "vid=" + std::to_string(vid);
+      if (vid_mask != vlan::kVidMask) body += printf_string("/0x%llx", vid_mask);
+      body += ",";
+    }
+    if (o_.verbose || pcp || pcp_mask) {
+      body += "pcp=" + std::to_string(pcp);
+      if (pcp_mask != 7) body += printf_string("/0x%llx", pcp_mask);
+      body += ",";
+    }
+    if (!(tci & vlan::kPresent)) body += "cfi=0,";
+    chomp(body);
+    out_ += "vlan(" + body + "),";
+  }
+
+  void mpls() {
+    unsigned count = k_.mpls_count;
+    if (count > OVSXDP_MPLS_LABEL_DEPTH) count = OVSXDP_MPLS_LABEL_DEPTH;
+    bool exact = !m_ || bytes_ones(reinterpret_cast<const std::uint8_t*>(m_->nw.mpls.lse), count * 4);
+    if (m_ && !o_.verbose && bytes_zero(reinterpret_cast<const std::uint8_t*>(m_->nw.mpls.lse), count * 4)) return;
+    std::string body;
+    for (unsigned i = 0; i < count; i++) {
+      unsigned lse = ntoh32(k_.nw.mpls.lse[i]);
+      unsigned label = lse >> 12, tc = (lse >> 9) & 7, bos = (lse >> 8) & 1, ttl = lse & 0xff;
+      if (exact) {
+        body += "label=" + std::to_string(label) + ",tc=" + std::to_string(tc) + ",ttl=" + std::to_string(ttl) +
+                ",bos=" + std::to_string(bos) + ",";
+      } else {
+        unsigned m = ntoh32(m_->nw.mpls.lse[i]);
+        body += "label=" + std::to_string(label) + printf_string("/0x%llx", m >> 12) + ",tc=" + std::to_string(tc) +
+                printf_string("/%llx", (m >> 9) & 7) + ",ttl=" + std::to_string(ttl) + printf_string("/0x%llx", m & 0xff) +
+                ",bos=" + std::to_string(bos) + printf_string("/%llx", (m >> 8) & 1) + ",";
+      }
+    }
+    chomp(body);
+    out_ += "mpls(" + body + "),";
+  }
+
+  void metadata() {
+    single(recirc_id_field(), true);
+    single(dp_hash_field(), true);
+    single(skb_priority_field(), true);
+    single(in_port_field(), false);
+    single(skb_mark_field(), true);
+    ct_state();
+    single(ct_zone_field(), true);
+    single(ct_mark_field(), true);
+    single(ct_label_field(), true);
+    if (k_.ct_orig_proto) {
+      if (k_.eth_type == be16_c<ethernet::type::ipv4>) attribute(ct_tuple4_attribute());
+      else if (k_.eth_type == be16_c<ethernet::type::ipv6>) attribute(ct_tuple6_attribute());
+    }
+  }
+
+  void packet() {
+    int open_encaps = 0;
+    if (k_.mac_proto == OVSXDP_MAC_ETHERNET) {
+      if (!o_.verbose && attribute_wildcarded(eth_attribute(), m_)) out_ += "eth(),";
+      else attribute(eth_attribute());
+      const bool third_tag = vlan::is_tpid(k_.eth_type);
+      if (k_.vlan_tci || third_tag) {
+        if (!k_.vlan_tci) {
+          // A tag too short to parse: Linux reports ethertype 0 here, which OVS
+          // cannot read back; print the TPID as OVS userspace does.
+          single(eth_type_field(), false);
+          chomp(out_);
+          return;
+        }
+        tag(k_.vlan_tpid, k_.vlan_tci, m_ ? m_->vlan_tpid : 0xffff, m_ ? m_->vlan_tci : 0xffff);
+        open_encaps++;
+        if (k_.cvlan_tci || third_tag) {
+          if (k_.cvlan_tci) {
+            tag(k_.cvlan_tpid, k_.cvlan_tci, m_ ? m_->cvlan_tpid : 0xffff, m_ ? m_->cvlan_tci : 0xffff);
+            open_encaps++;
+          }
+        }
+      }
+      if (k_.eth_type == be16_c<ethernet::type::llc_802_2>) {
+        // 802.2 frames carry no eth_type attribute; the kernel still masks it.
+        if (m_ && m_->eth_type) out_ += printf_string("eth_type(0/0x%04llx),", ntoh16(m_->eth_type));
+        close(open_encaps);
+        return;
+      }
+    }
+    single(eth_type_field(), false);
+    if (!vlan::is_tpid(k_.eth_type)) network();
+    close(open_encaps);
+  }
+
+  void tag(be16 tpid, be16 tci, be16 tpid_mask, be16 tci_mask) {
+    ovsxdp_flow_key tpid_key{}, tpid_mask_key{};
+    tpid_key.eth_type = tpid;
+    tpid_mask_key.eth_type = tpid_mask;
+    printer nested(tpid_key, m_ ? &tpid_mask_key : nullptr, o_);
+    nested.single(eth_type_field(), false);
+    out_ += nested.out_;
+    vlan(tci, m_ ? tci_mask : 0xffff);
+    out_ += "encap(";
+  }
+
+  void close(int open_encaps) {
+    for (int i = 0; i < open_encaps; i++) {
+      chomp(out_);
+      out_ += "),";
+    }
+  }
+
+  void network() {
+    const u16 type = ntoh16(k_.eth_type);
+    const bool ipv4 = type == ethernet::type::ipv4, ipv6 = type == ethernet::type::ipv6;
+    if (ipv4) attribute(ipv4_attribute());
+    else if (ipv6) attribute(ipv6_attribute());
+    else if (type == ethernet::type::arp || type == ethernet::type::rarp) attribute(arp_attribute());
+    else if (type == ethernet::type::mpls_unicast || type == ethernet::type::mpls_multicast) mpls();
+    if (!(ipv4 || ipv6) || k_.ip_frag == OVSXDP_FRAG_LATER) return;
+    switch (k_.ip_proto) {
+      case ip_proto::tcp:
+        attribute(tcp_attribute());
+        tcp_flags();
+        break;
+      case ip_proto::udp: attribute(udp_attribute()); break;
+      case ip_proto::sctp: attribute(sctp_attribute()); break;
+      case ip_proto::icmp:
+        if (ipv4) attribute(icmp_attribute());
+        break;
+      case ip_proto::icmpv6:
+        if (!ipv6) break;
+        attribute(icmpv6_attribute());
+        if (k_.tp_src == be16_c<icmpv6::type::neighbor_solicitation> ||
+            k_.tp_src == be16_c<icmpv6::type::neighbor_advertisement>)
+          attribute(nd_attribute());
+        break;
+      default: break;
+    }
+  }
+
+  using name_fn = const char* (*)(unsigned bit);
+
+  static const char* tcp_flag_name(unsigned bit) {
+    switch (bit) {
+      case 0x001: return "fin";
+      case 0x002: return "syn";
+      case 0x004: return "rst";
+      case 0x008: return "psh";
+      case 0x010: return "ack";
+      case 0x020: return "urg";
+      case 0x040: return "ece";
+      case 0x080: return "cwr";
+      case 0x100: return "ns";
+      case 0x200: return "[200]";
+      case 0x400: return "[400]";
+      case 0x800: return "[800]";
+      default: return nullptr;
+    }
+  }
+
+  static const char* ct_state_name(unsigned bit) {
+    switch (bit) {
+      case OVSXDP_CS_NEW: return "new";
+      case OVSXDP_CS_ESTABLISHED: return "est";
+      case OVSXDP_CS_RELATED: return "rel";
+      case OVSXDP_CS_REPLY_DIR: return "rpl";
+      case OVSXDP_CS_INVALID: return "inv";
+      case OVSXDP_CS_TRACKED: return "trk";
+      case OVSXDP_CS_SRC_NAT: return "snat";
+      case OVSXDP_CS_DST_NAT: return "dnat";
+      default: return nullptr;
+    }
+  }
+
+ public:
+  // OVS format_flags: names joined by '|', lowest bit first; "0" for none.
+  static std::string flags_text(unsigned flags, name_fn name) {
+    if (!flags) return "0";
+    std::string out;
+    unsigned bad = 0;
+    for (unsigned bit = 1; flags; bit <<= 1) {
+      if (!(flags & bit)) continue;
+      flags &= ~bit;
+      if (const char* s = name(bit)) out += std::string(s) + "|";
+      else bad |= bit;
+    }
+    if (bad) out += printf_string("0x%llx|", bad);
+    out.pop_back();
+    return out;
+  }
+
+  // OVS format_flags_masked: +name/-name for every masked bit.
+  static std::string masked_flags_text(unsigned flags, unsigned mask, name_fn name) {
+    if (!mask) return "0/0";
+    std::string out;
+    for (unsigned bit = 1; mask; bit <<= 1) {
+      if (!(mask & bit)) continue;
+      mask &= ~bit;
+      const char* s = name(bit);
+      out += (flags & bit) ? "+" : "-";
+      out += s ? s : "[Unknown]";
+    }
+    return out;
+  }
+
+  static const char* tcp_name(unsigned bit) { return tcp_flag_name(bit); }
+
+ private:
+  const key_t& k_;
+  const key_t* m_;
+  const key_format_options& o_;
+  std::string out_;
+};
+
+}  // namespace
+
+std::string format_key(const ovsxdp_flow_key& key, const ovsxdp_flow_key* mask, const key_format_options& options) {
+  return printer(key, mask, options).run();
+}
+
+std::string format_tcp_flags(unsigned flags) { return printer::flags_text(flags & 0xfff, printer::tcp_name); }
+
+}  // namespace ovsxdp::odp

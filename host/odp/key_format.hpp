@@ -1,0 +1,28 @@
+// Flow keys (with or without a mask) as OVS datapath flow text, the way
+// `ovs-appctl dpctl/dump-flows` prints flows of the Linux datapath: kernel
+// attribute order, OVS number formats, wildcarded fields and attributes left
+// out (lib/odp-util.c odp_flow_format).
+#pragma once
+
+#include <string>
+
+#include "ovsxdp/abi/flow_key.h"
+
+namespace ovsxdp::odp {
+
+struct key_format_options {
+  // dump-flows -m: every attribute and field, zero masks shown as /0.
+  bool verbose = false;
+  // For exact keys (parse-pcap): leave out metadata attributes (recirc_id,
+  // dp_hash, skb_priority, skb_mark, ct_*) that hold their zero default.
+  bool omit_zero_metadata = false;
+};
+
+// `mask` null means an exact match on every field. With a mask, `key` must
+// already be masked (as the datapath stores it).
+std::string format_key(const ovsxdp_flow_key& key, const ovsxdp_flow_key* mask, const key_format_options& options = {});
+
+// OVS tcp_flags names joined by '|' ("syn|ack"), "0" for none.
+std::string format_tcp_flags(unsigned flags);
+
+}  // namespace ovsxdp::odp

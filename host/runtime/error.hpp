@@ -1,0 +1,29 @@
+// Errors that say what failed, with which argument, why, and what to do.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace ovsxdp {
+
+class error : public std::runtime_error {
+ public:
+  // operation: what failed ("load BPF object ovsxdp_datapath")
+  // subject:   the argument it failed on ("eth0", "/sys/fs/bpf"); may be empty
+  // reason:    why ("No such device", "verifier rejected the program")
+  // remedy:    what to do about it; may be empty
+  error(std::string operation, std::string subject, std::string reason, std::string remedy = {});
+
+  const std::string& operation() const noexcept { return operation_; }
+  const std::string& subject() const noexcept { return subject_; }
+  const std::string& reason() const noexcept { return reason_; }
+  const std::string& remedy() const noexcept { return remedy_; }
+
+ private:
+  std::string operation_, subject_, reason_, remedy_;
+};
+
+// error from a failed system or libbpf call: reason is strerror(errnum).
+error system_error(std::string operation, std::string subject, int errnum, std::string remedy = {});
+
+}  // namespace ovsxdp

@@ -1,0 +1,67 @@
+// Bounds-checked access to packet bytes, identical on the BPF target and the
+// host. Every header read in the parser goes through `cursor::at`, so the
+// check the verifier needs (pointer + size <= data_end) lives in one place.
+#pragma once
+
+#include "ovsxdp/base/types.h"
+
+namespace ovsxdp {
+
+// Hides a value's origin from the optimiser. clang otherwise rewrites
+// `data + off + n <= end` into integer arithmetic on `end - data`, which the
+// verifier cannot relate back to a packet pointer.
+template <class T>
+OVSXDP_INLINE void opaque(T& value) {
+  asm volatile("" : "+r"(value));
+}
+
+// Largest offset the parser ever computes; keeps variable offsets provably
+// bounded for the verifier (which refuses packet offsets >= 64 KiB).
+inline constexpr u32 kMaxPacketOffset = 0xffff;
+
+// A frame's bytes [data, end). On BPF these are packet pointers: they are
+// valid only until a helper that moves packet data (adjust_head/tail/meta).
+struct frame_bytes {
+  u8* data;
+  u8* end;
+};
+
+class cursor {
+ public:
+  OVSXDP_INLINE explicit cursor(frame_bytes frame) : data_(frame.data), end_(frame.end) {}
+
+  // Pointer to a T at byte `offset`, or nullptr if the frame is too short.
+  template <class T>
+  OVSXDP_INLINE T* at(u32 offset) const {
+    if (offset > kMaxPacketOffset) return nullptr;
+    u8* p = data_ + offset;
+    u8* limit = p + sizeof(T);
+    opaque(limit);
+    if (limit > end_) return nullptr;
+    return reinterpret_cast<T*>(p);
+  }
+
+  // True when `size` bytes starting at `offset` are inside the frame.
+  OVSXDP_INLINE bool has(u32 offset, u32 size) const {
+    if (offset > kMaxPacketOffset || size > kMaxPacketOffset) return false;
+    u8* limit = data_ + offset + size;
+    opaque(limit);
+    return limit <= end_;
+  }
+
+  // Frame length as a bounded scalar.
+  OVSXDP_INLINE u32 length() const {
+    long n = reinterpret_cast<long>(end_) - reinterpret_cast<long>(data_);
+    opaque(n);
+    if (n < 0) return 0;
+    return n > kMaxPacketOffset ? kMaxPacketOffset : static_cast<u32>(n);
+  }
+
+  OVSXDP_INLINE u8* data() const { return data_; }
+
+ private:
+  u8* data_;
+  u8* end_;
+};
+
+}  // namespace ovsxdp

@@ -1,0 +1,32 @@
+// MPLS label stack (Linux key_extract, eth_p_mpls branch).
+#pragma once
+
+#include "ovsxdp/abi/flow_key.h"
+#include "ovsxdp/packet/cursor.h"
+
+namespace ovsxdp::mpls {
+
+inline constexpr u32 kLseLength = 4;
+inline constexpr u32 kBottomOfStack = 0x00000100;  // S bit, host order
+inline constexpr u32 kLabelShift = 12;
+inline constexpr u32 kTcShift = 9;
+inline constexpr u32 kTcMask = 0x7;
+inline constexpr u32 kTtlMask = 0xff;
+// Linux walks the whole stack looking for the bottom; we look this far.
+// A deeper stack is recorded as if the bottom was found (first 3 LSEs kept).
+inline constexpr u32 kMaxLabelsScanned = 16;
+
+OVSXDP_INLINE void parse(const cursor& c, u32 offset, ovsxdp_flow_key& key) {
+  u32 count = 0;
+#pragma unroll
+  for (u32 i = 0; i < kMaxLabelsScanned; i++) {
+    const be32* lse = c.at<be32>(offset + i * kLseLength);
+    if (!lse) return;  // truncated before bottom of stack: Linux records no count
+    if (i < OVSXDP_MPLS_LABEL_DEPTH) key.nw.mpls.lse[i] = *lse;
+    count = i + 1;
+    if (*lse & be32_c<kBottomOfStack>) break;
+  }
+  key.mpls_count = count > OVSXDP_MPLS_LABEL_DEPTH ? OVSXDP_MPLS_LABEL_DEPTH : count;
+}
+
+}  // namespace ovsxdp::mpls
