@@ -13,7 +13,7 @@ extern "C" SEC("xdp") int ovsxdp_key_extract(xdp_md* ctx) {
   ovsxdp_flow_key& key = extract_result.key;
   ovsxdp::zero(key);
   key.in_port = extract_in_port;
-  extract_result.status = static_cast<__u32>(ovsxdp::flow::extract(ovsxdp::frame_of(ctx), key));
+  extract_result.status = static_cast<__u32>(ovsxdp::flow::extract(ctx, key));
   extract_result.runs++;
   return XDP_PASS;
 }

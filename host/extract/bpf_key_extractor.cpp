@@ -26,10 +26,17 @@ bpf_key_extractor::bpf_key_extractor(bpf_key_extractor&&) noexcept = default;
 bpf_key_extractor& bpf_key_extractor::operator=(bpf_key_extractor&&) noexcept = default;
 
 bpf_key_extractor::result bpf_key_extractor::extract(std::span<const std::uint8_t> frame, std::uint32_t in_port) {
+  if (frame.size() < kMinXdpFrame) {
+    // The kernel never gives XDP such a frame (and refuses it in test runs);
+    // the datapath's answer would be the parser's: a runt, dropped.
+    result r;
+    r.status = flow::extract_status::runt;
+    return r;
+  }
   auto* bss = impl_->skel->bss;
   bss->extract_in_port = in_port;
   const std::uint32_t runs_before = bss->extract_result.runs;
-  run_xdp(bpf_program__fd(impl_->skel->progs.ovsxdp_key_extract), frame);
+  run_xdp(program_fd(), frame);
   if (bss->extract_result.runs != runs_before + 1)
     throw error("extract a flow key", "", "the BPF extractor did not run exactly once (runs " +
                 std::to_string(runs_before) + " -> " + std::to_string(bss->extract_result.runs) + ")");
@@ -39,8 +46,10 @@ bpf_key_extractor::result bpf_key_extractor::extract(std::span<const std::uint8_
   return r;
 }
 
+int bpf_key_extractor::program_fd() const { return bpf_program__fd(impl_->skel->progs.ovsxdp_key_extract); }
+
 program_info bpf_key_extractor::program() const {
-  program_info info = describe_program(bpf_program__fd(impl_->skel->progs.ovsxdp_key_extract));
+  program_info info = describe_program(program_fd());
   info.name = "ovsxdp_key_extract";
   return info;
 }

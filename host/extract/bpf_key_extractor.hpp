@@ -26,8 +26,11 @@ class bpf_key_extractor {
   bpf_key_extractor(bpf_key_extractor&&) noexcept;
   bpf_key_extractor& operator=(bpf_key_extractor&&) noexcept;
 
+  // Frames shorter than 14 bytes never reach XDP; they are reported as runts
+  // without a kernel run.
   result extract(std::span<const std::uint8_t> frame, std::uint32_t in_port = 0);
   program_info program() const;
+  int program_fd() const;
 
  private:
   struct impl;

@@ -224,6 +224,9 @@ class printer {
   void mpls() {
     unsigned count = k_.mpls_count;
     if (count > OVSXDP_MPLS_LABEL_DEPTH) count = OVSXDP_MPLS_LABEL_DEPTH;
+    // A stack truncated before its bottom label gives Linux an empty MPLS
+    // attribute, which OVS cannot print or parse: leave it out.
+    if (count == 0) return;
     bool exact = !m_ || bytes_ones(reinterpret_cast<const std::uint8_t*>(m_->nw.mpls.lse), count * 4);
     if (m_ && !o_.verbose && bytes_zero(reinterpret_cast<const std::uint8_t*>(m_->nw.mpls.lse), count * 4)) return;
     std::string body;

@@ -31,7 +31,6 @@ xdp_test_result run_xdp(int prog_fd, std::span<const std::uint8_t> frame, const 
   std::vector<std::uint8_t> metadata(options.metadata.begin(), options.metadata.end());
   if (metadata.size() > kMaxMetadata || metadata.size() % 4 != 0)
     throw error("run XDP test", "", "metadata must be a multiple of 4 bytes and at most 32, got " + std::to_string(metadata.size()));
-  if (metadata.empty() && frame.size() < kEthernetHeader) metadata.assign(kMaxMetadata, 0);
 
   std::vector<std::uint8_t> input(metadata);
   input.insert(input.end(), frame.begin(), frame.end());
@@ -62,6 +61,8 @@ xdp_test_result run_xdp(int prog_fd, std::span<const std::uint8_t> frame, const 
   if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
     int err = errno;
     std::string subject = std::to_string(frame.size()) + "-byte frame";
+    if (err == EINVAL && frame.size() < kEthernetHeader)
+      throw error("run XDP test on", subject, "the kernel refuses XDP frames shorter than an Ethernet header (14 bytes); no XDP program can ever receive one");
     if (err == EINVAL && frame.size() > 3000)
       throw error("run XDP test on", subject, "the kernel refuses it (EINVAL): BPF_PROG_TEST_RUN takes at most about 3.5 KiB for XDP programs without frags support");
     throw system_error("run XDP test on", subject, err);

@@ -4,6 +4,7 @@
 
 #include <linux/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -25,11 +26,13 @@ struct xdp_test_result {
   std::uint32_t duration_ns = 0;           // average per run, measured by the kernel
 };
 
-// The kernel refuses XDP test frames shorter than an Ethernet header; frames
-// that short are run behind 32 bytes of zero metadata so the program still
-// sees exactly `frame`. Throws ovsxdp::error on failure.
+// Throws ovsxdp::error on failure. The kernel refuses frames shorter than 14
+// bytes (with or without metadata), as it never hands such a frame to XDP.
 xdp_test_result run_xdp(int prog_fd, std::span<const std::uint8_t> frame, const xdp_test_options& options = {});
 
 const char* xdp_action_name(std::uint32_t verdict);
+
+// Shortest frame the kernel lets an XDP program see.
+inline constexpr std::size_t kMinXdpFrame = 14;
 
 }  // namespace ovsxdp

@@ -1,5 +1,11 @@
 // Flow key extraction: the packet-derived part of the OVS flow key, as Linux
-// net/openvswitch/flow.c key_extract() computes it. Compiles for BPF and host.
+// net/openvswitch/flow.c key_extract() computes it. The stages (link,
+// network, transport) are shared by two entry points:
+//   extract(frame_bytes, key)  everything inlined; host and BPF
+//   extract(xdp_md*, key)      BPF only: network and transport run as BPF
+//                              global functions, each verified once, so the
+//                              verifier's work adds up instead of multiplying
+//                              across VLAN/SNAP/extension-header paths.
 #pragma once
 
 #include "ovsxdp/proto/arp.h"
@@ -15,23 +21,57 @@ namespace ovsxdp::flow {
 
 enum class extract_status : u32 {
   ok = 0,
-  runt = 1,              // shorter than an Ethernet header: Linux drops it
-  vlan_on_l3_packet = 2, // L3 packet (after pop_eth) claiming a VLAN ethertype: Linux drops it
+  runt = 1,               // shorter than an Ethernet header: Linux drops it
+  vlan_on_l3_packet = 2,  // L3 packet (after pop_eth) claiming a VLAN ethertype: Linux drops it
 };
 
-// Rewrites the packet-derived fields of `key` from `frame`. Metadata (words
-// 0-2, conntrack, tunnel) is left as the caller set it, so the same call
-// serves the first extraction and re-extraction after recirculation. For an
-// L3 packet (mac_proto == OVSXDP_MAC_NONE) eth_type must already hold the
-// packet's ethertype.
-OVSXDP_INLINE extract_status extract(frame_bytes frame, ovsxdp_flow_key& key) {
-  const cursor c(frame);
+namespace stage {
+
+// L4 fields at `l4` for the protocol already in key.ip_proto.
+OVSXDP_INLINE void transport(const cursor& c, u32 l4, ovsxdp_flow_key& key) {
+  const bool ipv6 = key.eth_type == be16_c<ethernet::type::ipv6>;
+  switch (key.ip_proto) {
+    case ip_proto::tcp: tcp::parse(c, l4, key); break;
+    case ip_proto::udp: udp::parse(c, l4, key); break;
+    case ip_proto::sctp: sctp::parse(c, l4, key); break;
+    case ip_proto::icmp:
+      if (!ipv6) icmp::parse(c, l4, key);
+      break;
+    case ip_proto::icmpv6:
+      if (ipv6) icmpv6::parse(c, l4, key);
+      break;
+    default: break;
+  }
+}
+
+// L3 fields at `l3` by key.eth_type; `run_transport(l4)` continues when an
+// L4 header follows.
+template <class TransportStage>
+OVSXDP_INLINE void network(const cursor& c, u32 l3, ovsxdp_flow_key& key, TransportStage&& run_transport) {
+  const u16 type = ntoh16(key.eth_type);
+  if (type == ethernet::type::ipv4 || type == ethernet::type::ipv6) {
+    const u32 l4 = type == ethernet::type::ipv4 ? ipv4::parse(c, l3, key) : ipv6::parse(c, l3, key);
+    if (l4) run_transport(l4);
+  } else if (type == ethernet::type::arp || type == ethernet::type::rarp) {
+    zero(key.nw_ext.arp);
+    arp::parse(c, l3, key);
+  } else if (type == ethernet::type::mpls_unicast || type == ethernet::type::mpls_multicast) {
+    mpls::parse(c, l3, key);
+  }
+}
+
+// Clears the packet-derived words, parses Ethernet and VLAN tags, and hands
+// the network header's offset to `run_network(l3)`. Metadata (words 0-2,
+// conntrack, tunnel) is left as the caller set it, so the same call serves a
+// first extraction and re-extraction after recirculation. For an L3 packet
+// (mac_proto == OVSXDP_MAC_NONE) key.eth_type must already hold its ethertype.
+template <class NetworkStage>
+OVSXDP_INLINE extract_status link(const cursor& c, ovsxdp_flow_key& key, NetworkStage&& run_network) {
   const u8 mac_proto = key.mac_proto;
   const be16 l3_type = key.eth_type;
   __builtin_memset(reinterpret_cast<u8*>(&key) + OVSXDP_FLOW_KEY_PACKET_OFFSET, 0,
                    OVSXDP_FLOW_KEY_PACKET_END - OVSXDP_FLOW_KEY_PACKET_OFFSET);
   key.mac_proto = mac_proto;
-
   u32 l3 = 0;
   if (mac_proto == OVSXDP_MAC_NONE) {
     if (vlan::is_tpid(l3_type)) return extract_status::vlan_on_l3_packet;
@@ -46,35 +86,45 @@ OVSXDP_INLINE extract_status extract(frame_bytes frame, ovsxdp_flow_key& key) {
       vlan::parse_tag(c, offset, key.cvlan_tpid, key.cvlan_tci);
     key.eth_type = ethernet::parse_ethertype(c, offset, l3);
   }
-
-  const u16 type = ntoh16(key.eth_type);
-  if (type == ethernet::type::ipv4) {
-    const u32 l4 = ipv4::parse(c, l3, key);
-    if (!l4) return extract_status::ok;
-    switch (key.ip_proto) {
-      case ip_proto::tcp: tcp::parse(c, l4, key); break;
-      case ip_proto::udp: udp::parse(c, l4, key); break;
-      case ip_proto::sctp: sctp::parse(c, l4, key); break;
-      case ip_proto::icmp: icmp::parse(c, l4, key); break;
-      default: break;
-    }
-  } else if (type == ethernet::type::ipv6) {
-    const u32 l4 = ipv6::parse(c, l3, key);
-    if (!l4) return extract_status::ok;
-    switch (key.ip_proto) {
-      case ip_proto::tcp: tcp::parse(c, l4, key); break;
-      case ip_proto::udp: udp::parse(c, l4, key); break;
-      case ip_proto::sctp: sctp::parse(c, l4, key); break;
-      case ip_proto::icmpv6: icmpv6::parse(c, l4, key); break;
-      default: break;
-    }
-  } else if (type == ethernet::type::arp || type == ethernet::type::rarp) {
-    zero(key.nw_ext.arp);
-    arp::parse(c, l3, key);
-  } else if (type == ethernet::type::mpls_unicast || type == ethernet::type::mpls_multicast) {
-    mpls::parse(c, l3, key);
-  }
+  run_network(l3);
   return extract_status::ok;
 }
 
+}  // namespace stage
+
+// All stages inlined (host builds, fuzzers, small BPF programs).
+OVSXDP_INLINE extract_status extract(frame_bytes frame, ovsxdp_flow_key& key) {
+  const cursor c(frame);
+  return stage::link(c, key, [&](u32 l3) {
+    stage::network(c, l3, key, [&](u32 l4) { stage::transport(c, l4, key); });
+  });
+}
+
 }  // namespace ovsxdp::flow
+
+#if defined(__bpf__)
+#include "ovsxdp/bpf/program.h"
+
+// BPF global functions: the kernel verifies each once, for any offset.
+extern "C" [[gnu::noinline]] int ovsxdp_extract_transport(struct xdp_md* ctx, struct ovsxdp_flow_key* key, __u32 l4) {
+  if (!key) return -1;
+  ovsxdp::flow::stage::transport(ovsxdp::cursor(ovsxdp::frame_of(ctx)), l4, *key);
+  return 0;
+}
+
+extern "C" [[gnu::noinline]] int ovsxdp_extract_network(struct xdp_md* ctx, struct ovsxdp_flow_key* key, __u32 l3) {
+  if (!key) return -1;
+  ovsxdp::flow::stage::network(ovsxdp::cursor(ovsxdp::frame_of(ctx)), l3, *key,
+                               [&](__u32 l4) { ovsxdp_extract_transport(ctx, key, l4); });
+  return 0;
+}
+
+namespace ovsxdp::flow {
+
+// The XDP entry point: same result as extract(frame_bytes), verifier-cheap.
+OVSXDP_INLINE extract_status extract(xdp_md* ctx, ovsxdp_flow_key& key) {
+  return stage::link(cursor(frame_of(ctx)), key, [&](u32 l3) { ovsxdp_extract_network(ctx, &key, l3); });
+}
+
+}  // namespace ovsxdp::flow
+#endif

@@ -15,9 +15,22 @@ OVSXDP_INLINE void opaque(T& value) {
   asm volatile("" : "+r"(value));
 }
 
-// Largest offset the parser ever computes; keeps variable offsets provably
-// bounded for the verifier (which refuses packet offsets >= 64 KiB).
-inline constexpr u32 kMaxPacketOffset = 0xffff;
+// Largest offset the parser ever computes. The verifier marks a packet range
+// only if the variable offset's maximum plus the access stays below 64 KiB,
+// so offsets are kept under 16 KiB (2^14 - 1, a mask for normalize_offset);
+// a single-buffer XDP frame is at most one page anyway.
+inline constexpr u32 kMaxPacketOffset = 0x3fff;
+
+// Bounds a variable offset to [0, kMaxPacketOffset] with the same tracked
+// range on every path. Loops over variable-length headers call it once per
+// iteration: the verifier then sees identical states at the loop head and
+// prunes instead of exploring every combination of header kinds.
+OVSXDP_INLINE bool normalize_offset(u32& offset) {
+  if (offset > kMaxPacketOffset) return false;
+  opaque(offset);
+  offset &= kMaxPacketOffset;
+  return true;
+}
 
 // A frame's bytes [data, end). On BPF these are packet pointers: they are
 // valid only until a helper that moves packet data (adjust_head/tail/meta).

@@ -51,9 +51,11 @@ OVSXDP_INLINE void parse_neighbor_discovery(const cursor& c, u32 offset, ovsxdp_
   __builtin_memcpy(nd.target, msg->target, 16);
   u32 frame_length = c.length();
   u32 at = offset + sizeof(neighbor_message);
-#pragma unroll
+// A real loop, not unrolled: with normalize_offset() the verifier merges
+  // its paths at the loop head.
+#pragma nounroll
   for (u32 i = 0; i < kMaxNdOptions; i++) {
-    if (at > frame_length || frame_length - at < sizeof(nd_option)) return;
+    if (!normalize_offset(at) || at > frame_length || frame_length - at < sizeof(nd_option)) return;
     const nd_option* opt = c.at<nd_option>(at);
     if (!opt) return;
     u32 length = opt->length * 8u;

@@ -68,13 +68,15 @@ OVSXDP_INLINE u32 parse(const cursor& c, u32 offset, ovsxdp_flow_key& key) {
   u32 start = offset + sizeof(header);
   bool fragment = false;
   bool resolved = false;
-#pragma unroll
+// A real loop, not unrolled: with normalize_offset() the verifier merges
+  // its paths at the loop head.
+#pragma nounroll
   for (u32 i = 0; i <= kMaxExtensionHeaders; i++) {
     if (!is_extension(nh) || nh == next::none) {
       resolved = true;
       break;
     }
-    if (i == kMaxExtensionHeaders) break;
+    if (i == kMaxExtensionHeaders || !normalize_offset(start)) break;
     const extension_header* eh = c.at<extension_header>(start);
     if (!eh) break;
     if (nh == next::routing && !c.has(start, 4)) break;
