@@ -32,11 +32,11 @@ set(OVSXDP_BPF_CXX_FLAGS
   -I${PROJECT_SOURCE_DIR}/include -I${OVSXDP_BPF_GENERATED_DIR}
   -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE})
 
-# ovsxdp_add_bpf_object(NAME SOURCE file.bpf.cpp [DEFINES ...])
+# ovsxdp_add_bpf_object(NAME SOURCE file.bpf.cpp [DEFINES ...] [INCLUDES dir...])
 # Produces bpf/NAME.bpf.o, a BTF name check, and skel/NAME.skel.h; the INTERFACE
 # target NAME_skel puts the skeleton on a host target's include path.
 function(ovsxdp_add_bpf_object name)
-  cmake_parse_arguments(ARG "" "SOURCE" "DEFINES" ${ARGN})
+  cmake_parse_arguments(ARG "" "SOURCE" "DEFINES;INCLUDES" ${ARGN})
   if(NOT ARG_SOURCE)
     message(FATAL_ERROR "ovsxdp_add_bpf_object(${name}): SOURCE is required")
   endif()
@@ -48,6 +48,10 @@ function(ovsxdp_add_bpf_object name)
   set(defines)
   foreach(d IN LISTS ARG_DEFINES)
     list(APPEND defines -D${d})
+  endforeach()
+  foreach(dir IN LISTS ARG_INCLUDES)
+    get_filename_component(dir ${dir} ABSOLUTE)
+    list(APPEND defines -I${dir})
   endforeach()
   add_custom_command(
     OUTPUT ${object} ${skeleton}

@@ -33,7 +33,9 @@ def main():
                 errors.append(f'{kind} "{name}": not a C identifier')
             if kind == 'DATASEC' and not SECTION.match(name):
                 errors.append(f'DATASEC "{name}": not a valid section name')
-            if kind == 'FUNC':
+            if kind == 'FUNC' and 'linkage=extern' not in rest:
+                # Extern functions (kfuncs) are rewritten by libbpf before the
+                # kernel sees them; only defined functions need named parameters.
                 funcs.append((name, int(re.search(r'type_id=(\d+)', rest).group(1))))
             if kind == 'FUNC_PROTO':
                 protos[type_id] = []

@@ -271,10 +271,12 @@ class printer {
       const bool third_tag = vlan::is_tpid(k_.eth_type);
       if (k_.vlan_tci || third_tag) {
         if (!k_.vlan_tci) {
-          // A tag too short to parse: Linux reports ethertype 0 here, which OVS
-          // cannot read back; print the TPID as OVS userspace does.
+          // A tag too short to parse. Linux reports ethertype 0 here, which OVS
+          // cannot read back; print what OVS userspace prints (and parses):
+          // eth_type(0x8100),vlan(vid=0,pcp=0,cfi=0),encap().
           single(eth_type_field(), false);
-          chomp(out_);
+          vlan(0, m_ ? m_->vlan_tci : 0xffff);
+          out_ += "encap(),";
           return;
         }
         tag(k_.vlan_tpid, k_.vlan_tci, m_ ? m_->vlan_tpid : 0xffff, m_ ? m_->vlan_tci : 0xffff);
@@ -287,8 +289,10 @@ class printer {
         }
       }
       if (k_.eth_type == be16_c<ethernet::type::llc_802_2>) {
-        // 802.2 frames carry no eth_type attribute; the kernel still masks it.
-        if (m_ && m_->eth_type) out_ += printf_string("eth_type(0/0x%04llx),", ntoh16(m_->eth_type));
+        // 802.2 frames carry no eth_type attribute, but the kernel still masks
+        // it, which OVS prints as eth_type(0/MASK).
+        const unsigned mask = m_ ? ntoh16(m_->eth_type) : 0xffff;
+        if (mask) out_ += printf_string("eth_type(0/0x%04llx),", mask);
         close(open_encaps);
         return;
       }

@@ -34,6 +34,11 @@ class skeleton {
   void load() {
     libbpf_log_capture log;
     if (int err = Skel::load(raw_)) throw load_error(name_, err, log);
+    // libbpf loads programs without BTF when the kernel refuses it; ours rely
+    // on it (global functions, line info), so that is an error.
+    if (log.text().find("Error loading .BTF into kernel") != std::string::npos)
+      throw error("load BPF object", name_, "the kernel rejected its BTF:\n" + log.tail(8),
+                  "a type name the kernel refuses reached BTF; cmake/check_btf_names.py should have caught it");
   }
 
   static skeleton open_and_load(std::string name) {

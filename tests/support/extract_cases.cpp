@@ -97,7 +97,7 @@ std::vector<extract_case> extract_cases() {
   add("third tag stops parsing", base().vlan(1).vlan(2).vlan(3).ipv4("10.0.0.1", "10.0.0.2").udp(5000, 53).build(),
       kEth + "eth_type(0x8100),vlan(vid=1,pcp=0),encap(eth_type(0x8100),vlan(vid=2,pcp=0),encap(eth_type(0x8100)))");
   add("truncated vlan tag", truncate(base().vlan(10).ipv4("10.0.0.1", "10.0.0.2").build(), 14 + 3),
-      kEth + "eth_type(0x8100)");
+      kEth + "eth_type(0x8100),vlan(vid=0,pcp=0,cfi=0),encap()");
   add("vlan with arp", base().vlan(20, 0).arp(2, kMacA, "10.0.0.1", kMacB, "10.0.0.2").build(),
       kEth + "eth_type(0x8100),vlan(vid=20,pcp=0),encap(eth_type(0x0806),arp(sip=10.0.0.1,tip=10.0.0.2,op=2,sha=50:54:00:00:00:01,tha=50:54:00:00:00:02))");
 
@@ -154,10 +154,10 @@ std::vector<extract_case> extract_cases() {
   add("icmpv6 echo", base().ipv6("2001:db8::1", "2001:db8::2").icmpv6(128, 0, bytes{0, 1, 0, 1}).build(),
       kEth + v6 + "label=0,proto=58,tclass=0,hlimit=64,frag=no),icmpv6(type=128,code=0)");
 
-  add("802.3 llc frame has no eth_type", base().llc(0x42, 0x42, 0x03).payload(35).build(), kEth.substr(0, kEth.size() - 1));
+  add("802.3 llc frame has no eth_type", base().llc(0x42, 0x42, 0x03).payload(35).build(), kEth + "eth_type(0/0xffff)");
   add("snap with zero oui carries an ethertype", base().snap(0, 0x0800).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(),
       kEth + v4 + "proto=17,tos=0,ttl=64,frag=no),udp(src=1,dst=2)");
-  add("snap with cisco oui is 802.2", base().snap(0x00000c, 0x2000).payload(30).build(), kEth.substr(0, kEth.size() - 1));
+  add("snap with cisco oui is 802.2", base().snap(0x00000c, 0x2000).payload(30).build(), kEth + "eth_type(0/0xffff)");
   add("unknown ethertype", packet_builder().eth(kMacA, kMacB, 0x88b5).payload(46).build(), kEth + "eth_type(0x88b5)");
   add("runt frame", bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, "runt");
   add("empty frame", bytes{}, "runt");

@@ -12,7 +12,7 @@ std::string missing_requirements() {
   if (!have_bpf_privileges()) missing += "needs root (BPF_PROG_TEST_RUN and map access); ";
 #endif
 #if OVSXDP_TEST_NEEDS_OVS
-  if (access("/usr/sbin/ovs-vswitchd", X_OK) != 0 || access("/usr/bin/ovsdb-server", X_OK) != 0)
+  if (access("/usr/sbin/ovs-vswitchd", X_OK) != 0 || access("/usr/sbin/ovsdb-server", X_OK) != 0)
     missing += "needs Open vSwitch (apt-get install openvswitch-switch); ";
   if (access("/usr/bin/python3", X_OK) != 0) missing += "needs /usr/bin/python3; ";
 #endif
