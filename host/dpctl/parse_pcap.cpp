@@ -7,6 +7,7 @@
 #include "extract/bpf_key_extractor.hpp"
 #include "odp/key_format.hpp"
 #include "pcap/pcap.hpp"
+#include "runtime/test_run.hpp"
 
 namespace ovsxdp::dpctl {
 
@@ -37,8 +38,8 @@ int parse_pcap(const std::vector<std::string>& args) {
   for (const auto& record : records) {
     auto result = extractor.extract(record.data, in_port);
     if (result.status != flow::extract_status::ok) {
-      std::cout << "(no key: " << describe(result.status) << ", " << record.data.size()
-                << " bytes; the datapath drops it)\n";
+      std::cout << "(no key: " << record.data.size() << "-byte " << describe(result.status)
+                << (record.data.size() < kMinXdpFrame ? "; XDP never receives such a frame)\n" : "; the datapath drops it)\n");
       continue;
     }
     std::cout << odp::format_key(result.key, nullptr, format) << "\n";

@@ -57,8 +57,8 @@ program_info bpf_key_extractor::program() const {
 const char* describe(flow::extract_status status) {
   switch (status) {
     case flow::extract_status::ok: return "ok";
-    case flow::extract_status::runt: return "runt frame, shorter than an Ethernet header";
-    case flow::extract_status::vlan_on_l3_packet: return "L3 packet with a VLAN ethertype";
+    case flow::extract_status::runt: return "frame is shorter than an Ethernet header";
+    case flow::extract_status::vlan_on_l3_packet: return "L3 packet has a VLAN ethertype";
   }
   return "unknown status";
 }
