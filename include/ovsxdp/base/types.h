@@ -39,6 +39,15 @@ inline constexpr be16 be16_c = bswap16(V);
 template <u32 V>
 inline constexpr be32 be32_c = bswap32(V);
 
+// Hides a value's origin from the optimiser (no instruction is emitted).
+// Used where clang would otherwise rewrite code into a form the BPF verifier
+// cannot follow: pointer comparisons turned into integer ones, a checked
+// pointer reused under a looser bound, unused arguments passed as undef.
+template <class T>
+OVSXDP_INLINE void opaque(T& value) {
+  asm volatile("" : "+r"(value));
+}
+
 template <class T>
 OVSXDP_INLINE void zero(T& object) {
   __builtin_memset(&object, 0, sizeof(T));

@@ -58,6 +58,15 @@ int bpf_dynptr_adjust(const struct bpf_dynptr* p, __u32 start, __u32 end) __ksym
 int bpf_dynptr_copy(struct bpf_dynptr* dst_ptr, __u32 dst_off, struct bpf_dynptr* src_ptr, __u32 src_off, __u32 size) __ksym;
 __u32 bpf_dynptr_size(const struct bpf_dynptr* p) __ksym;
 
+// ---- open-coded iterators (kernel/bpf/bpf_iter.c): loops the verifier
+// checks until their state converges instead of once per iteration ----
+struct bpf_iter_num {
+  __u64 opaque_;
+} __attribute__((aligned(8)));
+int bpf_iter_num_new(struct bpf_iter_num* it, int start, int end) __ksym;
+int* bpf_iter_num_next(struct bpf_iter_num* it) __ksym;
+void bpf_iter_num_destroy(struct bpf_iter_num* it) __ksym;
+
 // ---- XDP RX metadata (device-bound programs only; net/core/xdp.c) ----
 enum xdp_rss_hash_type : __u32 {};
 int bpf_xdp_metadata_rx_hash(const struct xdp_md* ctx, __u32* hash, enum xdp_rss_hash_type* rss_type) __ksym;
@@ -70,6 +79,7 @@ int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md* ctx, __be16* vlan_proto, _
 // the full types so libbpf's match against kernel BTF succeeds.
 OVSXDP_BTF_TYPE(nf_conn);
 OVSXDP_BTF_TYPE(nf_conn___init);
+OVSXDP_BTF_TYPE(bpf_iter_num);
 
 namespace ovsxdp::kfunc {
 inline constexpr __s32 kCurrentNetns = -1;  // BPF_F_CURRENT_NETNS

@@ -17,6 +17,13 @@
 #include "ovsxdp/proto/transport.h"
 #include "ovsxdp/proto/vlan.h"
 
+// Where the network and transport headers start, as the datapath's actions
+// need them (Linux keeps these as the skb's network/transport offsets).
+struct ovsxdp_packet_layout {
+  __u16 l3;  // network header (after Ethernet, VLAN tags, SNAP); 0 for L3 packets
+  __u16 l4;  // transport header; 0 when there is none to parse
+};
+
 namespace ovsxdp::flow {
 
 enum class extract_status : u32 {
@@ -47,11 +54,16 @@ OVSXDP_INLINE void transport(const cursor& c, u32 l4, ovsxdp_flow_key& key) {
 // L3 fields at `l3` by key.eth_type; `run_transport(l4)` continues when an
 // L4 header follows.
 template <class TransportStage>
-OVSXDP_INLINE void network(const cursor& c, u32 l3, ovsxdp_flow_key& key, TransportStage&& run_transport) {
+OVSXDP_INLINE void network(const cursor& c, u32 l3, ovsxdp_flow_key& key, ovsxdp_packet_layout& layout,
+                           TransportStage&& run_transport) {
   const u16 type = ntoh16(key.eth_type);
+  layout.l4 = 0;
   if (type == ethernet::type::ipv4 || type == ethernet::type::ipv6) {
     const u32 l4 = type == ethernet::type::ipv4 ? ipv4::parse(c, l3, key) : ipv6::parse(c, l3, key);
-    if (l4) run_transport(l4);
+    if (l4) {
+      layout.l4 = static_cast<u16>(l4);
+      run_transport(l4);
+    }
   } else if (type == ethernet::type::arp || type == ethernet::type::rarp) {
     zero(key.nw_ext.arp);
     arp::parse(c, l3, key);
@@ -66,7 +78,8 @@ OVSXDP_INLINE void network(const cursor& c, u32 l3, ovsxdp_flow_key& key, Transp
 // first extraction and re-extraction after recirculation. For an L3 packet
 // (mac_proto == OVSXDP_MAC_NONE) key.eth_type must already hold its ethertype.
 template <class NetworkStage>
-OVSXDP_INLINE extract_status link(const cursor& c, ovsxdp_flow_key& key, NetworkStage&& run_network) {
+OVSXDP_INLINE extract_status link(const cursor& c, ovsxdp_flow_key& key, ovsxdp_packet_layout& layout,
+                                  NetworkStage&& run_network) {
   const u8 mac_proto = key.mac_proto;
   const be16 l3_type = key.eth_type;
   __builtin_memset(reinterpret_cast<u8*>(&key) + OVSXDP_FLOW_KEY_PACKET_OFFSET, 0,
@@ -86,6 +99,8 @@ OVSXDP_INLINE extract_status link(const cursor& c, ovsxdp_flow_key& key, Network
       vlan::parse_tag(c, offset, key.cvlan_tpid, key.cvlan_tci);
     key.eth_type = ethernet::parse_ethertype(c, offset, l3);
   }
+  layout.l3 = static_cast<u16>(l3);
+  layout.l4 = 0;
   run_network(l3);
   return extract_status::ok;
 }
@@ -93,11 +108,16 @@ OVSXDP_INLINE extract_status link(const cursor& c, ovsxdp_flow_key& key, Network
 }  // namespace stage
 
 // All stages inlined (host builds, fuzzers, small BPF programs).
-OVSXDP_INLINE extract_status extract(frame_bytes frame, ovsxdp_flow_key& key) {
+OVSXDP_INLINE extract_status extract(frame_bytes frame, ovsxdp_flow_key& key, ovsxdp_packet_layout& layout) {
   const cursor c(frame);
-  return stage::link(c, key, [&](u32 l3) {
-    stage::network(c, l3, key, [&](u32 l4) { stage::transport(c, l4, key); });
+  return stage::link(c, key, layout, [&](u32 l3) {
+    stage::network(c, l3, key, layout, [&](u32 l4) { stage::transport(c, l4, key); });
   });
+}
+
+OVSXDP_INLINE extract_status extract(frame_bytes frame, ovsxdp_flow_key& key) {
+  ovsxdp_packet_layout layout{};
+  return extract(frame, key, layout);
 }
 
 }  // namespace ovsxdp::flow
@@ -112,9 +132,10 @@ extern "C" [[gnu::noinline]] int ovsxdp_extract_transport(struct xdp_md* ctx, st
   return 0;
 }
 
-extern "C" [[gnu::noinline]] int ovsxdp_extract_network(struct xdp_md* ctx, struct ovsxdp_flow_key* key, __u32 l3) {
-  if (!key) return -1;
-  ovsxdp::flow::stage::network(ovsxdp::cursor(ovsxdp::frame_of(ctx)), l3, *key,
+extern "C" [[gnu::noinline]] int ovsxdp_extract_network(struct xdp_md* ctx, struct ovsxdp_flow_key* key,
+                                                        struct ovsxdp_packet_layout* layout, __u32 l3) {
+  if (!key || !layout) return -1;
+  ovsxdp::flow::stage::network(ovsxdp::cursor(ovsxdp::frame_of(ctx)), l3, *key, *layout,
                                [&](__u32 l4) { ovsxdp_extract_transport(ctx, key, l4); });
   return 0;
 }
@@ -122,8 +143,14 @@ extern "C" [[gnu::noinline]] int ovsxdp_extract_network(struct xdp_md* ctx, stru
 namespace ovsxdp::flow {
 
 // The XDP entry point: same result as extract(frame_bytes), verifier-cheap.
+OVSXDP_INLINE extract_status extract(xdp_md* ctx, ovsxdp_flow_key& key, ovsxdp_packet_layout& layout) {
+  return stage::link(cursor(frame_of(ctx)), key, layout,
+                     [&](u32 l3) { ovsxdp_extract_network(ctx, &key, &layout, l3); });
+}
+
 OVSXDP_INLINE extract_status extract(xdp_md* ctx, ovsxdp_flow_key& key) {
-  return stage::link(cursor(frame_of(ctx)), key, [&](u32 l3) { ovsxdp_extract_network(ctx, &key, l3); });
+  ovsxdp_packet_layout layout{};
+  return extract(ctx, key, layout);
 }
 
 }  // namespace ovsxdp::flow

@@ -7,14 +7,6 @@
 
 namespace ovsxdp {
 
-// Hides a value's origin from the optimiser. clang otherwise rewrites
-// `data + off + n <= end` into integer arithmetic on `end - data`, which the
-// verifier cannot relate back to a packet pointer.
-template <class T>
-OVSXDP_INLINE void opaque(T& value) {
-  asm volatile("" : "+r"(value));
-}
-
 // Largest offset the parser ever computes. The verifier marks a packet range
 // only if the variable offset's maximum plus the access stays below 64 KiB,
 // so offsets are kept under 16 KiB (2^14 - 1, a mask for normalize_offset);
@@ -47,7 +39,12 @@ class cursor {
   template <class T>
   OVSXDP_INLINE T* at(u32 offset) const {
     if (offset > kMaxPacketOffset) return nullptr;
+    // The barriers matter: without the first two, clang splits `data + (x - 2)`
+    // into `(data + x) - 2`, a negative fixed offset the verifier refuses;
+    // without the last, it compares integers instead of packet pointers.
+    opaque(offset);
     u8* p = data_ + offset;
+    opaque(p);
     u8* limit = p + sizeof(T);
     opaque(limit);
     if (limit > end_) return nullptr;

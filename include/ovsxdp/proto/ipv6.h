@@ -109,4 +109,29 @@ OVSXDP_INLINE u32 parse(const cursor& c, u32 offset, ovsxdp_flow_key& key) {
   return start;
 }
 
+// True when a routing header with segments left precedes the transport
+// header: the L4 pseudo-header then holds the final destination, not the
+// IPv6 destination field (Linux: ipv6_find_hdr(NEXTHDR_ROUTING, SKIP_RH)).
+OVSXDP_INLINE bool has_active_routing_header(const cursor& c, u32 offset) {
+  const header* h = c.at<header>(offset);
+  if (!h) return false;
+  u8 nh = h->next_header;
+  u32 start = offset + sizeof(header);
+#pragma nounroll
+  for (u32 i = 0; i < kMaxExtensionHeaders; i++) {
+    if (!is_extension(nh) || nh == next::none || !normalize_offset(start)) return false;
+    const extension_header* eh = c.at<extension_header>(start);
+    if (!eh) return false;
+    if (nh == next::routing) {
+      const u8* segments_left = c.at<u8>(start + 3);
+      if (segments_left && *segments_left) return true;
+    }
+    if (nh == next::fragment) return false;  // what follows a fragment header is not parsed
+    const u32 length = nh == next::auth ? (eh->length + 2u) * 4u : (eh->length + 1u) * 8u;
+    nh = eh->next_header;
+    start += length;
+  }
+  return false;
+}
+
 }  // namespace ovsxdp::ipv6

@@ -1,0 +1,56 @@
+// The ovsxdp datapath: four programs composed from one pipeline.
+//   ovsxdp_datapath       attached to every port: lookup, execute, transmit
+//   ovsxdp_trace          BPF_PROG_TEST_RUN: the same, outputs recorded
+//   ovsxdp_execute        BPF_PROG_TEST_RUN live frames: given actions, transmit
+//   ovsxdp_execute_trace  BPF_PROG_TEST_RUN: given actions, outputs recorded
+#include "ovsxdp/datapath/pipeline.h"
+
+using namespace ovsxdp;
+
+extern "C" SEC("xdp") int ovsxdp_datapath(xdp_md* ctx) {
+  const u32 ifindex = ctx->ingress_ifindex;
+  const ovsxdp_port_ref* port = map_lookup<ovsxdp_port_ref>(&dp_port_ifindex, ifindex);
+  if (!port) {
+    dp::count(OVSXDP_C_UNKNOWN_INGRESS);
+    return XDP_PASS;
+  }
+  ovsxdp_exec_state* st = dp::begin_packet(OVSXDP_PROGRAM_DATAPATH, port->port_no, 0);
+  if (!st) return XDP_DROP;
+  return dp::run<dp::live_sink>(ctx, st, nullptr);
+}
+
+extern "C" SEC("xdp") int ovsxdp_trace(xdp_md* ctx) {
+  ovsxdp_xdp_meta meta;
+  if (!dp::take_metadata(ctx, meta)) return XDP_ABORTED;
+  ovsxdp_exec_state* st = dp::begin_packet(OVSXDP_PROGRAM_TRACE, meta.in_port, meta.nonce);
+  if (!st) return XDP_DROP;
+  return dp::run<dp::trace_sink>(ctx, st, nullptr);
+}
+
+namespace {
+// The execute programs' request: metadata for the key and the actions.
+template <class Sink>
+OVSXDP_INLINE int execute_request(xdp_md* ctx, u32 kind) {
+  ovsxdp_xdp_meta meta;
+  if (!dp::take_metadata(ctx, meta)) return XDP_ABORTED;
+  const ovsxdp_execute_request* request = map_lookup<ovsxdp_execute_request>(&dp_exec_requests, meta.nonce);
+  if (!request) {
+    dp::count(OVSXDP_C_EXECUTE_NO_REQUEST);
+    return XDP_DROP;
+  }
+  ovsxdp_exec_state* st = dp::begin_packet(kind, meta.in_port, meta.nonce);
+  if (!st) return XDP_DROP;
+  copy(st->key, request->metadata);
+  st->key.in_port = meta.in_port;
+  dp::count(OVSXDP_C_EXECUTED);
+  return dp::run<Sink>(ctx, st, &request->actions);
+}
+}  // namespace
+
+extern "C" SEC("xdp") int ovsxdp_execute(xdp_md* ctx) { return execute_request<dp::live_sink>(ctx, OVSXDP_PROGRAM_EXECUTE); }
+
+extern "C" SEC("xdp") int ovsxdp_execute_trace(xdp_md* ctx) {
+  return execute_request<dp::trace_sink>(ctx, OVSXDP_PROGRAM_EXECUTE_TRACE);
+}
+
+OVSXDP_LICENSE;

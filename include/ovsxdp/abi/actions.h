@@ -1,0 +1,222 @@
+// The action encoding: what the host writes and the BPF executor runs.
+//
+// An action list is a flat byte array of 4-byte-aligned records. Every record
+// starts with struct ovsxdp_action_header; `words` is the record's length in
+// 4-byte words, header included, so the executor can step over any record.
+// Nested lists (dec_ttl's le_1 branch) follow their owner inline, and the
+// owner's `arg` gives their length in bytes. Records are plain C structs
+// shared byte-for-byte by BPF and host.
+#pragma once
+
+#include <linux/types.h>
+
+#define OVSXDP_ACTIONS_MAX_BYTES 512  /* one action list, nested lists included */
+#define OVSXDP_ACTIONS_MAX_COUNT 64   /* records one pass may execute */
+#define OVSXDP_USERDATA_MAX 64        /* bytes of userspace() userdata kept */
+
+enum ovsxdp_action_type : __u8 {
+  OVSXDP_ACTION_OUTPUT = 1,
+  OVSXDP_ACTION_DROP = 2,
+  OVSXDP_ACTION_PUSH_VLAN = 3,
+  OVSXDP_ACTION_POP_VLAN = 4,
+  OVSXDP_ACTION_SET = 5,        /* arg: enum ovsxdp_set_target; value and mask follow */
+  OVSXDP_ACTION_DEC_TTL = 6,    /* arg: bytes of the le_1 list that follows */
+  OVSXDP_ACTION_TRUNC = 7,
+  OVSXDP_ACTION_HASH = 8,
+  OVSXDP_ACTION_PUSH_MPLS = 9,
+  OVSXDP_ACTION_POP_MPLS = 10,
+  OVSXDP_ACTION_ADD_MPLS = 11,
+  OVSXDP_ACTION_PUSH_ETH = 12,
+  OVSXDP_ACTION_POP_ETH = 13,
+  OVSXDP_ACTION_RECIRC = 14,
+  OVSXDP_ACTION_USERSPACE = 15,
+  OVSXDP_ACTION_CT_CLEAR = 16,
+  OVSXDP_ACTION_TYPE_MAX = 16,
+};
+
+/* What a set/set_masked action writes (arg of OVSXDP_ACTION_SET). */
+enum ovsxdp_set_target : __u16 {
+  OVSXDP_SET_ETHERNET = 1,
+  OVSXDP_SET_IPV4 = 2,
+  OVSXDP_SET_IPV6 = 3,
+  OVSXDP_SET_TCP = 4,
+  OVSXDP_SET_UDP = 5,
+  OVSXDP_SET_SCTP = 6,
+  OVSXDP_SET_MPLS = 7,
+  OVSXDP_SET_SKB_MARK = 8,
+  OVSXDP_SET_PRIORITY = 9,
+  OVSXDP_SET_TARGET_MAX = 9,
+};
+
+enum ovsxdp_hash_alg : __u32 {
+  OVSXDP_HASH_L4 = 0,      /* OVS_HASH_ALG_L4 */
+  OVSXDP_HASH_SYM_L4 = 1,  /* OVS_HASH_ALG_SYM_L4 */
+};
+
+struct ovsxdp_action_header {
+  __u8 type;   /* enum ovsxdp_action_type */
+  __u8 words;  /* record length in 4-byte words, header included */
+  __u16 arg;   /* type-specific */
+};
+
+struct ovsxdp_action_output {
+  struct ovsxdp_action_header h;
+  __u32 port;  /* datapath port number */
+};
+
+struct ovsxdp_action_drop {
+  struct ovsxdp_action_header h;  /* arg: reason (OVS xlate error), informational */
+};
+
+struct ovsxdp_action_push_vlan {
+  struct ovsxdp_action_header h;
+  __be16 tpid;  /* 0x8100 or 0x88a8 */
+  __be16 tci;   /* with the present bit (0x1000) set; it is cleared on the wire */
+};
+
+struct ovsxdp_action_pop_vlan {
+  struct ovsxdp_action_header h;
+};
+
+/* set targets: the fields each one writes, as value then mask (new = value | (old & ~mask)). */
+struct ovsxdp_set_ethernet {
+  __u8 src[6];
+  __u8 dst[6];
+};
+struct ovsxdp_set_ipv4 {
+  __be32 src;
+  __be32 dst;
+  __u8 tos;
+  __u8 ttl;
+  __u8 pad[2];
+};
+struct ovsxdp_set_ipv6 {
+  __u8 src[16];
+  __u8 dst[16];
+  __be32 label;  /* low 20 bits */
+  __u8 tclass;
+  __u8 hlimit;
+  __u8 pad[2];
+};
+struct ovsxdp_set_transport {  /* tcp, udp, sctp */
+  __be16 src;
+  __be16 dst;
+};
+struct ovsxdp_set_mpls {
+  __be32 lse;  /* top label stack entry */
+};
+struct ovsxdp_set_u32 {  /* skb_mark, priority */
+  __u32 value;
+};
+
+struct ovsxdp_action_set_ethernet {
+  struct ovsxdp_action_header h;
+  struct ovsxdp_set_ethernet value, mask;
+};
+struct ovsxdp_action_set_ipv4 {
+  struct ovsxdp_action_header h;
+  struct ovsxdp_set_ipv4 value, mask;
+};
+struct ovsxdp_action_set_ipv6 {
+  struct ovsxdp_action_header h;
+  struct ovsxdp_set_ipv6 value, mask;
+};
+struct ovsxdp_action_set_transport {
+  struct ovsxdp_action_header h;
+  struct ovsxdp_set_transport value, mask;
+};
+struct ovsxdp_action_set_mpls {
+  struct ovsxdp_action_header h;
+  struct ovsxdp_set_mpls value, mask;
+};
+struct ovsxdp_action_set_u32 {
+  struct ovsxdp_action_header h;
+  struct ovsxdp_set_u32 value, mask;
+};
+
+struct ovsxdp_action_dec_ttl {
+  struct ovsxdp_action_header h;  /* arg: bytes of the le_1 list following this record */
+};
+
+struct ovsxdp_action_trunc {
+  struct ovsxdp_action_header h;
+  __u32 max_len;  /* >= 14 */
+};
+
+struct ovsxdp_action_hash {
+  struct ovsxdp_action_header h;
+  __u32 alg;    /* enum ovsxdp_hash_alg */
+  __u32 basis;
+};
+
+struct ovsxdp_action_push_mpls {
+  struct ovsxdp_action_header h;
+  __be32 lse;
+  __be16 ethertype;  /* 0x8847 or 0x8848 */
+  __u16 pad;
+};
+
+struct ovsxdp_action_pop_mpls {
+  struct ovsxdp_action_header h;
+  __be16 ethertype;  /* of what follows the popped LSE */
+  __u16 pad;
+};
+
+#define OVSXDP_ADD_MPLS_L3_TUNNEL 1  /* add_mpls on an L3 packet (OVS_MPLS_L3_TUNNEL_FLAG_MASK) */
+struct ovsxdp_action_add_mpls {
+  struct ovsxdp_action_header h;
+  __be32 lse;
+  __be16 ethertype;
+  __u16 flags;
+};
+
+struct ovsxdp_action_push_eth {
+  struct ovsxdp_action_header h;
+  __u8 src[6];
+  __u8 dst[6];
+};
+
+struct ovsxdp_action_pop_eth {
+  struct ovsxdp_action_header h;
+};
+
+struct ovsxdp_action_recirc {
+  struct ovsxdp_action_header h;
+  __u32 recirc_id;
+};
+
+#define OVSXDP_USERSPACE_HAS_TUNNEL_PORT 1
+#define OVSXDP_USERSPACE_ATTACH_ACTIONS 2
+struct ovsxdp_action_userspace {
+  struct ovsxdp_action_header h;
+  __u32 pid;
+  __u16 userdata_len;
+  __u16 flags;          /* OVSXDP_USERSPACE_* */
+  __u32 tunnel_out_port;
+  __u8 userdata[];      /* userdata_len bytes, padded to 4 */
+};
+
+struct ovsxdp_action_ct_clear {
+  struct ovsxdp_action_header h;
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(ovsxdp_action_header) == 4);
+static_assert(sizeof(ovsxdp_action_output) == 8);
+static_assert(sizeof(ovsxdp_action_push_vlan) == 8);
+static_assert(sizeof(ovsxdp_set_ipv4) == 12 && sizeof(ovsxdp_set_ipv6) == 40 && sizeof(ovsxdp_set_ethernet) == 12);
+static_assert(sizeof(ovsxdp_action_set_ethernet) == 28);
+static_assert(sizeof(ovsxdp_action_set_ipv4) == 28);
+static_assert(sizeof(ovsxdp_action_set_ipv6) == 84);
+static_assert(sizeof(ovsxdp_action_set_transport) == 12);
+static_assert(sizeof(ovsxdp_action_set_mpls) == 12);
+static_assert(sizeof(ovsxdp_action_set_u32) == 12);
+static_assert(sizeof(ovsxdp_action_trunc) == 8);
+static_assert(sizeof(ovsxdp_action_hash) == 12);
+static_assert(sizeof(ovsxdp_action_push_mpls) == 12 && sizeof(ovsxdp_action_add_mpls) == 12);
+static_assert(sizeof(ovsxdp_action_pop_mpls) == 8);
+static_assert(sizeof(ovsxdp_action_push_eth) == 16);
+static_assert(sizeof(ovsxdp_action_recirc) == 8);
+static_assert(sizeof(ovsxdp_action_userspace) == 16);
+static_assert(OVSXDP_ACTIONS_MAX_BYTES % 4 == 0 && OVSXDP_ACTIONS_MAX_BYTES / 4 <= 255 * 4);
+#endif

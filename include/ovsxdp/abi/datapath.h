@@ -1,0 +1,223 @@
+// The datapath's map layouts, counters and ring-buffer records, shared by the
+// BPF programs (bpf-src/datapath.bpf.cpp) and the host runtime
+// (host/datapath/). Changing anything here changes the pinned-map ABI:
+// bump OVSXDP_ABI_VERSION.
+#pragma once
+
+#include <linux/types.h>
+
+#include "ovsxdp/abi/actions.h"
+#include "ovsxdp/abi/flow_key.h"
+
+#define OVSXDP_ABI_VERSION 1
+#define OVSXDP_INFO_MAGIC 0x6f767378u      /* "ovsx" */
+
+/* Passes through the pipeline per packet: the first lookup plus recirculations
+ * (OVS_RECURSION_LIMIT in Linux). A packet that would start a sixth pass is
+ * dropped and counted. */
+#define OVSXDP_RECURSION_LIMIT 5
+/* Upper bound of the mask loop; the configured mask count must not exceed it. */
+#define OVSXDP_MASKS_LIMIT 512
+#define OVSXDP_MASK_CACHE_ENTRIES 256       /* per CPU, as in Linux */
+#define OVSXDP_UPCALL_PACKET_MAX 4096       /* packet bytes copied into an upcall */
+#define OVSXDP_NO_FLOW 0xffffffffu          /* lookup result: miss */
+#define OVSXDP_NO_PORT 0xffffffffu
+
+/* Default sizes; every one is configurable when a datapath is created. */
+#define OVSXDP_DEFAULT_MAX_FLOWS 200000     /* OVS's default flow limit */
+#define OVSXDP_DEFAULT_MAX_MASKS 64
+#define OVSXDP_DEFAULT_MAX_ACTION_SETS 65536
+#define OVSXDP_DEFAULT_MAX_PORTS 1024
+#define OVSXDP_DEFAULT_UPCALL_RING (4u << 20)
+
+/* masks: ARRAY [max_masks], mmapable. A slot is probed when `active` is 1. */
+struct ovsxdp_mask {
+  struct ovsxdp_flow_key mask;
+  __u8 words[OVSXDP_FLOW_KEY_WORDS];  /* indices of the mask's nonzero words */
+  __u8 n_words;
+  __u8 active;
+  __u32 refcount;                     /* flows using the mask (host-managed) */
+  __u32 pad[2];
+};
+
+/* ufids: HASH ufid -> flow slot (host bookkeeping). */
+struct ovsxdp_ufid {
+  __u64 words[2];
+};
+
+/* megaflows: HASH {mask, hash of the masked key} -> flow slot. */
+struct ovsxdp_megaflow_id {
+  __u32 mask_index;
+  __u32 pad;
+  __u64 hash;
+};
+
+enum ovsxdp_flow_state : __u32 {
+  OVSXDP_FLOW_FREE = 0,
+  OVSXDP_FLOW_LIVE = 1,
+  OVSXDP_FLOW_DYING = 2,  /* unlinked; freed after a grace period */
+};
+
+#define OVSXDP_FLOW_UFID_PRESENT 1  /* installed with a UFID (else one was derived) */
+
+/* flows: ARRAY [max_flows], mmapable, indexed by flow slot. */
+struct ovsxdp_flow {
+  struct ovsxdp_flow_key key;  /* masked */
+  __u32 mask_index;
+  __u32 actions;               /* action-set slot; mod-flow swaps it atomically */
+  __u32 state;                 /* enum ovsxdp_flow_state */
+  __u32 flags;                 /* OVSXDP_FLOW_* */
+  struct ovsxdp_ufid ufid;
+  __u64 hash;                  /* megaflow hash, as in the megaflows key */
+};
+
+/* flow_stats: PERCPU_ARRAY [max_flows]. */
+struct ovsxdp_flow_stats {
+  __u64 packets;
+  __u64 bytes;
+  __u64 used_ns;      /* CLOCK_MONOTONIC of the last hit; 0 = never */
+  __u16 tcp_flags;    /* OR of TCP flags seen, host order */
+  __u16 pad[3];
+};
+
+/* action_sets: ARRAY [max_action_sets], mmapable. Immutable while referenced:
+ * changing a flow's actions means a new set and an atomic swap. */
+struct ovsxdp_action_set {
+  __u16 length;        /* bytes used in `bytes` */
+  __u16 pad;
+  __u32 refcount;      /* flows using it (host-managed); 0 = free */
+  __u64 content_hash;  /* for deduplication (host-managed) */
+  __u8 bytes[OVSXDP_ACTIONS_MAX_BYTES];
+};
+
+/* counters: PERCPU_ARRAY [OVSXDP_COUNTER_MAX] of __u64. */
+enum ovsxdp_counter {
+  OVSXDP_C_HIT = 0,             /* lookups that found a flow */
+  OVSXDP_C_MISSED,              /* lookups that found none (upcalled) */
+  OVSXDP_C_LOST,                /* upcalls lost: ring buffer full */
+  OVSXDP_C_MASK_PROBES,         /* masks probed by lookups that hit */
+  OVSXDP_C_CACHE_HIT,           /* lookups answered by the mask cache's mask */
+  OVSXDP_C_CACHE_MISS,
+  OVSXDP_C_MISS_DROPPED,        /* missed packets dropped (policy) */
+  OVSXDP_C_MISS_PASSED,         /* missed packets passed to the kernel stack (policy) */
+  OVSXDP_C_DROP_MALFORMED,      /* no flow key: runt frame, VLAN ethertype on an L3 packet */
+  OVSXDP_C_DROP_RECURSION,      /* recirculated past OVSXDP_RECURSION_LIMIT */
+  OVSXDP_C_DROP_ACTION,         /* an action failed (bad record, packet too short, no room) */
+  OVSXDP_C_DROP_EXPLICIT,       /* drop action */
+  OVSXDP_C_DROP_NO_OUTPUT,      /* action list ended without output */
+  OVSXDP_C_DROP_NO_PORT,        /* output to a port not in the datapath */
+  OVSXDP_C_DROP_L3_ON_ETHERNET, /* output of a packet without Ethernet header */
+  OVSXDP_C_DROP_TTL,            /* dec_ttl hit 1 with an empty le_1 list */
+  OVSXDP_C_UNKNOWN_INGRESS,     /* arrived on an interface that is not a port: passed */
+  OVSXDP_C_UPCALL_ACTION,       /* userspace() actions sent */
+  OVSXDP_C_OUTPUT,              /* packets output */
+  OVSXDP_C_RECIRCULATED,        /* recirc actions executed */
+  OVSXDP_C_EXECUTED,            /* packets run by the execute program */
+  OVSXDP_C_EXECUTE_NO_REQUEST,  /* execute runs without a request */
+  OVSXDP_COUNTER_MAX,
+};
+
+/* ports: DEVMAP_HASH port_no -> struct bpf_devmap_val.
+ * port_by_ifindex: HASH ifindex -> struct ovsxdp_port_ref.
+ * port_info: HASH port_no -> struct ovsxdp_port_info (host-only). */
+struct ovsxdp_port_ref {
+  __u32 port_no;
+  __u32 flags;
+};
+
+enum ovsxdp_xdp_mode : __u32 {
+  OVSXDP_XDP_NONE = 0,  /* port known, no program attached (e.g. a test port) */
+  OVSXDP_XDP_NATIVE = 1,
+  OVSXDP_XDP_GENERIC = 2,
+};
+
+struct ovsxdp_port_info {
+  __u32 port_no;
+  __u32 ifindex;
+  __u32 xdp_mode;  /* enum ovsxdp_xdp_mode */
+  __u32 pad;
+  char name[16];
+};
+
+/* Upcall reasons (OVS_PACKET_CMD_MISS / _ACTION). */
+enum ovsxdp_upcall_reason : __u32 {
+  OVSXDP_UPCALL_MISS = 1,
+  OVSXDP_UPCALL_ACTION = 2,
+};
+
+/* upcalls: RINGBUF of these, each followed by captured_len packet bytes. */
+struct ovsxdp_upcall {
+  __u32 reason;         /* enum ovsxdp_upcall_reason */
+  __u32 in_port;
+  __u32 packet_len;     /* on the wire (after any trunc) */
+  __u32 captured_len;   /* bytes that follow this record */
+  __u32 pid;            /* userspace(pid=) */
+  __u32 userdata_len;
+  __u64 nonce;          /* 0, or the trace/execute run that made it */
+  struct ovsxdp_flow_key key;
+  __u8 userdata[OVSXDP_USERDATA_MAX];
+};
+
+/* Trace runs (the trace program, BPF_PROG_TEST_RUN) record what the live
+ * datapath would do: trace_events RINGBUF of these, each followed by bytes. */
+enum ovsxdp_trace_kind : __u32 {
+  OVSXDP_TRACE_OUTPUT = 1,  /* port = output port */
+  OVSXDP_TRACE_UPCALL = 2,  /* port = upcall reason */
+};
+struct ovsxdp_trace_event {
+  __u64 nonce;        /* the run it belongs to */
+  __u32 kind;         /* enum ovsxdp_trace_kind */
+  __u32 port;
+  __u32 length;       /* bytes that follow */
+  __u32 sequence;     /* emission order within the run */
+};
+
+/* XDP metadata in front of frames given to the trace and execute programs. */
+#define OVSXDP_META_MAGIC 0x4f564d44u  /* "OVMD" */
+struct ovsxdp_xdp_meta {
+  __u32 magic;
+  __u32 in_port;
+  __u64 nonce;
+};
+
+/* execute_requests: HASH nonce -> request, for the execute program. */
+struct ovsxdp_execute_request {
+  struct ovsxdp_flow_key metadata;  /* recirc_id, dp_hash, skb_mark, priority, ct_*, tunnel */
+  struct ovsxdp_action_set actions;
+};
+
+enum ovsxdp_miss_policy : __u32 {
+  OVSXDP_MISS_DROP = 0,
+  OVSXDP_MISS_PASS = 1,
+};
+
+/* info: ARRAY [1], mmapable: what the datapath is and its writers' generation. */
+struct ovsxdp_info {
+  __u32 magic;
+  __u32 abi_version;
+  __u32 max_flows;
+  __u32 max_masks;
+  __u32 max_action_sets;
+  __u32 max_ports;
+  __u32 miss_policy;    /* enum ovsxdp_miss_policy */
+  __u32 upcall_ring;
+  __u32 n_masks;        /* masks slots in use (high water); read by BPF */
+  __u32 pad;
+  __u64 generation;     /* bumped by every write under the datapath lock */
+  __u64 created_ns;     /* CLOCK_REALTIME */
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(ovsxdp_mask) == 320);
+static_assert(__has_unique_object_representations(ovsxdp_mask));
+static_assert(sizeof(ovsxdp_megaflow_id) == 16 && __has_unique_object_representations(ovsxdp_megaflow_id));
+static_assert(sizeof(ovsxdp_flow) == 272 + 16 + 16 + 8 && __has_unique_object_representations(ovsxdp_flow));
+static_assert(sizeof(ovsxdp_flow_stats) == 32);
+static_assert(sizeof(ovsxdp_action_set) == 16 + OVSXDP_ACTIONS_MAX_BYTES);
+static_assert(sizeof(ovsxdp_upcall) == 32 + 272 + OVSXDP_USERDATA_MAX);
+static_assert(sizeof(ovsxdp_trace_event) == 24);
+static_assert(sizeof(ovsxdp_xdp_meta) == 16);
+static_assert(sizeof(ovsxdp_info) == 56 && __has_unique_object_representations(ovsxdp_info));
+static_assert(sizeof(ovsxdp_port_info) == 32);
+static_assert(OVSXDP_FLOW_KEY_WORDS == 34);
+#endif

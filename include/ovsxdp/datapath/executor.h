@@ -1,0 +1,191 @@
+// The action executor: runs an action list in order (Linux
+// net/openvswitch/actions.c do_execute_actions). Every action is a BPF
+// global function with one signature, verified once by the kernel; the loop
+// here only dispatches, and keeps its offsets normalised so the verifier
+// merges the paths of different action kinds at the loop head.
+#pragma once
+
+#include "ovsxdp/actions/ct.h"
+#include "ovsxdp/actions/dec_ttl.h"
+#include "ovsxdp/actions/eth.h"
+#include "ovsxdp/actions/hash.h"
+#include "ovsxdp/actions/mpls.h"
+#include "ovsxdp/actions/set_field.h"
+#include "ovsxdp/actions/trunc.h"
+#include "ovsxdp/actions/vlan.h"
+#include "ovsxdp/datapath/sink.h"
+
+// One global function per action: (ctx, state, action set, record offset).
+#define OVSXDP_ACTION_FUNCTION(NAME, RECORD, ...)                                                            \
+  extern "C" [[gnu::noinline]] int ovsxdp_do_##NAME(struct xdp_md* ctx, struct ovsxdp_exec_state* st,       \
+                                                    const struct ovsxdp_action_set* set, __u32 off) {       \
+    using namespace ovsxdp;                                                                                  \
+    if (!st || !set) return action::kFailed;                                                                 \
+    const RECORD* a = action::record_at<RECORD>(*set, off);                                                  \
+    if (!a) return action::fail(*st, OVSXDP_C_DROP_ACTION);                                                  \
+    /* An unused ctx would reach the call as undef; the verifier needs the real pointer. */                \
+    asm volatile("" ::"r"(ctx));                                                                             \
+    __VA_ARGS__                                                                                              \
+  }
+
+OVSXDP_ACTION_FUNCTION(push_vlan, ovsxdp_action_push_vlan, return action::push_vlan(ctx, *st, a->tpid, a->tci);)
+OVSXDP_ACTION_FUNCTION(pop_vlan, ovsxdp_action_pop_vlan, return action::pop_vlan(ctx, *st);)
+OVSXDP_ACTION_FUNCTION(set_ethernet, ovsxdp_action_set_ethernet, return action::set_ethernet(ctx, *st, a->value, a->mask);)
+OVSXDP_ACTION_FUNCTION(set_ipv4, ovsxdp_action_set_ipv4, return action::set_ipv4(ctx, *st, a->value, a->mask);)
+OVSXDP_ACTION_FUNCTION(set_ipv6, ovsxdp_action_set_ipv6, return action::set_ipv6(ctx, *st, a->value, a->mask);)
+OVSXDP_ACTION_FUNCTION(set_transport, ovsxdp_action_set_transport, {
+  const u8 proto = a->h.arg == OVSXDP_SET_TCP ? ip_proto::tcp : a->h.arg == OVSXDP_SET_UDP ? ip_proto::udp : ip_proto::sctp;
+  return action::set_transport(ctx, *st, proto, a->value, a->mask);
+})
+OVSXDP_ACTION_FUNCTION(set_mpls, ovsxdp_action_set_mpls, return action::set_mpls(ctx, *st, a->value, a->mask);)
+OVSXDP_ACTION_FUNCTION(set_meta, ovsxdp_action_set_u32, {
+  return a->h.arg == OVSXDP_SET_SKB_MARK ? action::set_skb_mark(*st, a->value, a->mask) : action::set_priority(*st, a->value, a->mask);
+})
+OVSXDP_ACTION_FUNCTION(dec_ttl, ovsxdp_action_dec_ttl, return action::dec_ttl(ctx, *st);)
+OVSXDP_ACTION_FUNCTION(trunc, ovsxdp_action_trunc, return action::trunc(ctx, *st, a->max_len);)
+OVSXDP_ACTION_FUNCTION(hash, ovsxdp_action_hash, return action::hash(*st, a->alg, a->basis);)
+OVSXDP_ACTION_FUNCTION(push_mpls, ovsxdp_action_push_mpls, return action::push_mpls(ctx, *st, a->lse, a->ethertype);)
+OVSXDP_ACTION_FUNCTION(pop_mpls, ovsxdp_action_pop_mpls, return action::pop_mpls(ctx, *st, a->ethertype);)
+OVSXDP_ACTION_FUNCTION(add_mpls, ovsxdp_action_add_mpls, return action::add_mpls(ctx, *st, a->lse, a->ethertype, a->flags);)
+OVSXDP_ACTION_FUNCTION(push_eth, ovsxdp_action_push_eth, return action::push_eth(ctx, *st, a->src, a->dst);)
+OVSXDP_ACTION_FUNCTION(pop_eth, ovsxdp_action_pop_eth, return action::pop_eth(ctx, *st);)
+OVSXDP_ACTION_FUNCTION(ct_clear, ovsxdp_action_ct_clear, return action::ct_clear(*st);)
+
+#undef OVSXDP_ACTION_FUNCTION
+
+namespace ovsxdp::dp {
+
+// Offsets stay below OVSXDP_ACTIONS_MAX_BYTES; the mask gives every path the
+// same tracked range (OVSXDP_ACTIONS_MAX_BYTES is a power of two).
+static_assert((OVSXDP_ACTIONS_MAX_BYTES & (OVSXDP_ACTIONS_MAX_BYTES - 1)) == 0);
+OVSXDP_INLINE u32 normalize_action_offset(u32 v) {
+  opaque(v);
+  return v & (2 * OVSXDP_ACTIONS_MAX_BYTES - 1);
+}
+
+OVSXDP_INLINE int run_set(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* set, u32 off, u16 target) {
+  switch (target) {
+    case OVSXDP_SET_ETHERNET: return ovsxdp_do_set_ethernet(ctx, st, set, off);
+    case OVSXDP_SET_IPV4: return ovsxdp_do_set_ipv4(ctx, st, set, off);
+    case OVSXDP_SET_IPV6: return ovsxdp_do_set_ipv6(ctx, st, set, off);
+    case OVSXDP_SET_TCP:
+    case OVSXDP_SET_UDP:
+    case OVSXDP_SET_SCTP: return ovsxdp_do_set_transport(ctx, st, set, off);
+    case OVSXDP_SET_MPLS: return ovsxdp_do_set_mpls(ctx, st, set, off);
+    case OVSXDP_SET_SKB_MARK:
+    case OVSXDP_SET_PRIORITY: return ovsxdp_do_set_meta(ctx, st, set, off);
+    default: return action::fail(*st, OVSXDP_C_DROP_ACTION);
+  }
+}
+
+// One action: returns kNext to go on, or the pass's result (an XDP verdict
+// or kRecirculate). `off` and `end` move for dec_ttl's branch.
+inline constexpr int kNext = -1000;
+
+template <class Sink>
+OVSXDP_INLINE int step(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* set, u32& off, u32& end,
+                       bool& ttl_branch) {
+  const auto* h = action::record_at<ovsxdp_action_header>(*set, off);
+  if (!h) return XDP_DROP;
+  const u32 size = h->words * 4u;
+  if (size < sizeof(ovsxdp_action_header) || size > end - off) {
+    count(OVSXDP_C_DROP_ACTION);
+    return XDP_DROP;
+  }
+  int r = action::kOk;
+  switch (h->type) {
+    case OVSXDP_ACTION_OUTPUT: {
+      const auto* a = action::record_at<ovsxdp_action_output>(*set, off);
+      return a ? Sink::output(ctx, st, a->port) : XDP_DROP;
+    }
+    case OVSXDP_ACTION_DROP:
+      count(OVSXDP_C_DROP_EXPLICIT);
+      return XDP_DROP;
+    case OVSXDP_ACTION_RECIRC: {
+      const auto* a = action::record_at<ovsxdp_action_recirc>(*set, off);
+      if (!a) return XDP_DROP;
+      st->recirc_id = a->recirc_id;
+      count(OVSXDP_C_RECIRCULATED);
+      return kRecirculate;
+    }
+    case OVSXDP_ACTION_DEC_TTL: {
+      const u32 nested = h->arg;
+      r = ovsxdp_do_dec_ttl(ctx, st, set, off);
+      if (r == action::kTtlExpired) {
+        if (!nested) {
+          count(OVSXDP_C_DROP_TTL);
+          return XDP_DROP;
+        }
+        // Run the le_1 list, then end the pass (Linux dec_ttl_exception_handler).
+        ttl_branch = true;
+        off += size;
+        if (nested < end - off) end = off + nested;
+        return kNext;
+      }
+      if (r == action::kOk) {
+        off += size + nested;
+        return kNext;
+      }
+      break;
+    }
+    case OVSXDP_ACTION_PUSH_VLAN: r = ovsxdp_do_push_vlan(ctx, st, set, off); break;
+    case OVSXDP_ACTION_POP_VLAN: r = ovsxdp_do_pop_vlan(ctx, st, set, off); break;
+    case OVSXDP_ACTION_SET: r = run_set(ctx, st, set, off, h->arg); break;
+    case OVSXDP_ACTION_TRUNC: r = ovsxdp_do_trunc(ctx, st, set, off); break;
+    case OVSXDP_ACTION_HASH: r = ovsxdp_do_hash(ctx, st, set, off); break;
+    case OVSXDP_ACTION_PUSH_MPLS: r = ovsxdp_do_push_mpls(ctx, st, set, off); break;
+    case OVSXDP_ACTION_POP_MPLS: r = ovsxdp_do_pop_mpls(ctx, st, set, off); break;
+    case OVSXDP_ACTION_ADD_MPLS: r = ovsxdp_do_add_mpls(ctx, st, set, off); break;
+    case OVSXDP_ACTION_PUSH_ETH: r = ovsxdp_do_push_eth(ctx, st, set, off); break;
+    case OVSXDP_ACTION_POP_ETH: r = ovsxdp_do_pop_eth(ctx, st, set, off); break;
+    case OVSXDP_ACTION_USERSPACE: r = Sink::userspace(ctx, st, set, off); break;
+    case OVSXDP_ACTION_CT_CLEAR: r = ovsxdp_do_ct_clear(ctx, st, set, off); break;
+    default: r = action::fail(*st, OVSXDP_C_DROP_ACTION); break;
+  }
+  if (r < 0) {
+    count(st->drop_reason ? st->drop_reason : OVSXDP_C_DROP_ACTION);
+    return XDP_DROP;
+  }
+  off += size;
+  return kNext;
+}
+
+// Runs `set`; returns the XDP verdict, or kRecirculate after a recirc action.
+template <class Sink>
+OVSXDP_INLINE int run_actions(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* set) {
+  u32 end = set->length;
+  if (end > OVSXDP_ACTIONS_MAX_BYTES) end = OVSXDP_ACTIONS_MAX_BYTES;
+  u32 off = 0;
+  bool ttl_branch = false;
+  int result = kNext;
+  // An open-coded iterator: the verifier checks the body until the loop
+  // state converges (offsets are normalised for that), not once per
+  // iteration for every action kind.
+  bpf_iter_num it;
+  bpf_iter_num_new(&it, 0, OVSXDP_ACTIONS_MAX_COUNT);
+  while (bpf_iter_num_next(&it)) {
+    off = normalize_action_offset(off);
+    end = normalize_action_offset(end);
+    if (off >= end) break;
+    result = step<Sink>(ctx, st, set, off, end, ttl_branch);
+    if (result != kNext) break;
+  }
+  bpf_iter_num_destroy(&it);
+  if (result != kNext) return result;
+  count(ttl_branch ? OVSXDP_C_DROP_TTL : OVSXDP_C_DROP_NO_OUTPUT);
+  return XDP_DROP;
+}
+
+}  // namespace ovsxdp::dp
+
+extern "C" [[gnu::noinline]] int ovsxdp_run_actions_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st,
+                                                     const struct ovsxdp_action_set* set) {
+  if (!st || !set) return XDP_DROP;
+  return ovsxdp::dp::run_actions<ovsxdp::dp::live_sink>(ctx, st, set);
+}
+
+extern "C" [[gnu::noinline]] int ovsxdp_run_actions_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st,
+                                                      const struct ovsxdp_action_set* set) {
+  if (!st || !set) return XDP_DROP;
+  return ovsxdp::dp::run_actions<ovsxdp::dp::trace_sink>(ctx, st, set);
+}

@@ -1,0 +1,89 @@
+// The datapath's BPF maps. Include from exactly one *.bpf.cpp (map
+// definitions are objects). Sizes here are defaults: the host sets the real
+// ones from the datapath's options before loading (bpf_map__set_max_entries).
+#pragma once
+
+#include "ovsxdp/abi/datapath.h"
+#include "ovsxdp/bpf/program.h"
+#include "ovsxdp/datapath/state.h"
+
+#define OVSXDP_MAP(NAME, TYPE, KEY, VALUE, ENTRIES, FLAGS) \
+  struct NAME##_def {                                      \
+    __uint(type, TYPE);                                    \
+    __uint(max_entries, ENTRIES);                          \
+    __uint(map_flags, FLAGS);                              \
+    __type(key, KEY);                                      \
+    __type(value, VALUE);                                  \
+  };                                                       \
+  NAME##_def NAME SEC(".maps")
+
+struct ovsxdp_mask_cache_entry {
+  __u32 hash;        // packet_hash of the last packet that used this entry
+  __u32 mask_index;  // the mask its flow was found in
+};
+
+// Mask slots probed by lookups (tuple-space search).
+OVSXDP_MAP(dp_masks, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_mask, OVSXDP_DEFAULT_MAX_MASKS, BPF_F_MMAPABLE);
+// {mask, masked-key hash} -> flow slot.
+OVSXDP_MAP(dp_megaflows, BPF_MAP_TYPE_HASH, struct ovsxdp_megaflow_id, __u32, OVSXDP_DEFAULT_MAX_FLOWS, 0);
+// Flow slots: masked key, mask, action-set slot, UFID.
+OVSXDP_MAP(dp_flows, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_flow, OVSXDP_DEFAULT_MAX_FLOWS, BPF_F_MMAPABLE);
+// Per-flow statistics, per CPU: no shared cache line, no lock.
+OVSXDP_MAP(dp_flow_stats, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_flow_stats, OVSXDP_DEFAULT_MAX_FLOWS, 0);
+// Immutable, deduplicated action lists.
+OVSXDP_MAP(dp_action_sets, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_action_set, OVSXDP_DEFAULT_MAX_ACTION_SETS, BPF_F_MMAPABLE);
+// Datapath counters (enum ovsxdp_counter), per CPU.
+OVSXDP_MAP(dp_counters, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u64, OVSXDP_COUNTER_MAX, 0);
+// Which mask found the last flow for a packet hash, per CPU.
+OVSXDP_MAP(dp_mask_cache, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_mask_cache_entry, OVSXDP_MASK_CACHE_ENTRIES, 0);
+// Output ports: port number -> interface (bpf_redirect_map target).
+OVSXDP_MAP(dp_ports, BPF_MAP_TYPE_DEVMAP_HASH, __u32, struct bpf_devmap_val, OVSXDP_DEFAULT_MAX_PORTS, 0);
+// Input ports: ifindex -> port number.
+OVSXDP_MAP(dp_port_ifindex, BPF_MAP_TYPE_HASH, __u32, struct ovsxdp_port_ref, OVSXDP_DEFAULT_MAX_PORTS, 0);
+// Port names and modes, for the host's tools (BPF does not read it).
+OVSXDP_MAP(dp_port_info, BPF_MAP_TYPE_HASH, __u32, struct ovsxdp_port_info, OVSXDP_DEFAULT_MAX_PORTS, 0);
+// UFID -> flow slot, for the host's tools (BPF does not read it).
+OVSXDP_MAP(dp_ufids, BPF_MAP_TYPE_HASH, struct ovsxdp_ufid, __u32, OVSXDP_DEFAULT_MAX_FLOWS, 0);
+// Packets for the execute programs, by run nonce.
+OVSXDP_MAP(dp_exec_requests, BPF_MAP_TYPE_HASH, __u64, struct ovsxdp_execute_request, 64, 0);
+// What the datapath is: sizes, policy, mask count, writers' generation.
+OVSXDP_MAP(dp_info, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_info, 1, BPF_F_MMAPABLE);
+// Working state of each program kind, per CPU (a program never nests with itself).
+OVSXDP_MAP(dp_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_exec_state, OVSXDP_PROGRAM_KINDS, 0);
+
+struct dp_upcalls_def {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, OVSXDP_DEFAULT_UPCALL_RING);
+};
+dp_upcalls_def dp_upcalls SEC(".maps");
+
+struct dp_trace_events_def {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1u << 20);
+};
+dp_trace_events_def dp_trace_events SEC(".maps");
+
+OVSXDP_BTF_TYPE(ovsxdp_mask);
+OVSXDP_BTF_TYPE(ovsxdp_flow);
+OVSXDP_BTF_TYPE(ovsxdp_flow_stats);
+OVSXDP_BTF_TYPE(ovsxdp_action_set);
+OVSXDP_BTF_TYPE(ovsxdp_mask_cache_entry);
+OVSXDP_BTF_TYPE(ovsxdp_port_ref);
+OVSXDP_BTF_TYPE(ovsxdp_port_info);
+OVSXDP_BTF_TYPE(ovsxdp_execute_request);
+OVSXDP_BTF_TYPE(ovsxdp_info);
+OVSXDP_BTF_TYPE(ovsxdp_exec_state);
+OVSXDP_BTF_TYPE(ovsxdp_megaflow_id);
+OVSXDP_BTF_TYPE(ovsxdp_ufid);
+OVSXDP_BTF_TYPE(bpf_devmap_val);
+
+// Load-time policy (set by the host before load; rodata).
+extern "C" const volatile __u32 ovsxdp_miss_policy = OVSXDP_MISS_DROP;
+
+namespace ovsxdp::dp {
+
+OVSXDP_INLINE void count(u32 counter, u64 n = 1) {
+  if (u64* c = map_lookup<u64>(&dp_counters, counter)) *c += n;
+}
+
+}  // namespace ovsxdp::dp

@@ -1,0 +1,59 @@
+// Megaflow lookup: tuple-space search over the mask slots, with a per-CPU
+// mask cache in front so a packet of a known flow probes one mask (Linux
+// net/openvswitch/flow_table.c, ovs_flow_tbl_lookup_stats).
+#pragma once
+
+#include "ovsxdp/datapath/maps.h"
+#include "ovsxdp/flow/hash.h"
+
+// The flow slot whose masked key matches `key` under mask `mask_index`.
+extern "C" [[gnu::noinline]] __u32 ovsxdp_megaflow_probe(struct ovsxdp_flow_key* key, __u32 mask_index) {
+  using namespace ovsxdp;
+  if (!key) return OVSXDP_NO_FLOW;
+  const ovsxdp_mask* m = map_lookup<ovsxdp_mask>(&dp_masks, mask_index);
+  if (!m || !m->active) return OVSXDP_NO_FLOW;
+  ovsxdp_megaflow_id id{};
+  id.mask_index = mask_index;
+  id.hash = flow::masked_hash(*key, *m, mask_index);
+  const u32* slot = map_lookup<u32>(&dp_megaflows, id);
+  if (!slot) return OVSXDP_NO_FLOW;
+  const u32 s = *slot;
+  const ovsxdp_flow* f = map_lookup<ovsxdp_flow>(&dp_flows, s);
+  // The hash only nominates: the stored masked key must match word for word.
+  if (!f || f->state != OVSXDP_FLOW_LIVE || f->mask_index != mask_index || !flow::masked_equal(*key, *m, f->key))
+    return OVSXDP_NO_FLOW;
+  return s;
+}
+
+// The flow for `key`, or OVSXDP_NO_FLOW.
+extern "C" [[gnu::noinline]] __u32 ovsxdp_megaflow_lookup(struct ovsxdp_flow_key* key) {
+  using namespace ovsxdp;
+  if (!key) return OVSXDP_NO_FLOW;
+  const ovsxdp_info* info = map_lookup<ovsxdp_info>(&dp_info, 0u);
+  const u32 n_masks = info ? info->n_masks : 0;
+  const u32 h = flow::packet_hash(*key);
+  ovsxdp_mask_cache_entry* cached = map_lookup<ovsxdp_mask_cache_entry>(&dp_mask_cache, h & (OVSXDP_MASK_CACHE_ENTRIES - 1));
+  if (cached && cached->hash == h && cached->mask_index < n_masks) {
+    const u32 slot = ovsxdp_megaflow_probe(key, cached->mask_index);
+    if (slot != OVSXDP_NO_FLOW) {
+      dp::count(OVSXDP_C_CACHE_HIT);
+      dp::count(OVSXDP_C_MASK_PROBES);
+      return slot;
+    }
+  }
+  dp::count(OVSXDP_C_CACHE_MISS);
+#pragma nounroll
+  for (u32 i = 0; i < OVSXDP_MASKS_LIMIT; i++) {
+    if (i >= n_masks) break;
+    const u32 slot = ovsxdp_megaflow_probe(key, i);
+    if (slot != OVSXDP_NO_FLOW) {
+      if (cached) {
+        cached->hash = h;
+        cached->mask_index = i;
+      }
+      dp::count(OVSXDP_C_MASK_PROBES, i + 1);
+      return slot;
+    }
+  }
+  return OVSXDP_NO_FLOW;
+}
