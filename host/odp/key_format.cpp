@@ -222,8 +222,7 @@ class printer {
   }
 
   void mpls() {
-    unsigned count = k_.mpls_count;
-    if (count > OVSXDP_MPLS_LABEL_DEPTH) count = OVSXDP_MPLS_LABEL_DEPTH;
+    unsigned count = static_cast<unsigned>(__builtin_popcount(k_.mpls_labels & ((1u << OVSXDP_MPLS_LABEL_DEPTH) - 1)));
     // A stack truncated before its bottom label gives Linux an empty MPLS
     // attribute, which OVS cannot print or parse: leave it out.
     if (count == 0) return;
@@ -247,10 +246,93 @@ class printer {
     out_ += "mpls(" + body + "),";
   }
 
+  static std::string hex_bytes(const u8* p, std::size_t n) {
+    std::string out;
+    bool printed = false;
+    for (std::size_t i = 0; i < n; i++) {
+      if (!p[i] && !printed) continue;
+      out += printf_string(printed ? "%02llx" : "0x%llx", p[i]);
+      printed = true;
+    }
+    return printed ? out : "0";
+  }
+
+  static std::string tunnel_flag_name(unsigned bit) {
+    switch (bit) {
+      case OVSXDP_TNL_OAM: return "oam";
+      case OVSXDP_TNL_DONT_FRAGMENT: return "df";
+      case OVSXDP_TNL_CSUM: return "csum";
+      case OVSXDP_TNL_KEY: return "key";
+      default: return {};
+    }
+  }
+
+  // tunnel(...) in the order Linux emits its sub-attributes, flags(...) last.
+  void tunnel() {
+    if (!k_.tun_proto) return;
+    static const field_spec kId{"tun_id", __builtin_offsetof(key_t, tun_id), 8, true, field_format::hex_always};
+    static const field_spec kSrc{"src", __builtin_offsetof(key_t, tun.ipv4.src), 4, true, field_format::ipv4};
+    static const field_spec kDst{"dst", __builtin_offsetof(key_t, tun.ipv4.dst), 4, true, field_format::ipv4};
+    static const field_spec kSrc6{"ipv6_src", __builtin_offsetof(key_t, tun.ipv6.src), 16, true, field_format::ipv6};
+    static const field_spec kDst6{"ipv6_dst", __builtin_offsetof(key_t, tun.ipv6.dst), 16, true, field_format::ipv6};
+    static const field_spec kTos{"tos", __builtin_offsetof(key_t, tun_tos), 1, false, field_format::hex};
+    static const field_spec kTtl{"ttl", __builtin_offsetof(key_t, tun_ttl), 1, false, field_format::decimal};
+    static const field_spec kTpSrc{"tp_src", __builtin_offsetof(key_t, tun_tp_src), 2, true, field_format::decimal};
+    static const field_spec kTpDst{"tp_dst", __builtin_offsetof(key_t, tun_tp_dst), 2, true, field_format::decimal};
+    std::string body;
+    put_field(body, kId, k_, m_, o_.verbose);
+    if (k_.tun_proto == 6) {
+      put_field(body, kSrc6, k_, m_, o_.verbose);
+      put_field(body, kDst6, k_, m_, o_.verbose);
+    } else {
+      put_field(body, kSrc, k_, m_, o_.verbose);
+      put_field(body, kDst, k_, m_, o_.verbose);
+    }
+    put_field(body, kTos, k_, m_, o_.verbose);
+    put_field(body, kTtl, k_, m_, o_.verbose);
+    put_field(body, kTpSrc, k_, m_, o_.verbose);
+    put_field(body, kTpDst, k_, m_, o_.verbose);
+    if (k_.tun_opts_kind == 1 && k_.tun_opts_len) {
+      std::string opts;
+      for (u32 at = 0; at + 4 <= k_.tun_opts_len && at + 4 <= OVSXDP_TUN_OPTS_MAX;) {
+        const u8* o = k_.tun_opts + at;
+        const u32 len = (o[3] & 0x1f) * 4u;
+        if (at + 4 + len > OVSXDP_TUN_OPTS_MAX) break;
+        opts += printf_string("{class=%#llx", static_cast<unsigned>(o[0] << 8 | o[1]));
+        opts += printf_string(",type=%#llx", o[2]) + ",len=" + std::to_string(len) + "," + hex_bytes(o + 4, len);
+        if (m_ && !bytes_ones(m_->tun_opts + at + 4, len)) opts += "/" + hex_bytes(m_->tun_opts + at + 4, len);
+        opts += "}";
+        at += 4 + len;
+      }
+      body += "geneve(" + opts + "),";
+    } else if (k_.tun_opts_kind == 2 && k_.tun_opts_len >= 4) {
+      const u32 gbp = ntoh32(load_unaligned<be32>(k_.tun_opts));
+      body += "vxlan(gbp(id=" + std::to_string(gbp & 0xffff) + ",flags=" + alt_hex((gbp >> 16) & 0xff) + ")),";
+    }
+    const unsigned flags = k_.tun_flags, fmask = m_ ? m_->tun_flags : 0xffff;
+    if ((fmask & 0xf) == 0xf) {
+      std::string names;
+      for (unsigned bit = 1; bit <= 8; bit <<= 1)
+        if (flags & bit) names += tunnel_flag_name(bit) + "|";
+      if (!names.empty()) names.pop_back();
+      body += "flags(" + (names.empty() ? std::string("0") : names) + "),";
+    } else if (fmask & 0xf) {
+      std::string f;
+      for (unsigned bit = 1; bit <= 8; bit <<= 1)
+        if (fmask & bit) f += std::string(flags & bit ? "+" : "-") + tunnel_flag_name(bit);
+      body += "flags(" + f + "),";
+    } else if (o_.verbose) {
+      body += "flags(0/0),";
+    }
+    chomp(body);
+    out_ += "tunnel(" + body + "),";
+  }
+
   void metadata() {
     single(recirc_id_field(), true);
     single(dp_hash_field(), true);
     single(skb_priority_field(), true);
+    tunnel();
     single(in_port_field(), false);
     single(skb_mark_field(), true);
     ct_state();
@@ -430,5 +512,36 @@ std::string format_key(const ovsxdp_flow_key& key, const ovsxdp_flow_key* mask, 
 }
 
 std::string format_tcp_flags(unsigned flags) { return printer::flags_text(flags & 0xfff, printer::tcp_name); }
+
+std::string format_attribute(const attribute_spec& attribute, const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask) {
+  std::string body;
+  for (const field_spec& f : attribute.fields) put_field(body, f, key, &mask, false);
+  chomp(body);
+  return std::string(attribute.name) + "(" + body + ")";
+}
+
+std::string format_single(const field_spec& field, const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask) {
+  std::string out = std::string(field.name) + "(" + value_text(field, key);
+  if (mask_state_of(field, &mask) != mask_state::full) out += "/" + mask_text(field, mask);
+  return out + ")";
+}
+
+std::string format_mpls(const ovsxdp_flow_key& key, const ovsxdp_flow_key* mask, unsigned count) {
+  ovsxdp_flow_key k = key;
+  k.mpls_labels = static_cast<u8>((1u << count) - 1);
+  k.eth_type = hton16(0x8847);
+  key_format_options o;
+  ovsxdp_flow_key m{};
+  if (mask) m = *mask;
+  else
+    for (unsigned i = 0; i < count && i < OVSXDP_MPLS_LABEL_DEPTH; i++) m.nw.mpls.lse[i] = 0xffffffffu;
+  m.eth_type = 0xffff;
+  m.mpls_labels = k.mpls_labels;
+  m.mac_proto = 0xff;
+  k.mac_proto = OVSXDP_MAC_NONE;  // no eth() in front
+  std::string text = format_key(k, &m, o);
+  const std::size_t at = text.find("mpls(");
+  return at == std::string::npos ? "mpls()" : text.substr(at);
+}
 
 }  // namespace ovsxdp::odp

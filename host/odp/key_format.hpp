@@ -25,4 +25,13 @@ std::string format_key(const ovsxdp_flow_key& key, const ovsxdp_flow_key* mask, 
 // OVS tcp_flags names joined by '|' ("syn|ack"), "0" for none.
 std::string format_tcp_flags(unsigned flags);
 
+struct attribute_spec;
+// "name(field=value[/mask],...)" of one struct-like attribute, non-verbose
+// (what a set_masked action prints).
+std::string format_attribute(const attribute_spec& attribute, const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask);
+// "name(value[/mask])" of a single-value attribute.
+std::string format_single(const struct field_spec& field, const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask);
+// The "mpls(...)" text of `count` label stack entries.
+std::string format_mpls(const ovsxdp_flow_key& key, const ovsxdp_flow_key* mask, unsigned count);
+
 }  // namespace ovsxdp::odp

@@ -95,7 +95,8 @@ TEST_CASE("vlan and mpls masks") {
   key_and_mask m;
   m.key.eth_type = hton16(0x8847);
   m.mask.eth_type = 0xffff;
-  m.key.mpls_count = 1;
+  m.key.mpls_labels = 1;
+  m.mask.mpls_labels = 1;
   m.key.nw.mpls.lse[0] = hton32(100u << 12 | 0x100 | 64);
   m.mask.nw.mpls.lse[0] = hton32(0xfffff000u);
   CHECK(m.text() == "recirc_id(0),in_port(2),eth(),eth_type(0x8847),mpls(label=100/0xfffff,tc=0/0,ttl=64/0x0,bos=1/0)");

@@ -30,6 +30,15 @@
 #define OVSXDP_DEFAULT_MAX_PORTS 1024
 #define OVSXDP_DEFAULT_UPCALL_RING (4u << 20)
 
+/* Programs built from the pipeline; each has its own scratch slot. */
+enum ovsxdp_program_kind : __u32 {
+  OVSXDP_PROGRAM_DATAPATH = 0,     /* attached to ports: lookup, execute, transmit */
+  OVSXDP_PROGRAM_TRACE = 1,        /* BPF_PROG_TEST_RUN: lookup, execute, record outputs */
+  OVSXDP_PROGRAM_EXECUTE = 2,      /* BPF_PROG_TEST_RUN live frames: given actions, transmit */
+  OVSXDP_PROGRAM_EXECUTE_TRACE = 3, /* BPF_PROG_TEST_RUN: given actions, record outputs */
+  OVSXDP_PROGRAM_KINDS = 4,
+};
+
 /* masks: ARRAY [max_masks], mmapable. A slot is probed when `active` is 1. */
 struct ovsxdp_mask {
   struct ovsxdp_flow_key mask;
@@ -40,7 +49,7 @@ struct ovsxdp_mask {
   __u32 pad[2];
 };
 
-/* ufids: HASH ufid -> flow slot (host bookkeeping). */
+/* A flow's unique identifier (OVS UFID: 128 bits). */
 struct ovsxdp_ufid {
   __u64 words[2];
 };

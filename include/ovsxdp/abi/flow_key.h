@@ -69,7 +69,7 @@ struct ovsxdp_flow_key {
   __u8 eth_dst[6];
   __be16 eth_type;  /* innermost ethertype, after any VLAN tags */
   __u8 mac_proto;   /* enum ovsxdp_mac_proto */
-  __u8 mpls_count;  /* LSEs stored in nw.mpls.lse */
+  __u8 mpls_labels; /* bit i set when nw.mpls.lse[i] holds an LSE (Linux num_labels_mask) */
   __be16 vlan_tpid; /* outer tag; 0 = untagged */
   __be16 vlan_tci;  /* with OVSXDP_VLAN_PRESENT set when tagged */
   __be16 cvlan_tpid;

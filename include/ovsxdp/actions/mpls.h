@@ -59,7 +59,7 @@ OVSXDP_INLINE void note_pushed_lse(ovsxdp_exec_state& st, be16 ethertype, be32 l
   st.key.nw.mpls.lse[2] = st.key.nw.mpls.lse[1];
   st.key.nw.mpls.lse[1] = st.key.nw.mpls.lse[0];
   st.key.nw.mpls.lse[0] = lse;
-  if (st.key.mpls_count < OVSXDP_MPLS_LABEL_DEPTH) st.key.mpls_count++;
+  st.key.mpls_labels = static_cast<u8>(((st.key.mpls_labels << 1) | 1) & ((1u << OVSXDP_MPLS_LABEL_DEPTH) - 1));
   st.layout.l4 = 0;  // the transport header is now behind the label stack
 }
 
@@ -95,7 +95,7 @@ OVSXDP_INLINE int pop_mpls(xdp_md* ctx, ovsxdp_exec_state& st, be16 ethertype) {
   st.key.nw.mpls.lse[0] = st.key.nw.mpls.lse[1];
   st.key.nw.mpls.lse[1] = st.key.nw.mpls.lse[2];
   st.key.nw.mpls.lse[2] = 0;
-  if (st.key.mpls_count) st.key.mpls_count--;
+  st.key.mpls_labels >>= 1;
   st.layout.l4 = 0;
   return kOk;
 }

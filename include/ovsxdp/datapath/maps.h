@@ -42,8 +42,6 @@ OVSXDP_MAP(dp_ports, BPF_MAP_TYPE_DEVMAP_HASH, __u32, struct bpf_devmap_val, OVS
 OVSXDP_MAP(dp_port_ifindex, BPF_MAP_TYPE_HASH, __u32, struct ovsxdp_port_ref, OVSXDP_DEFAULT_MAX_PORTS, 0);
 // Port names and modes, for the host's tools (BPF does not read it).
 OVSXDP_MAP(dp_port_info, BPF_MAP_TYPE_HASH, __u32, struct ovsxdp_port_info, OVSXDP_DEFAULT_MAX_PORTS, 0);
-// UFID -> flow slot, for the host's tools (BPF does not read it).
-OVSXDP_MAP(dp_ufids, BPF_MAP_TYPE_HASH, struct ovsxdp_ufid, __u32, OVSXDP_DEFAULT_MAX_FLOWS, 0);
 // Packets for the execute programs, by run nonce.
 OVSXDP_MAP(dp_exec_requests, BPF_MAP_TYPE_HASH, __u64, struct ovsxdp_execute_request, 64, 0);
 // What the datapath is: sizes, policy, mask count, writers' generation.

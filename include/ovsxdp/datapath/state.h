@@ -6,15 +6,6 @@
 #include "ovsxdp/abi/datapath.h"
 #include "ovsxdp/flow/extract.h"
 
-// Programs built from the pipeline; each has its own scratch slot.
-enum ovsxdp_program_kind : __u32 {
-  OVSXDP_PROGRAM_DATAPATH = 0,     // attached to ports: lookup, execute, transmit
-  OVSXDP_PROGRAM_TRACE = 1,        // BPF_PROG_TEST_RUN: lookup, execute, record outputs
-  OVSXDP_PROGRAM_EXECUTE = 2,      // BPF_PROG_TEST_RUN live frames: given actions, transmit
-  OVSXDP_PROGRAM_EXECUTE_TRACE = 3,// BPF_PROG_TEST_RUN: given actions, record outputs
-  OVSXDP_PROGRAM_KINDS = 4,
-};
-
 struct ovsxdp_exec_state {
   struct ovsxdp_flow_key key;
   struct ovsxdp_packet_layout layout;

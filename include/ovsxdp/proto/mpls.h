@@ -26,7 +26,8 @@ OVSXDP_INLINE void parse(const cursor& c, u32 offset, ovsxdp_flow_key& key) {
     count = i + 1;
     if (*lse & be32_c<kBottomOfStack>) break;
   }
-  key.mpls_count = count > OVSXDP_MPLS_LABEL_DEPTH ? OVSXDP_MPLS_LABEL_DEPTH : count;
+  const u32 kept = count > OVSXDP_MPLS_LABEL_DEPTH ? OVSXDP_MPLS_LABEL_DEPTH : count;
+  key.mpls_labels = static_cast<u8>((1u << kept) - 1);  // a bitmask, so masked flows match deeper stacks
 }
 
 }  // namespace ovsxdp::mpls

@@ -1,0 +1,305 @@
+#include "datapath/actions.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <type_traits>
+
+#include "runtime/error.hpp"
+
+namespace ovsxdp {
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+template <class T>
+bool bytes_equal(const T& a, const T& b) {
+  return std::memcmp(&a, &b, sizeof(T)) == 0;
+}
+
+class encoder {
+ public:
+  std::vector<std::uint8_t> out;
+
+  void list(const action_list& actions) {
+    for (const auto& a : actions) one(a);
+  }
+
+ private:
+  template <class Record>
+  Record& add(std::uint8_t type, std::size_t extra = 0) {
+    const std::size_t size = (sizeof(Record) + extra + 3) & ~std::size_t{3};
+    if (size / 4 > 255) throw error("encode actions", "", "an action record of " + std::to_string(size) + " bytes exceeds the 1020-byte record limit");
+    const std::size_t at = out.size();
+    out.resize(at + size, 0);
+    auto* h = reinterpret_cast<ovsxdp_action_header*>(&out[at]);
+    h->type = type;
+    h->words = static_cast<std::uint8_t>(size / 4);
+    return *reinterpret_cast<Record*>(&out[at]);
+  }
+  // Records are read back through `out`, which may move: re-fetch by offset.
+  template <class Record>
+  Record& at(std::size_t offset) {
+    return *reinterpret_cast<Record*>(&out[offset]);
+  }
+
+  template <class Record, class Value>
+  void set(ovsxdp_set_target target, const Value& value, const Value& mask) {
+    auto& r = add<Record>(OVSXDP_ACTION_SET);
+    r.h.arg = target;
+    r.value = value;
+    r.mask = mask;
+  }
+
+  void one(const action& a) {
+    std::visit(
+        overloaded{
+            [&](const act::output& x) { add<ovsxdp_action_output>(OVSXDP_ACTION_OUTPUT).port = x.port; },
+            [&](const act::drop& x) { add<ovsxdp_action_drop>(OVSXDP_ACTION_DROP).h.arg = x.reason; },
+            [&](const act::push_vlan& x) {
+              auto& r = add<ovsxdp_action_push_vlan>(OVSXDP_ACTION_PUSH_VLAN);
+              r.tpid = htons(x.tpid);
+              r.tci = htons(x.tci);
+            },
+            [&](const act::pop_vlan&) { add<ovsxdp_action_pop_vlan>(OVSXDP_ACTION_POP_VLAN); },
+            [&](const act::set_ethernet& x) { set<ovsxdp_action_set_ethernet>(OVSXDP_SET_ETHERNET, x.value, x.mask); },
+            [&](const act::set_ipv4& x) { set<ovsxdp_action_set_ipv4>(OVSXDP_SET_IPV4, x.value, x.mask); },
+            [&](const act::set_ipv6& x) { set<ovsxdp_action_set_ipv6>(OVSXDP_SET_IPV6, x.value, x.mask); },
+            [&](const act::set_transport& x) { set<ovsxdp_action_set_transport>(x.target, x.value, x.mask); },
+            [&](const act::set_mpls& x) { set<ovsxdp_action_set_mpls>(OVSXDP_SET_MPLS, x.value, x.mask); },
+            [&](const act::set_skb_mark& x) {
+              set<ovsxdp_action_set_u32>(OVSXDP_SET_SKB_MARK, ovsxdp_set_u32{x.value}, ovsxdp_set_u32{x.mask});
+            },
+            [&](const act::set_priority& x) {
+              set<ovsxdp_action_set_u32>(OVSXDP_SET_PRIORITY, ovsxdp_set_u32{x.value}, ovsxdp_set_u32{x.mask});
+            },
+            [&](const act::dec_ttl& x) {
+              const std::size_t offset = out.size();
+              add<ovsxdp_action_dec_ttl>(OVSXDP_ACTION_DEC_TTL);
+              const std::size_t nested_start = out.size();
+              list(x.le_1);
+              const std::size_t nested = out.size() - nested_start;
+              if (nested > 0xffff) throw error("encode actions", "dec_ttl", "its le_1 list is too long");
+              at<ovsxdp_action_dec_ttl>(offset).h.arg = static_cast<std::uint16_t>(nested);
+            },
+            [&](const act::trunc& x) { add<ovsxdp_action_trunc>(OVSXDP_ACTION_TRUNC).max_len = x.max_len; },
+            [&](const act::hash& x) {
+              auto& r = add<ovsxdp_action_hash>(OVSXDP_ACTION_HASH);
+              r.alg = x.alg;
+              r.basis = x.basis;
+            },
+            [&](const act::push_mpls& x) {
+              auto& r = add<ovsxdp_action_push_mpls>(OVSXDP_ACTION_PUSH_MPLS);
+              r.lse = htonl(x.lse);
+              r.ethertype = htons(x.ethertype);
+            },
+            [&](const act::pop_mpls& x) { add<ovsxdp_action_pop_mpls>(OVSXDP_ACTION_POP_MPLS).ethertype = htons(x.ethertype); },
+            [&](const act::add_mpls& x) {
+              auto& r = add<ovsxdp_action_add_mpls>(OVSXDP_ACTION_ADD_MPLS);
+              r.lse = htonl(x.lse);
+              r.ethertype = htons(x.ethertype);
+              r.flags = x.l3_tunnel ? OVSXDP_ADD_MPLS_L3_TUNNEL : 0;
+            },
+            [&](const act::push_eth& x) {
+              auto& r = add<ovsxdp_action_push_eth>(OVSXDP_ACTION_PUSH_ETH);
+              std::memcpy(r.src, x.src.data(), 6);
+              std::memcpy(r.dst, x.dst.data(), 6);
+            },
+            [&](const act::pop_eth&) { add<ovsxdp_action_pop_eth>(OVSXDP_ACTION_POP_ETH); },
+            [&](const act::recirc& x) { add<ovsxdp_action_recirc>(OVSXDP_ACTION_RECIRC).recirc_id = x.id; },
+            [&](const act::userspace& x) {
+              if (x.userdata.size() > OVSXDP_USERDATA_MAX)
+                throw error("encode actions", "userspace", "userdata of " + std::to_string(x.userdata.size()) +
+                                                               " bytes exceeds the " + std::to_string(OVSXDP_USERDATA_MAX) + "-byte limit");
+              const std::size_t offset = out.size();
+              auto& r = add<ovsxdp_action_userspace>(OVSXDP_ACTION_USERSPACE, x.userdata.size());
+              r.pid = x.pid;
+              r.userdata_len = static_cast<std::uint16_t>(x.userdata.size());
+              r.flags = static_cast<std::uint16_t>((x.tunnel_out_port ? OVSXDP_USERSPACE_HAS_TUNNEL_PORT : 0) |
+                                                   (x.attach_actions ? OVSXDP_USERSPACE_ATTACH_ACTIONS : 0));
+              r.tunnel_out_port = x.tunnel_out_port.value_or(0);
+              std::memcpy(&out[offset + sizeof(ovsxdp_action_userspace)], x.userdata.data(), x.userdata.size());
+            },
+            [&](const act::ct_clear&) { add<ovsxdp_action_ct_clear>(OVSXDP_ACTION_CT_CLEAR); },
+        },
+        a.base());
+  }
+};
+
+class decoder {
+ public:
+  explicit decoder(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+
+  action_list list(std::size_t begin, std::size_t end) {
+    action_list out;
+    std::size_t off = begin;
+    while (off < end) {
+      if (end - off < sizeof(ovsxdp_action_header)) fail(off, "truncated record header");
+      ovsxdp_action_header h;
+      std::memcpy(&h, &bytes_[off], sizeof h);
+      const std::size_t size = h.words * 4u;
+      if (size < sizeof h || size > end - off) fail(off, "record length " + std::to_string(size) + " runs past the list");
+      out.push_back(one(h, off, size));
+      off += size;
+      if (h.type == OVSXDP_ACTION_DEC_TTL) off += h.arg;  // nested list consumed by one()
+    }
+    return out;
+  }
+
+ private:
+  [[noreturn]] void fail(std::size_t off, const std::string& what) {
+    throw error("decode actions", "byte " + std::to_string(off), what);
+  }
+
+  template <class Record>
+  Record record(std::size_t off, std::size_t size) {
+    if (size < sizeof(Record)) fail(off, "record of " + std::to_string(size) + " bytes is shorter than its type needs");
+    Record r;
+    std::memcpy(&r, &bytes_[off], sizeof r);
+    return r;
+  }
+
+  action one(const ovsxdp_action_header& h, std::size_t off, std::size_t size) {
+    switch (h.type) {
+      case OVSXDP_ACTION_OUTPUT: return act::output{record<ovsxdp_action_output>(off, size).port};
+      case OVSXDP_ACTION_DROP: return act::drop{h.arg};
+      case OVSXDP_ACTION_PUSH_VLAN: {
+        auto r = record<ovsxdp_action_push_vlan>(off, size);
+        return act::push_vlan{ntohs(r.tpid), ntohs(r.tci)};
+      }
+      case OVSXDP_ACTION_POP_VLAN: return act::pop_vlan{};
+      case OVSXDP_ACTION_SET:
+        switch (h.arg) {
+          case OVSXDP_SET_ETHERNET: {
+            auto r = record<ovsxdp_action_set_ethernet>(off, size);
+            return act::set_ethernet{r.value, r.mask};
+          }
+          case OVSXDP_SET_IPV4: {
+            auto r = record<ovsxdp_action_set_ipv4>(off, size);
+            return act::set_ipv4{r.value, r.mask};
+          }
+          case OVSXDP_SET_IPV6: {
+            auto r = record<ovsxdp_action_set_ipv6>(off, size);
+            return act::set_ipv6{r.value, r.mask};
+          }
+          case OVSXDP_SET_TCP:
+          case OVSXDP_SET_UDP:
+          case OVSXDP_SET_SCTP: {
+            auto r = record<ovsxdp_action_set_transport>(off, size);
+            return act::set_transport{static_cast<ovsxdp_set_target>(h.arg), r.value, r.mask};
+          }
+          case OVSXDP_SET_MPLS: {
+            auto r = record<ovsxdp_action_set_mpls>(off, size);
+            return act::set_mpls{r.value, r.mask};
+          }
+          case OVSXDP_SET_SKB_MARK: {
+            auto r = record<ovsxdp_action_set_u32>(off, size);
+            return act::set_skb_mark{r.value.value, r.mask.value};
+          }
+          case OVSXDP_SET_PRIORITY: {
+            auto r = record<ovsxdp_action_set_u32>(off, size);
+            return act::set_priority{r.value.value, r.mask.value};
+          }
+          default: fail(off, "unknown set target " + std::to_string(h.arg));
+        }
+      case OVSXDP_ACTION_DEC_TTL: {
+        const std::size_t nested_begin = off + size, nested_end = nested_begin + h.arg;
+        if (nested_end > bytes_.size()) fail(off, "dec_ttl's le_1 list runs past the actions");
+        return act::dec_ttl{list(nested_begin, nested_end)};
+      }
+      case OVSXDP_ACTION_TRUNC: return act::trunc{record<ovsxdp_action_trunc>(off, size).max_len};
+      case OVSXDP_ACTION_HASH: {
+        auto r = record<ovsxdp_action_hash>(off, size);
+        return act::hash{r.alg, r.basis};
+      }
+      case OVSXDP_ACTION_PUSH_MPLS: {
+        auto r = record<ovsxdp_action_push_mpls>(off, size);
+        return act::push_mpls{ntohl(r.lse), ntohs(r.ethertype)};
+      }
+      case OVSXDP_ACTION_POP_MPLS: return act::pop_mpls{ntohs(record<ovsxdp_action_pop_mpls>(off, size).ethertype)};
+      case OVSXDP_ACTION_ADD_MPLS: {
+        auto r = record<ovsxdp_action_add_mpls>(off, size);
+        return act::add_mpls{ntohl(r.lse), ntohs(r.ethertype), (r.flags & OVSXDP_ADD_MPLS_L3_TUNNEL) != 0};
+      }
+      case OVSXDP_ACTION_PUSH_ETH: {
+        auto r = record<ovsxdp_action_push_eth>(off, size);
+        act::push_eth e;
+        std::memcpy(e.src.data(), r.src, 6);
+        std::memcpy(e.dst.data(), r.dst, 6);
+        return e;
+      }
+      case OVSXDP_ACTION_POP_ETH: return act::pop_eth{};
+      case OVSXDP_ACTION_RECIRC: return act::recirc{record<ovsxdp_action_recirc>(off, size).recirc_id};
+      case OVSXDP_ACTION_USERSPACE: {
+        auto r = record<ovsxdp_action_userspace>(off, size);
+        if (sizeof r + r.userdata_len > size) fail(off, "userdata runs past its record");
+        act::userspace u;
+        u.pid = r.pid;
+        u.userdata.assign(&bytes_[off + sizeof r], &bytes_[off + sizeof r] + r.userdata_len);
+        if (r.flags & OVSXDP_USERSPACE_HAS_TUNNEL_PORT) u.tunnel_out_port = r.tunnel_out_port;
+        u.attach_actions = (r.flags & OVSXDP_USERSPACE_ATTACH_ACTIONS) != 0;
+        return u;
+      }
+      case OVSXDP_ACTION_CT_CLEAR: return act::ct_clear{};
+      default: fail(off, "unknown action type " + std::to_string(h.type));
+    }
+  }
+
+  std::span<const std::uint8_t> bytes_;
+};
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_actions(const action_list& actions) {
+  encoder e;
+  e.list(actions);
+  if (e.out.size() > OVSXDP_ACTIONS_MAX_BYTES)
+    throw error("encode actions", "", "the action list needs " + std::to_string(e.out.size()) + " bytes; the datapath holds at most " +
+                                          std::to_string(OVSXDP_ACTIONS_MAX_BYTES) + " per flow",
+                "split the work with recirc() over several flows");
+  return e.out;
+}
+
+action_list decode_actions(std::span<const std::uint8_t> bytes) { return decoder(bytes).list(0, bytes.size()); }
+
+std::string action_name(const action& a) {
+  return std::visit(overloaded{
+                        [](const act::output&) -> std::string { return "output"; },
+                        [](const act::drop&) -> std::string { return "drop"; },
+                        [](const act::push_vlan&) -> std::string { return "push_vlan"; },
+                        [](const act::pop_vlan&) -> std::string { return "pop_vlan"; },
+                        [](const act::set_ethernet&) -> std::string { return "set(eth)"; },
+                        [](const act::set_ipv4&) -> std::string { return "set(ipv4)"; },
+                        [](const act::set_ipv6&) -> std::string { return "set(ipv6)"; },
+                        [](const act::set_transport& x) -> std::string {
+                          return x.target == OVSXDP_SET_TCP ? "set(tcp)" : x.target == OVSXDP_SET_UDP ? "set(udp)" : "set(sctp)";
+                        },
+                        [](const act::set_mpls&) -> std::string { return "set(mpls)"; },
+                        [](const act::set_skb_mark&) -> std::string { return "set(skb_mark)"; },
+                        [](const act::set_priority&) -> std::string { return "set(skb_priority)"; },
+                        [](const act::dec_ttl&) -> std::string { return "dec_ttl"; },
+                        [](const act::trunc&) -> std::string { return "trunc"; },
+                        [](const act::hash&) -> std::string { return "hash"; },
+                        [](const act::push_mpls&) -> std::string { return "push_mpls"; },
+                        [](const act::pop_mpls&) -> std::string { return "pop_mpls"; },
+                        [](const act::add_mpls&) -> std::string { return "add_mpls"; },
+                        [](const act::push_eth&) -> std::string { return "push_eth"; },
+                        [](const act::pop_eth&) -> std::string { return "pop_eth"; },
+                        [](const act::recirc&) -> std::string { return "recirc"; },
+                        [](const act::userspace&) -> std::string { return "userspace"; },
+                        [](const act::ct_clear&) -> std::string { return "ct_clear"; },
+                    },
+                    a.base());
+}
+
+bool operator==(const action& a, const action& b) {
+  if (a.index() != b.index()) return false;
+  return encode_actions({a}) == encode_actions({b});
+}
+
+}  // namespace ovsxdp

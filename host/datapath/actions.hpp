@@ -1,0 +1,82 @@
+// Datapath actions as C++ values, and their encoding into the ABI records
+// the BPF executor runs (include/ovsxdp/abi/actions.h). Field values are in
+// host byte order unless the field is a whole header value (set targets).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ovsxdp/abi/actions.h"
+
+namespace ovsxdp {
+
+struct action;  // a variant of the types below
+
+namespace act {
+using mac = std::array<std::uint8_t, 6>;
+
+struct output { std::uint32_t port = 0; };
+struct drop { std::uint16_t reason = 0; };
+struct push_vlan {
+  std::uint16_t tpid = 0x8100;
+  std::uint16_t tci = 0;  // with the present bit 0x1000 (cleared on the wire)
+};
+struct pop_vlan {};
+struct set_ethernet { ovsxdp_set_ethernet value{}, mask{}; };
+struct set_ipv4 { ovsxdp_set_ipv4 value{}, mask{}; };
+struct set_ipv6 { ovsxdp_set_ipv6 value{}, mask{}; };
+struct set_transport {
+  ovsxdp_set_target target = OVSXDP_SET_TCP;  // TCP, UDP or SCTP
+  ovsxdp_set_transport value{}, mask{};
+};
+struct set_mpls { ovsxdp_set_mpls value{}, mask{}; };
+struct set_skb_mark { std::uint32_t value = 0, mask = 0; };
+struct set_priority { std::uint32_t value = 0, mask = 0; };
+struct dec_ttl { std::vector<action> le_1; };
+struct trunc { std::uint32_t max_len = 0; };
+struct hash { std::uint32_t alg = OVSXDP_HASH_L4; std::uint32_t basis = 0; };
+struct push_mpls { std::uint32_t lse = 0; std::uint16_t ethertype = 0x8847; };
+struct pop_mpls { std::uint16_t ethertype = 0x0800; };
+struct add_mpls { std::uint32_t lse = 0; std::uint16_t ethertype = 0x8847; bool l3_tunnel = false; };
+struct push_eth { mac src{}, dst{}; };
+struct pop_eth {};
+struct recirc { std::uint32_t id = 0; };
+struct userspace {
+  std::uint32_t pid = 0;
+  std::vector<std::uint8_t> userdata;
+  std::optional<std::uint32_t> tunnel_out_port;
+  bool attach_actions = false;
+};
+struct ct_clear {};
+}  // namespace act
+
+using action_variant =
+    std::variant<act::output, act::drop, act::push_vlan, act::pop_vlan, act::set_ethernet, act::set_ipv4, act::set_ipv6,
+                 act::set_transport, act::set_mpls, act::set_skb_mark, act::set_priority, act::dec_ttl, act::trunc,
+                 act::hash, act::push_mpls, act::pop_mpls, act::add_mpls, act::push_eth, act::pop_eth, act::recirc,
+                 act::userspace, act::ct_clear>;
+
+struct action : action_variant {
+  using action_variant::action_variant;
+  const action_variant& base() const { return *this; }
+};
+
+using action_list = std::vector<action>;
+
+// ABI bytes of an action list; throws ovsxdp::error when it does not fit
+// OVSXDP_ACTIONS_MAX_BYTES or a field is out of range.
+std::vector<std::uint8_t> encode_actions(const action_list& actions);
+// The action list in ABI bytes; throws ovsxdp::error on malformed records.
+action_list decode_actions(std::span<const std::uint8_t> bytes);
+
+// Short name of an action kind, for messages ("output", "set(ipv4)").
+std::string action_name(const action& a);
+
+bool operator==(const action& a, const action& b);
+
+}  // namespace ovsxdp

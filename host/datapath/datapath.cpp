@@ -1,0 +1,1029 @@
+#include "datapath/datapath.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include "datapath/validate.hpp"
+#include "ovsxdp/datapath/state.h"
+#include "ovsxdp/flow/hash.h"
+#include "runtime/bpf_map.hpp"
+#include "runtime/environment.hpp"
+#include "runtime/error.hpp"
+#include "runtime/fd.hpp"
+#include "runtime/skeleton.hpp"
+#include "runtime/test_run.hpp"
+// clang-format off
+#include "datapath_bpf.skel.h"
+// clang-format on
+
+namespace ovsxdp {
+
+// ---------------------------------------------------------------- helpers
+namespace {
+
+constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats", "action_sets", "counters", "mask_cache",
+                                     "ports", "port_ifindex", "port_info", "exec_requests", "info", "scratch", "upcalls",
+                                     "trace_events"};
+constexpr const char* kProgramPins[OVSXDP_PROGRAM_KINDS] = {"prog_datapath", "prog_trace", "prog_execute", "prog_execute_trace"};
+
+bool ufid_equal(const ovsxdp_ufid& a, const ovsxdp_ufid& b) { return a.words[0] == b.words[0] && a.words[1] == b.words[1]; }
+
+struct ufid_hasher {
+  std::size_t operator()(const ovsxdp_ufid& u) const { return std::hash<std::uint64_t>()(u.words[0] ^ (u.words[1] * 0x9e3779b97f4a7c15ULL)); }
+};
+struct ufid_eq {
+  bool operator()(const ovsxdp_ufid& a, const ovsxdp_ufid& b) const { return ufid_equal(a, b); }
+};
+
+std::uint64_t content_hash(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (std::size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+std::uint64_t random_u64() {
+  std::uint64_t v = 0;
+  while (v == 0)
+    if (getrandom(&v, sizeof v, 0) != sizeof v) throw system_error("get random bytes", "getrandom", errno);
+  return v;
+}
+
+void check_name(const std::string& name) {
+  const bool ok = !name.empty() && name.size() <= 15 &&
+                  std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+  if (!ok) throw error("use datapath name", name, "names are 1 to 15 characters of letters, digits, '_' and '-'");
+}
+
+std::string dp_dir(const std::string& bpffs, const std::string& name) { return bpffs + "/ovsxdp/" + name; }
+
+void make_dir(const std::string& path) {
+  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) throw system_error("create directory", path, errno);
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st{};
+  return stat(path.c_str(), &st) == 0;
+}
+
+// Removes a directory tree of pins (bpffs supports unlink/rmdir).
+void remove_tree(const std::string& path) {
+  if (DIR* d = opendir(path.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      std::string child = path + "/" + n;
+      struct stat st{};
+      if (lstat(child.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(child);
+      else unlink(child.c_str());
+    }
+    closedir(d);
+  }
+  rmdir(path.c_str());
+}
+
+unique_fd pinned(const std::string& path, const std::string& what) {
+  int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) throw system_error("open pinned " + what, path, errno, "the datapath's pins are incomplete; remove it with ovsxdp-dpctl del-dp and create it again");
+  return unique_fd(fd);
+}
+
+// Size of an mmapable array map's memory.
+std::size_t array_map_bytes(int fd) {
+  bpf_map_info info{};
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) throw system_error("read map info of fd", std::to_string(fd), errno);
+  const std::size_t elem = (info.value_size + 7) & ~std::size_t{7};
+  const std::size_t bytes = elem * info.max_entries;
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return (bytes + page - 1) / page * page;
+}
+
+mapped_memory map_memory(const map_handle& map) {
+  const std::size_t bytes = array_map_bytes(map.fd());
+  void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, map.fd(), 0);
+  if (base == MAP_FAILED) throw system_error("mmap map", map.name(), errno);
+  return mapped_memory(base, bytes);
+}
+
+// Holds the writers' lock of one datapath.
+class writer_lock {
+ public:
+  explicit writer_lock(int fd) : fd_(fd) {
+    while (flock(fd_, LOCK_EX) != 0)
+      if (errno != EINTR) throw system_error("lock datapath", "flock", errno);
+  }
+  ~writer_lock() { flock(fd_, LOCK_UN); }
+  writer_lock(const writer_lock&) = delete;
+  writer_lock& operator=(const writer_lock&) = delete;
+
+ private:
+  int fd_;
+};
+
+template <class T, class V>
+void atomic_store(T& where, V value) {
+  __atomic_store_n(&where, static_cast<T>(value), __ATOMIC_RELEASE);
+}
+
+}  // namespace
+
+ovsxdp_ufid derive_ufid(const ovsxdp_flow_key& masked_key, const ovsxdp_flow_key& mask) {
+  const auto* k = flow::words_of(masked_key);
+  const auto* m = flow::words_of(mask);
+  std::uint64_t a = flow::kHashSeed, b = ~flow::kHashSeed;
+  for (std::size_t i = 0; i < OVSXDP_FLOW_KEY_WORDS; i++) {
+    a = flow::hash_word(a, k[i]);
+    a = flow::hash_word(a, m[i]);
+    b = flow::hash_word(b, m[i] ^ 0x5555555555555555ULL);
+    b = flow::hash_word(b, k[i]);
+  }
+  return ovsxdp_ufid{{flow::hash_finish(a), flow::hash_finish(b)}};
+}
+
+double datapath_counters::masks_per_hit() const {
+  return values[OVSXDP_C_HIT] ? static_cast<double>(values[OVSXDP_C_MASK_PROBES]) / static_cast<double>(values[OVSXDP_C_HIT]) : 0.0;
+}
+
+double datapath_counters::cache_hit_rate() const {
+  const std::uint64_t total = values[OVSXDP_C_CACHE_HIT] + values[OVSXDP_C_CACHE_MISS];
+  return total ? static_cast<double>(values[OVSXDP_C_CACHE_HIT]) / static_cast<double>(total) : 0.0;
+}
+
+// ---------------------------------------------------------------- impl
+struct datapath::impl {
+  std::string name;
+  datapath_location where;
+  std::string dir;
+  std::map<std::string, map_handle> maps;
+  unique_fd programs[OVSXDP_PROGRAM_KINDS];
+  mapped_memory info_mem, masks_mem, flows_mem, sets_mem;
+  unique_fd lock_fd;
+  unique_fd rcu_outer, rcu_inner;
+  ring_buffer* upcall_ring = nullptr;
+  ring_buffer* trace_ring = nullptr;
+  const std::function<void(const upcall&)>* upcall_handler = nullptr;
+  std::size_t upcalls_seen = 0;
+
+  static int on_upcall(void* self, void* data, size_t size) {
+    auto* p = static_cast<impl*>(self);
+    if (size < sizeof(ovsxdp_upcall) || !p->upcall_handler) return 0;
+    ovsxdp_upcall raw;
+    std::memcpy(&raw, data, sizeof raw);
+    upcall u;
+    u.reason = static_cast<ovsxdp_upcall_reason>(raw.reason);
+    u.in_port = raw.in_port;
+    u.packet_len = raw.packet_len;
+    u.pid = raw.pid;
+    u.nonce = raw.nonce;
+    u.key = raw.key;
+    u.userdata.assign(raw.userdata, raw.userdata + std::min<std::uint32_t>(raw.userdata_len, OVSXDP_USERDATA_MAX));
+    const auto* bytes = static_cast<const std::uint8_t*>(data) + sizeof raw;
+    u.packet.assign(bytes, bytes + std::min<std::size_t>(raw.captured_len, size - sizeof raw));
+    (*p->upcall_handler)(u);
+    p->upcalls_seen++;
+    return 0;
+  }
+
+  // Bookkeeping rebuilt from the maps when another writer changed them.
+  struct {
+    std::uint64_t generation = ~0ULL;
+    std::vector<std::uint32_t> free_flows, free_sets, free_masks;
+    std::unordered_map<ovsxdp_ufid, std::uint32_t, ufid_hasher, ufid_eq> by_ufid;
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> sets_by_hash;
+    std::map<std::pair<std::uint32_t, std::uint64_t>, std::uint32_t> megaflows;  // {mask, hash} -> slot
+    std::map<std::string, std::uint32_t> masks_by_content;
+    std::vector<std::uint32_t> dying_flows;      // unlinked; freed after a grace period
+    std::vector<std::uint32_t> retired_sets;     // replaced by mod-flow; unreferenced after a grace period
+  } table;
+
+  ~impl() {
+    if (upcall_ring) ring_buffer__free(upcall_ring);
+    if (trace_ring) ring_buffer__free(trace_ring);
+  }
+
+  ovsxdp_info& info() const { return *info_mem.as<ovsxdp_info>(); }
+  ovsxdp_mask* masks() const { return masks_mem.as<ovsxdp_mask>(); }
+  ovsxdp_flow* flows() const { return flows_mem.as<ovsxdp_flow>(); }
+  ovsxdp_action_set* sets() const { return sets_mem.as<ovsxdp_action_set>(); }
+  const map_handle& map(const char* n) const { return maps.at(n); }
+
+  // One RCU grace period: a map-in-map update from userspace makes the
+  // kernel wait for every running BPF program (maybe_wait_bpf_programs).
+  void grace_period() {
+    std::uint32_t zero = 0;
+    int inner = rcu_inner.get();
+    if (bpf_map_update_elem(rcu_outer.get(), &zero, &inner, BPF_ANY) != 0) throw system_error("wait for an RCU grace period", "map-in-map update", errno);
+  }
+
+  std::string mask_content(const ovsxdp_flow_key& mask) const { return std::string(reinterpret_cast<const char*>(&mask), sizeof mask); }
+
+  // ---- bookkeeping ----
+  void refresh() {
+    if (table.generation == info().generation) return;
+    rebuild();
+  }
+
+  void rebuild() {
+    auto& t = table;
+    t.free_flows.clear();
+    t.free_sets.clear();
+    t.free_masks.clear();
+    t.by_ufid.clear();
+    t.sets_by_hash.clear();
+    t.megaflows.clear();
+    t.masks_by_content.clear();
+    t.dying_flows.clear();
+    t.retired_sets.clear();
+    const ovsxdp_info& inf = info();
+    std::vector<std::uint32_t> set_refs(inf.max_action_sets, 0), mask_refs(inf.max_masks, 0);
+    for (std::uint32_t i = inf.max_flows; i-- > 0;) {
+      const ovsxdp_flow& f = flows()[i];
+      if (f.state == OVSXDP_FLOW_FREE) {
+        t.free_flows.push_back(i);
+        continue;
+      }
+      if (f.actions < inf.max_action_sets) set_refs[f.actions]++;
+      if (f.mask_index < inf.max_masks) mask_refs[f.mask_index]++;
+      if (f.state == OVSXDP_FLOW_DYING) {
+        t.dying_flows.push_back(i);  // left by a writer that stopped before reclaiming
+        continue;
+      }
+      t.by_ufid[f.ufid] = i;
+      t.megaflows[{f.mask_index, f.hash}] = i;
+    }
+    for (std::uint32_t i = inf.max_action_sets; i-- > 0;) {
+      ovsxdp_action_set& s = sets()[i];
+      s.refcount = set_refs[i];
+      if (!set_refs[i]) t.free_sets.push_back(i);
+      else t.sets_by_hash[s.content_hash].push_back(i);
+    }
+    for (std::uint32_t i = inf.max_masks; i-- > 0;) {
+      ovsxdp_mask& m = masks()[i];
+      m.refcount = mask_refs[i];
+      if (i >= inf.n_masks) t.free_masks.push_back(i);  // never used
+      else if (m.active) t.masks_by_content[mask_content(m.mask)] = i;
+    }
+    // Masks in use but inactive, or active without flows, stay as they are;
+    // unused inactive ones below n_masks are free again.
+    for (std::uint32_t i = 0; i < inf.n_masks && i < inf.max_masks; i++)
+      if (!masks()[i].active && !mask_refs[i]) t.free_masks.push_back(i);
+    t.generation = inf.generation;
+  }
+
+  // After a write under the lock: other writers must re-read; this process's
+  // bookkeeping stays current only if it was current before the write.
+  void bump_generation() {
+    const std::uint64_t old = info().generation, g = old + 1;
+    atomic_store(info().generation, g);
+    if (table.generation == old) table.generation = g;
+  }
+
+  // Frees what waited for a grace period: dying flows and retired action sets.
+  void reclaim() {
+    auto& t = table;
+    if (t.dying_flows.empty() && t.retired_sets.empty()) return;
+    grace_period();
+    const int cpus = possible_cpus();
+    std::vector<ovsxdp_flow_stats> zero_stats(static_cast<std::size_t>(cpus));
+    for (std::uint32_t slot : t.dying_flows) {
+      ovsxdp_flow& f = flows()[slot];
+      if (bpf_map_update_elem(map("flow_stats").fd(), &slot, zero_stats.data(), BPF_ANY))
+        throw system_error("clear statistics of flow slot", std::to_string(slot), errno);
+      release_set(f.actions);
+      release_mask(f.mask_index);
+      atomic_store(f.state, static_cast<std::uint32_t>(OVSXDP_FLOW_FREE));
+      t.free_flows.push_back(slot);
+    }
+    for (std::uint32_t set : t.retired_sets) release_set(set);
+    t.dying_flows.clear();
+    t.retired_sets.clear();
+  }
+
+  void release_set(std::uint32_t index) {
+    if (index >= info().max_action_sets) return;
+    ovsxdp_action_set& s = sets()[index];
+    if (s.refcount && --s.refcount == 0) {
+      auto& v = table.sets_by_hash[s.content_hash];
+      v.erase(std::remove(v.begin(), v.end(), index), v.end());
+      table.free_sets.push_back(index);
+    }
+  }
+
+  // A mask without flows stays active (harmless: its probes find nothing)
+  // until its slot is needed for another mask.
+  void release_mask(std::uint32_t index) {
+    if (index < info().max_masks && masks()[index].refcount) masks()[index].refcount--;
+  }
+
+  std::uint32_t acquire_set(const std::vector<std::uint8_t>& bytes) {
+    const std::uint64_t h = content_hash(bytes.data(), bytes.size());
+    for (std::uint32_t i : table.sets_by_hash[h]) {
+      ovsxdp_action_set& s = sets()[i];
+      if (s.length == bytes.size() && std::memcmp(s.bytes, bytes.data(), bytes.size()) == 0) {
+        s.refcount++;
+        return i;
+      }
+    }
+    if (table.free_sets.empty()) reclaim();
+    if (table.free_sets.empty())
+      throw error("install flow", name, "the action-set table is full (" + std::to_string(info().max_action_sets) + " distinct action lists)",
+                  "create the datapath with a larger max_action_sets");
+    const std::uint32_t i = table.free_sets.back();
+    table.free_sets.pop_back();
+    ovsxdp_action_set& s = sets()[i];
+    std::memset(s.bytes, 0, sizeof s.bytes);
+    std::memcpy(s.bytes, bytes.data(), bytes.size());
+    s.length = static_cast<std::uint16_t>(bytes.size());
+    s.content_hash = h;
+    s.refcount = 1;
+    table.sets_by_hash[h].push_back(i);
+    return i;
+  }
+
+  std::uint32_t acquire_mask(const ovsxdp_flow_key& mask) {
+    const std::string content = mask_content(mask);
+    if (auto it = table.masks_by_content.find(content); it != table.masks_by_content.end()) {
+      masks()[it->second].refcount++;
+      return it->second;
+    }
+    ovsxdp_info& inf = info();
+    if (table.free_masks.empty()) {
+      // Recycle masks no flow uses: deactivate, wait out readers, reuse.
+      std::vector<std::uint32_t> idle;
+      for (const auto& [c, i] : table.masks_by_content)
+        if (!masks()[i].refcount) idle.push_back(i);
+      if (!idle.empty()) {
+        for (std::uint32_t i : idle) {
+          atomic_store(masks()[i].active, static_cast<std::uint8_t>(0));
+          table.masks_by_content.erase(mask_content(masks()[i].mask));
+        }
+        grace_period();
+        table.free_masks.insert(table.free_masks.end(), idle.begin(), idle.end());
+      }
+    }
+    if (table.free_masks.empty())
+      throw error("install flow", name, "the mask table is full (" + std::to_string(inf.max_masks) + " distinct masks in use)",
+                  "create the datapath with a larger max_masks, or use fewer distinct wildcard patterns");
+    std::sort(table.free_masks.begin(), table.free_masks.end(), std::greater<>());
+    const std::uint32_t i = table.free_masks.back();
+    table.free_masks.pop_back();
+    ovsxdp_mask& m = masks()[i];
+    std::memset(&m, 0, sizeof m);
+    m.mask = mask;
+    const auto* words = flow::words_of(mask);
+    for (std::uint32_t w = 0; w < OVSXDP_FLOW_KEY_WORDS; w++)
+      if (words[w]) m.words[m.n_words++] = static_cast<std::uint8_t>(w);
+    m.refcount = 1;
+    atomic_store(m.active, static_cast<std::uint8_t>(1));
+    if (i >= inf.n_masks) atomic_store(inf.n_masks, i + 1);
+    table.masks_by_content[content] = i;
+    return i;
+  }
+
+  // The live flow whose mask matches `key`: Linux looks a new flow's key up
+  // among installed flows and refuses the add when one covers it.
+  std::optional<std::uint32_t> covering_flow(const ovsxdp_flow_key& key) const {
+    for (const auto& [content, index] : table.masks_by_content) {
+      const ovsxdp_mask& m = masks()[index];
+      const std::uint64_t h = flow::masked_hash(key, m, index);
+      auto it = table.megaflows.find({index, h});
+      if (it != table.megaflows.end() && flow::masked_equal(key, m, flows()[it->second].key)) return it->second;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::uint32_t> find(const flow_selector& sel) const {
+    if (const auto* u = std::get_if<ovsxdp_ufid>(&sel)) {
+      auto it = table.by_ufid.find(*u);
+      if (it == table.by_ufid.end()) return std::nullopt;
+      return it->second;
+    }
+    const auto& m = std::get<flow_match>(sel);
+    auto mi = table.masks_by_content.find(mask_content(m.mask));
+    if (mi == table.masks_by_content.end()) return std::nullopt;
+    const ovsxdp_flow_key masked = mask_key(m.key, m.mask);
+    const std::uint64_t h = flow::masked_hash(masked, masks()[mi->second], mi->second);
+    auto it = table.megaflows.find({mi->second, h});
+    if (it == table.megaflows.end()) return std::nullopt;
+    if (std::memcmp(&flows()[it->second].key, &masked, sizeof masked) != 0) return std::nullopt;
+    return it->second;
+  }
+
+  bool port_exists(std::uint32_t port_no) const {
+    ovsxdp_port_info pi;
+    return map("port_info").lookup(port_no, pi);
+  }
+
+  ovsxdp_ufid install(const flow_spec& spec, const std::vector<std::uint8_t>& encoded) {
+    const ovsxdp_flow_key masked = mask_key(spec.key, spec.mask);
+    const ovsxdp_ufid ufid = spec.ufid.value_or(derive_ufid(masked, spec.mask));
+    if (table.by_ufid.count(ufid)) throw error("install flow", name, "a flow with this UFID already exists (File exists)");
+    if (auto other = covering_flow(spec.key))
+      throw error("install flow", name, "an installed flow already covers this key (File exists)",
+                  "delete or modify the existing flow (dump-flows shows it), or install a more specific mask first");
+    if (table.free_flows.empty()) reclaim();
+    if (table.free_flows.empty())
+      throw error("install flow", name, "the flow table is full (" + std::to_string(info().max_flows) + " flows)",
+                  "delete flows, or create the datapath with a larger max_flows");
+    const std::uint32_t mask_index = acquire_mask(spec.mask);
+    std::uint32_t set = 0;
+    try {
+      set = acquire_set(encoded);
+    } catch (...) {
+      release_mask(mask_index);
+      throw;
+    }
+    const std::uint32_t slot = table.free_flows.back();
+    ovsxdp_flow& f = flows()[slot];
+    f.key = masked;
+    f.mask_index = mask_index;
+    f.actions = set;
+    f.flags = spec.ufid ? OVSXDP_FLOW_UFID_PRESENT : 0;
+    f.ufid = ufid;
+    f.hash = flow::masked_hash(masked, masks()[mask_index], mask_index);
+    atomic_store(f.state, static_cast<std::uint32_t>(OVSXDP_FLOW_LIVE));
+    const ovsxdp_megaflow_id id{mask_index, 0, f.hash};
+    if (!map("megaflows").insert(id, slot)) {
+      atomic_store(f.state, static_cast<std::uint32_t>(OVSXDP_FLOW_FREE));
+      release_set(set);
+      release_mask(mask_index);
+      throw error("install flow", name, "two different flows hash to the same megaflow slot (a 64-bit hash collision)",
+                  "report this; change the flow's match slightly as a workaround");
+    }
+    table.free_flows.pop_back();
+    table.by_ufid[ufid] = slot;
+    table.megaflows[{mask_index, f.hash}] = slot;
+    return ufid;
+  }
+
+  void unlink(std::uint32_t slot) {
+    ovsxdp_flow& f = flows()[slot];
+    const ovsxdp_megaflow_id id{f.mask_index, 0, f.hash};
+    map("megaflows").erase(id);
+    atomic_store(f.state, static_cast<std::uint32_t>(OVSXDP_FLOW_DYING));
+    table.by_ufid.erase(f.ufid);
+    table.megaflows.erase({f.mask_index, f.hash});
+    table.dying_flows.push_back(slot);
+  }
+
+  flow_stats read_stats(std::uint32_t slot) const {
+    flow_stats out;
+    for (const auto& s : map("flow_stats").lookup_percpu<ovsxdp_flow_stats>(slot, possible_cpus())) {
+      out.packets += s.packets;
+      out.bytes += s.bytes;
+      out.used_ns = std::max<std::uint64_t>(out.used_ns, s.used_ns);
+      out.tcp_flags |= s.tcp_flags;
+    }
+    return out;
+  }
+
+  flow_entry entry(std::uint32_t slot, bool with_stats = true) const {
+    const ovsxdp_flow& f = flows()[slot];
+    flow_entry e;
+    e.ufid = f.ufid;
+    e.ufid_present = (f.flags & OVSXDP_FLOW_UFID_PRESENT) != 0;
+    e.key = f.key;
+    e.mask = masks()[f.mask_index].mask;
+    const ovsxdp_action_set& s = sets()[f.actions];
+    e.actions = decode_actions(std::span<const std::uint8_t>(s.bytes, s.length));
+    if (with_stats) e.stats = read_stats(slot);
+    return e;
+  }
+
+  ring_buffer* ring(ring_buffer*& slot, const char* map_name, ring_buffer_sample_fn fn, void* ctx) {
+    if (!slot) {
+      slot = ring_buffer__new(map(map_name).fd(), fn, ctx, nullptr);
+      if (!slot) throw system_error("open ring buffer", map_name, errno);
+    }
+    return slot;
+  }
+
+  trace_result run_trace(ovsxdp_program_kind kind, std::uint32_t in_port, std::span<const std::uint8_t> packet, std::uint64_t nonce) {
+    ovsxdp_xdp_meta meta{OVSXDP_META_MAGIC, in_port, nonce};
+    xdp_test_options options;
+    options.metadata = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&meta), sizeof meta);
+    struct collected {
+      std::uint64_t nonce;
+      std::vector<std::pair<std::uint32_t, trace_event>> events;
+    } c{nonce, {}};
+    ring_buffer* rb = ring(trace_ring, "trace_events",
+                           [](void* ctx, void* data, size_t size) -> int {
+                             auto* c = static_cast<collected*>(ctx);
+                             if (size < sizeof(ovsxdp_trace_event)) return 0;
+                             ovsxdp_trace_event e;
+                             std::memcpy(&e, data, sizeof e);
+                             if (e.nonce != c->nonce) return 0;  // another run's leftovers
+                             trace_event t;
+                             t.kind = static_cast<ovsxdp_trace_kind>(e.kind);
+                             t.port = e.port;
+                             const auto* bytes = static_cast<const std::uint8_t*>(data) + sizeof e;
+                             t.packet.assign(bytes, bytes + std::min<std::size_t>(e.length, size - sizeof e));
+                             c->events.emplace_back(e.sequence, std::move(t));
+                             return 0;
+                           },
+                           &c);
+    ring_buffer__consume(rb);  // drop leftovers of interrupted runs
+    c.events.clear();
+    const xdp_test_result r = run_xdp(programs[kind].get(), packet, options);
+    ring_buffer__consume(rb);
+    std::sort(c.events.begin(), c.events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    trace_result out;
+    out.verdict = r.verdict;
+    for (auto& [seq, e] : c.events) out.events.push_back(std::move(e));
+    if (r.verdict == XDP_ABORTED) throw error("trace packet", name, "the trace program aborted (metadata missing or refused)");
+    return out;
+  }
+
+  std::uint64_t put_request(const action_list& actions, const ovsxdp_flow_key* metadata) {
+    const std::vector<std::uint8_t> encoded = encode_actions(actions);
+    auto request = std::make_unique<ovsxdp_execute_request>();
+    std::memset(request.get(), 0, sizeof *request);
+    if (metadata) request->metadata = *metadata;
+    request->actions.length = static_cast<std::uint16_t>(encoded.size());
+    std::memcpy(request->actions.bytes, encoded.data(), encoded.size());
+    const std::uint64_t nonce = random_u64();
+    map("exec_requests").update(nonce, *request);
+    return nonce;
+  }
+
+  // Executed actions have no match to check against; outputs must still exist.
+  void validate_for_execute(const action_list& actions) const {
+    for (const auto& a : actions)
+      if (const auto* o = std::get_if<act::output>(&a.base()))
+        if (!port_exists(o->port)) throw error("execute packet", name, "output to port " + std::to_string(o->port) + ", which is not in the datapath");
+  }
+};
+
+// ---------------------------------------------------------------- lifecycle
+datapath::datapath(std::unique_ptr<impl> impl) : impl_(std::move(impl)) {}
+datapath::datapath(datapath&&) noexcept = default;
+datapath& datapath::operator=(datapath&&) noexcept = default;
+datapath::~datapath() {
+  if (!impl_) return;
+  try {
+    if (!impl_->table.dying_flows.empty() || !impl_->table.retired_sets.empty()) {
+      writer_lock lock(impl_->lock_fd.get());
+      impl_->reclaim();
+    }
+  } catch (...) {
+    // Left DYING: the next writer's rebuild reclaims them.
+  }
+}
+
+const std::string& datapath::name() const { return impl_->name; }
+const ovsxdp_info& datapath::info() const { return impl_->info(); }
+
+bool datapath::exists(const std::string& name, const datapath_location& where) {
+  return path_exists(dp_dir(where.bpffs, name) + "/info");
+}
+
+std::vector<std::string> datapath::list(const datapath_location& where) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir((where.bpffs + "/ovsxdp").c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != ".." && exists(n, where)) out.push_back(n);
+    }
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+datapath datapath::create(const datapath_options& o) {
+  check_name(o.name);
+  require_bpf_privileges("create datapath " + o.name);
+  ensure_bpffs(o.bpffs);
+  if (o.max_masks < 1 || o.max_masks > OVSXDP_MASKS_LIMIT)
+    throw error("create datapath", o.name, "max_masks must be 1.." + std::to_string(OVSXDP_MASKS_LIMIT));
+  if (o.max_flows < 1 || o.max_action_sets < 1 || o.max_ports < 1) throw error("create datapath", o.name, "table sizes must be at least 1");
+  if (o.upcall_ring_bytes < 4096 || (o.upcall_ring_bytes & (o.upcall_ring_bytes - 1)))
+    throw error("create datapath", o.name, "the upcall ring size must be a power of two of at least 4096 bytes");
+  const std::string root = o.bpffs + "/ovsxdp", dir = dp_dir(o.bpffs, o.name);
+  if (path_exists(dir)) throw error("create datapath", o.name, "it already exists (" + dir + ")", "delete it first: ovsxdp-dpctl del-dp " + o.name);
+  make_dir(root);
+  make_dir(dir);
+  try {
+    auto skel = skeleton<datapath_bpf>::open("datapath_bpf");
+    auto size = [&](bpf_map* m, std::uint32_t n) {
+      if (bpf_map__set_max_entries(m, n)) throw error("size map", bpf_map__name(m), "libbpf refused the size " + std::to_string(n));
+    };
+    size(skel->maps.dp_masks, o.max_masks);
+    size(skel->maps.dp_megaflows, o.max_flows);
+    size(skel->maps.dp_flows, o.max_flows);
+    size(skel->maps.dp_flow_stats, o.max_flows);
+    size(skel->maps.dp_action_sets, o.max_action_sets);
+    size(skel->maps.dp_ports, o.max_ports);
+    size(skel->maps.dp_port_ifindex, o.max_ports);
+    size(skel->maps.dp_port_info, o.max_ports);
+    size(skel->maps.dp_upcalls, o.upcall_ring_bytes);
+    skel->rodata->ovsxdp_miss_policy = o.miss_policy;
+    skel.load();
+    bpf_map* maps_in_order[] = {skel->maps.dp_masks, skel->maps.dp_megaflows, skel->maps.dp_flows, skel->maps.dp_flow_stats,
+                                skel->maps.dp_action_sets, skel->maps.dp_counters, skel->maps.dp_mask_cache, skel->maps.dp_ports,
+                                skel->maps.dp_port_ifindex, skel->maps.dp_port_info, skel->maps.dp_exec_requests, skel->maps.dp_info,
+                                skel->maps.dp_scratch, skel->maps.dp_upcalls, skel->maps.dp_trace_events};
+    static_assert(std::size(maps_in_order) == std::size(kMapNames));
+    for (std::size_t i = 0; i < std::size(kMapNames); i++) {
+      const std::string path = dir + "/" + kMapNames[i];
+      if (bpf_obj_pin(bpf_map__fd(maps_in_order[i]), path.c_str())) throw system_error("pin map", path, errno);
+    }
+    bpf_program* progs[] = {skel->progs.ovsxdp_datapath, skel->progs.ovsxdp_trace, skel->progs.ovsxdp_execute,
+                            skel->progs.ovsxdp_execute_trace};
+    for (unsigned k = 0; k < OVSXDP_PROGRAM_KINDS; k++) {
+      const std::string path = dir + "/" + kProgramPins[k];
+      if (bpf_obj_pin(bpf_program__fd(progs[k]), path.c_str())) throw system_error("pin program", path, errno);
+    }
+    make_dir(dir + "/links");
+    ovsxdp_info info{};
+    info.magic = OVSXDP_INFO_MAGIC;
+    info.abi_version = OVSXDP_ABI_VERSION;
+    info.max_flows = o.max_flows;
+    info.max_masks = o.max_masks;
+    info.max_action_sets = o.max_action_sets;
+    info.max_ports = o.max_ports;
+    info.miss_policy = o.miss_policy;
+    info.upcall_ring = o.upcall_ring_bytes;
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    info.created_ns = static_cast<std::uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(now.tv_nsec);
+    const std::uint32_t zero = 0;
+    if (bpf_map_update_elem(bpf_map__fd(skel->maps.dp_info), &zero, &info, BPF_ANY)) throw system_error("write datapath info", o.name, errno);
+  } catch (...) {
+    remove_tree(dir);
+    throw;
+  }
+  return open(o.name, datapath_location{o.bpffs, o.run_dir});
+}
+
+datapath datapath::open(const std::string& name, const datapath_location& where) {
+  check_name(name);
+  require_bpf_privileges("open datapath " + name);
+  if (!is_bpffs(where.bpffs))
+    throw error("open datapath", name, "no bpffs is mounted at " + where.bpffs + ", so no datapath can exist there",
+                "create one: ovsxdp-dpctl add-dp " + name);
+  const std::string dir = dp_dir(where.bpffs, name);
+  if (!exists(name, where)) throw error("open datapath", name, "no such datapath", "create it: ovsxdp-dpctl add-dp " + name);
+  auto p = std::make_unique<impl>();
+  p->name = name;
+  p->where = where;
+  p->dir = dir;
+  for (const char* n : kMapNames) p->maps.emplace(n, map_handle(pinned(dir + "/" + n, "map"), n));
+  for (unsigned k = 0; k < OVSXDP_PROGRAM_KINDS; k++) p->programs[k] = pinned(dir + "/" + kProgramPins[k], "program");
+  p->info_mem = map_memory(p->map("info"));
+  const ovsxdp_info& info = p->info();
+  if (info.magic != OVSXDP_INFO_MAGIC || info.abi_version != OVSXDP_ABI_VERSION)
+    throw error("open datapath", name, "it was created by an incompatible ovsxdp (ABI " + std::to_string(info.abi_version) + ", this build speaks " +
+                                           std::to_string(OVSXDP_ABI_VERSION) + ")",
+                "delete and re-create it: ovsxdp-dpctl del-dp " + name + " && ovsxdp-dpctl add-dp " + name);
+  p->masks_mem = map_memory(p->map("masks"));
+  p->flows_mem = map_memory(p->map("flows"));
+  p->sets_mem = map_memory(p->map("action_sets"));
+  make_dir(where.run_dir);
+  const std::string lock_path = where.run_dir + "/" + name + ".lock";
+  p->lock_fd.reset(::open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600));
+  if (!p->lock_fd) throw system_error("open lock file", lock_path, errno);
+  p->rcu_inner.reset(bpf_map_create(BPF_MAP_TYPE_ARRAY, "ovsxdp_rcu_in", 4, 4, 1, nullptr));
+  if (!p->rcu_inner) throw system_error("create map", "ovsxdp_rcu_in", errno);
+  LIBBPF_OPTS(bpf_map_create_opts, outer_opts, .inner_map_fd = static_cast<__u32>(p->rcu_inner.get()));
+  p->rcu_outer.reset(bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "ovsxdp_rcu", 4, 4, 1, &outer_opts));
+  if (!p->rcu_outer) throw system_error("create map", "ovsxdp_rcu", errno);
+  return datapath(std::move(p));
+}
+
+void datapath::destroy(const std::string& name, const datapath_location& where) {
+  check_name(name);
+  require_bpf_privileges("delete datapath " + name);
+  const std::string dir = dp_dir(where.bpffs, name);
+  if (!path_exists(dir)) throw error("delete datapath", name, "no such datapath");
+  // Unpinning the links detaches the programs; unpinning the rest frees the maps.
+  remove_tree(dir);
+  if (path_exists(dir)) throw error("delete datapath", name, "some pins could not be removed from " + dir);
+  unlink((where.run_dir + "/" + name + ".lock").c_str());
+}
+
+// ---------------------------------------------------------------- ports
+port_info datapath::add_port(const std::string& ifname, std::optional<std::uint32_t> port_no, xdp_attach attach, bool force) {
+  auto& p = *impl_;
+  const unsigned ifindex = if_nametoindex(ifname.c_str());
+  if (!ifindex) throw error("add port", ifname, "no such interface in this network namespace");
+  if (ifname.size() >= 16) throw error("add port", ifname, "interface names are at most 15 characters");
+  writer_lock lock(p.lock_fd.get());
+  ovsxdp_port_ref existing;
+  if (p.map("port_ifindex").lookup(ifindex, existing))
+    throw error("add port", ifname, "it is already port " + std::to_string(existing.port_no) + " of datapath " + p.name);
+  std::uint32_t number = 0;
+  if (port_no) {
+    number = *port_no;
+    if (number == 0 || number == OVSXDP_NO_PORT) throw error("add port", ifname, "port numbers are 1..4294967294");
+    if (p.port_exists(number)) throw error("add port", ifname, "port number " + std::to_string(number) + " is already in use");
+  } else {
+    number = 1;
+    while (p.port_exists(number)) number++;
+  }
+  port_info out{number, ifname, ifindex, OVSXDP_XDP_NONE, {}};
+  unique_fd link;
+  if (attach != xdp_attach::none) {
+    auto try_attach = [&](std::uint32_t flags) -> int {
+      LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+      return bpf_link_create(p.programs[OVSXDP_PROGRAM_DATAPATH].get(), static_cast<int>(ifindex), BPF_XDP, &opts);
+    };
+    auto attach_with = [&](std::uint32_t flags) -> int {
+      int fd = try_attach(flags);
+      if (fd < 0 && (errno == EBUSY || errno == EEXIST)) {
+        __u32 other = 0;
+        bpf_xdp_query_id(static_cast<int>(ifindex), 0, &other);
+        if (!force)
+          throw error("add port", ifname, "the interface already has XDP program id " + std::to_string(other) + " attached",
+                      "detach it first (ip link set dev " + ifname + " xdp off), or use --force to replace it");
+        if (bpf_xdp_detach(static_cast<int>(ifindex), 0, nullptr) != 0)
+          throw system_error("detach the existing XDP program from", ifname, errno, "it is held by a BPF link of another tool; remove that link");
+        fd = try_attach(flags);
+      }
+      return fd;
+    };
+    int fd = -1;
+    if (attach == xdp_attach::native || attach == xdp_attach::native_or_generic) {
+      fd = attach_with(XDP_FLAGS_DRV_MODE);
+      if (fd >= 0) out.mode = OVSXDP_XDP_NATIVE;
+      else if (attach == xdp_attach::native) throw system_error("attach XDP (native mode) to", ifname, errno, "the driver may lack native XDP; try generic mode");
+      else out.note = std::string("native XDP failed (") + std::strerror(errno) + "), using generic (SKB) mode";
+    }
+    if (fd < 0) {
+      fd = attach_with(XDP_FLAGS_SKB_MODE);
+      if (fd < 0) throw system_error("attach XDP (generic mode) to", ifname, errno);
+      out.mode = OVSXDP_XDP_GENERIC;
+    }
+    link.reset(fd);
+  }
+  try {
+    bpf_devmap_val dev{};
+    dev.ifindex = ifindex;
+    p.map("ports").update(number, dev);
+    p.map("port_ifindex").update(static_cast<std::uint32_t>(ifindex), ovsxdp_port_ref{number, 0});
+    ovsxdp_port_info pi{};
+    pi.port_no = number;
+    pi.ifindex = ifindex;
+    pi.xdp_mode = out.mode;
+    std::memcpy(pi.name, ifname.data(), ifname.size());
+    p.map("port_info").update(number, pi);
+    if (link) {
+      const std::string path = p.dir + "/links/" + std::to_string(number);
+      if (bpf_obj_pin(link.get(), path.c_str())) throw system_error("pin XDP link", path, errno);
+    }
+  } catch (...) {
+    p.map("ports").erase(number);
+    p.map("port_ifindex").erase(static_cast<std::uint32_t>(ifindex));
+    p.map("port_info").erase(number);
+    throw;
+  }
+  p.bump_generation();
+  return out;
+}
+
+void datapath::remove_port(std::uint32_t port_no) {
+  auto& p = *impl_;
+  writer_lock lock(p.lock_fd.get());
+  ovsxdp_port_info pi;
+  if (!p.map("port_info").lookup(port_no, pi)) throw error("remove port", std::to_string(port_no), "no such port in datapath " + p.name);
+  unlink((p.dir + "/links/" + std::to_string(port_no)).c_str());  // the last link reference: XDP detaches
+  p.map("ports").erase(port_no);
+  p.map("port_ifindex").erase(pi.ifindex);
+  p.map("port_info").erase(port_no);
+  p.bump_generation();
+}
+
+std::vector<port_info> datapath::ports() const {
+  const auto& m = impl_->map("port_info");
+  std::vector<port_info> out;
+  std::uint32_t key = 0, next = 0;
+  const std::uint32_t* prev = nullptr;
+  while (bpf_map_get_next_key(m.fd(), prev, &next) == 0) {
+    ovsxdp_port_info pi;
+    if (m.lookup(next, pi)) out.push_back({pi.port_no, std::string(pi.name, strnlen(pi.name, sizeof pi.name)), pi.ifindex,
+                                           static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {}});
+    key = next;
+    prev = &key;
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.port_no < b.port_no; });
+  return out;
+}
+
+std::optional<port_info> datapath::port(std::uint32_t port_no) const {
+  ovsxdp_port_info pi;
+  if (!impl_->map("port_info").lookup(port_no, pi)) return std::nullopt;
+  return port_info{pi.port_no, std::string(pi.name, strnlen(pi.name, sizeof pi.name)), pi.ifindex, static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {}};
+}
+
+std::optional<port_info> datapath::port_by_name(const std::string& ifname) const {
+  for (auto& pi : ports())
+    if (pi.name == ifname) return pi;
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- flows
+ovsxdp_ufid datapath::add_flow(const flow_spec& spec) { return add_flows(std::span<const flow_spec>(&spec, 1)).front(); }
+
+std::vector<ovsxdp_ufid> datapath::add_flows(std::span<const flow_spec> specs) {
+  auto& p = *impl_;
+  std::vector<std::vector<std::uint8_t>> encoded;
+  encoded.reserve(specs.size());
+  auto exists = [&](std::uint32_t port) { return p.port_exists(port); };
+  for (const auto& spec : specs) {
+    validate_match(spec.key, spec.mask);
+    validate_actions(mask_key(spec.key, spec.mask), spec.mask, spec.actions, exists);
+    encoded.push_back(encode_actions(spec.actions));
+  }
+  writer_lock lock(p.lock_fd.get());
+  p.refresh();
+  std::vector<ovsxdp_ufid> out;
+  out.reserve(specs.size());
+  try {
+    for (std::size_t i = 0; i < specs.size(); i++) out.push_back(p.install(specs[i], encoded[i]));
+  } catch (...) {
+    p.bump_generation();  // what was installed stays; others re-read the table
+    throw;
+  }
+  p.bump_generation();
+  return out;
+}
+
+void datapath::modify_flow(const flow_selector& sel, const action_list& actions, bool clear_stats) {
+  auto& p = *impl_;
+  writer_lock lock(p.lock_fd.get());
+  p.refresh();
+  auto slot = p.find(sel);
+  if (!slot) throw error("modify flow", p.name, "no such flow");
+  ovsxdp_flow& f = p.flows()[*slot];
+  validate_actions(f.key, p.masks()[f.mask_index].mask, actions, [&](std::uint32_t port) { return p.port_exists(port); });
+  const std::uint32_t set = p.acquire_set(encode_actions(actions));
+  const std::uint32_t old = f.actions;
+  atomic_store(f.actions, set);  // readers see the old list or the new one, never a mix
+  p.table.retired_sets.push_back(old);
+  if (clear_stats) {
+    std::vector<ovsxdp_flow_stats> zero(static_cast<std::size_t>(possible_cpus()));
+    if (bpf_map_update_elem(p.map("flow_stats").fd(), &*slot, zero.data(), BPF_ANY)) throw system_error("clear flow stats", p.name, errno);
+  }
+  p.bump_generation();
+}
+
+bool datapath::delete_flow(const flow_selector& sel) { return delete_flows(std::span<const flow_selector>(&sel, 1)) == 1; }
+
+std::size_t datapath::delete_flows(std::span<const flow_selector> sels) {
+  auto& p = *impl_;
+  writer_lock lock(p.lock_fd.get());
+  p.refresh();
+  std::size_t deleted = 0;
+  for (const auto& sel : sels) {
+    if (auto slot = p.find(sel)) {
+      p.unlink(*slot);
+      deleted++;
+    }
+  }
+  if (p.table.dying_flows.size() >= 4096) p.reclaim();
+  p.bump_generation();
+  return deleted;
+}
+
+std::optional<flow_entry> datapath::get_flow(const flow_selector& sel) const {
+  auto& p = *impl_;
+  p.refresh();
+  auto slot = p.find(sel);
+  if (!slot) return std::nullopt;
+  return p.entry(*slot);
+}
+
+std::vector<flow_entry> datapath::dump_flows() const {
+  const auto& p = *impl_;
+  std::vector<flow_entry> out;
+  const std::uint32_t n = p.info().max_flows;
+  for (std::uint32_t i = 0; i < n; i++)
+    if (__atomic_load_n(&p.flows()[i].state, __ATOMIC_ACQUIRE) == OVSXDP_FLOW_LIVE) out.push_back(p.entry(i));
+  return out;
+}
+
+std::size_t datapath::flow_count() const {
+  const auto& p = *impl_;
+  std::size_t n = 0;
+  for (std::uint32_t i = 0; i < p.info().max_flows; i++) n += p.flows()[i].state == OVSXDP_FLOW_LIVE;
+  return n;
+}
+
+std::size_t datapath::mask_count() const {
+  const auto& p = *impl_;
+  std::size_t n = 0;
+  for (std::uint32_t i = 0; i < p.info().n_masks && i < p.info().max_masks; i++) n += p.masks()[i].active && p.masks()[i].refcount;
+  return n;
+}
+
+void datapath::flush() {
+  auto& p = *impl_;
+  writer_lock lock(p.lock_fd.get());
+  p.refresh();
+  std::vector<std::uint32_t> live;
+  for (const auto& [u, slot] : p.table.by_ufid) live.push_back(slot);
+  for (std::uint32_t slot : live) p.unlink(slot);
+  p.reclaim();
+  p.bump_generation();
+}
+
+void datapath::reclaim() {
+  auto& p = *impl_;
+  writer_lock lock(p.lock_fd.get());
+  p.refresh();
+  p.reclaim();
+  p.bump_generation();
+}
+
+// ---------------------------------------------------------------- counters, upcalls
+datapath_counters datapath::counters() const {
+  datapath_counters out;
+  const int cpus = possible_cpus();
+  for (std::uint32_t c = 0; c < OVSXDP_COUNTER_MAX; c++)
+    for (std::uint64_t v : impl_->map("counters").lookup_percpu<std::uint64_t>(c, cpus)) out.values[c] += v;
+  return out;
+}
+
+std::size_t datapath::poll_upcalls(const std::function<void(const upcall&)>& handler, int timeout_ms) {
+  auto& p = *impl_;
+  p.upcall_handler = &handler;
+  p.upcalls_seen = 0;
+  ring_buffer* rb = p.ring(p.upcall_ring, "upcalls", &impl::on_upcall, &p);
+  const int n = timeout_ms > 0 ? ring_buffer__poll(rb, timeout_ms) : ring_buffer__consume(rb);
+  p.upcall_handler = nullptr;
+  if (n < 0 && n != -EINTR) throw system_error("read upcalls of", p.name, -n);
+  return p.upcalls_seen;
+}
+
+// ---------------------------------------------------------------- execute, trace
+std::uint32_t datapath::execute(std::span<const std::uint8_t> packet, std::uint32_t in_port, const action_list& actions,
+                                const ovsxdp_flow_key* metadata) {
+  auto& p = *impl_;
+  p.validate_for_execute(actions);
+  const std::uint64_t nonce = p.put_request(actions, metadata);
+  ovsxdp_xdp_meta meta{OVSXDP_META_MAGIC, in_port, nonce};
+  xdp_test_options options;
+  options.metadata = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&meta), sizeof meta);
+  options.live_frames = true;
+  if (auto pi = port(in_port)) options.ingress_ifindex = pi->ifindex;
+  xdp_test_result r;
+  try {
+    r = run_xdp(p.programs[OVSXDP_PROGRAM_EXECUTE].get(), packet, options);
+  } catch (...) {
+    p.map("exec_requests").erase(nonce);
+    throw;
+  }
+  p.map("exec_requests").erase(nonce);
+  return r.verdict;
+}
+
+trace_result datapath::trace(std::uint32_t in_port, std::span<const std::uint8_t> packet) {
+  auto& p = *impl_;
+  writer_lock lock(p.lock_fd.get());  // one trace-ring reader at a time
+  return p.run_trace(OVSXDP_PROGRAM_TRACE, in_port, packet, random_u64());
+}
+
+trace_result datapath::trace_actions(std::uint32_t in_port, std::span<const std::uint8_t> packet, const action_list& actions,
+                                     const ovsxdp_flow_key* metadata) {
+  auto& p = *impl_;
+  p.validate_for_execute(actions);
+  writer_lock lock(p.lock_fd.get());
+  const std::uint64_t nonce = p.put_request(actions, metadata);
+  try {
+    trace_result r = p.run_trace(OVSXDP_PROGRAM_EXECUTE_TRACE, in_port, packet, nonce);
+    p.map("exec_requests").erase(nonce);
+    return r;
+  } catch (...) {
+    p.map("exec_requests").erase(nonce);
+    throw;
+  }
+}
+
+std::vector<program_info> datapath::programs() const {
+  static const char* names[OVSXDP_PROGRAM_KINDS] = {"ovsxdp_datapath", "ovsxdp_trace", "ovsxdp_execute", "ovsxdp_execute_trace"};
+  std::vector<program_info> out;
+  for (unsigned k = 0; k < OVSXDP_PROGRAM_KINDS; k++) {
+    program_info info = describe_program(impl_->programs[k].get());
+    info.name = names[k];
+    out.push_back(info);
+  }
+  return out;
+}
+
+int datapath::program_fd(ovsxdp_program_kind kind) const { return impl_->programs[kind].get(); }
+
+}  // namespace ovsxdp

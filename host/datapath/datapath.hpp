@@ -1,0 +1,187 @@
+// An ovsxdp datapath: the BPF programs and maps, pinned in bpffs so several
+// processes (a daemon, ovsxdp-dpctl) share it, and the operations on it:
+// ports, flows, counters, upcalls, packet execution and tracing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "datapath/actions.hpp"
+#include "ovsxdp/abi/datapath.h"
+#include "runtime/program_info.hpp"
+
+namespace ovsxdp {
+
+struct datapath_options {
+  std::string name;                     // [A-Za-z0-9_-], 1..15 characters
+  std::uint32_t max_flows = OVSXDP_DEFAULT_MAX_FLOWS;
+  std::uint32_t max_masks = OVSXDP_DEFAULT_MAX_MASKS;
+  std::uint32_t max_action_sets = OVSXDP_DEFAULT_MAX_ACTION_SETS;
+  std::uint32_t max_ports = OVSXDP_DEFAULT_MAX_PORTS;
+  std::uint32_t upcall_ring_bytes = OVSXDP_DEFAULT_UPCALL_RING;
+  ovsxdp_miss_policy miss_policy = OVSXDP_MISS_DROP;
+  std::string bpffs = "/sys/fs/bpf";    // pins live in <bpffs>/ovsxdp/<name>
+  std::string run_dir = "/run/ovsxdp";  // writers' lock files
+};
+
+// Where a datapath lives, for open/destroy/list.
+struct datapath_location {
+  std::string bpffs = "/sys/fs/bpf";
+  std::string run_dir = "/run/ovsxdp";
+};
+
+enum class xdp_attach {
+  native_or_generic,  // native; generic (SKB) mode when the driver has no native XDP
+  native,
+  generic,
+  none,               // a port in the maps with no program on it (tests, trace-only)
+};
+
+struct port_info {
+  std::uint32_t port_no = 0;
+  std::string name;
+  std::uint32_t ifindex = 0;
+  ovsxdp_xdp_mode mode = OVSXDP_XDP_NONE;
+  std::string note;  // e.g. why generic mode was used
+};
+
+struct flow_stats {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t used_ns = 0;  // CLOCK_MONOTONIC of the last hit; 0 = never
+  std::uint16_t tcp_flags = 0;
+};
+
+struct flow_match {
+  ovsxdp_flow_key key{};
+  ovsxdp_flow_key mask{};
+};
+
+struct flow_spec {
+  ovsxdp_flow_key key{};
+  ovsxdp_flow_key mask{};
+  action_list actions;
+  std::optional<ovsxdp_ufid> ufid;  // derived from the match when absent
+};
+
+struct flow_entry {
+  ovsxdp_ufid ufid{};
+  bool ufid_present = false;  // given at install (else derived)
+  ovsxdp_flow_key key{};      // masked
+  ovsxdp_flow_key mask{};
+  action_list actions;
+  flow_stats stats;
+};
+
+// A flow is named by its UFID, or by its exact match (key and mask).
+using flow_selector = std::variant<ovsxdp_ufid, flow_match>;
+
+struct datapath_counters {
+  std::uint64_t values[OVSXDP_COUNTER_MAX] = {};
+  std::uint64_t operator[](ovsxdp_counter c) const { return values[c]; }
+  double masks_per_hit() const;   // OVS "masks hit/pkt"
+  double cache_hit_rate() const;  // share of hits answered by the mask cache's mask
+};
+
+struct upcall {
+  ovsxdp_upcall_reason reason = OVSXDP_UPCALL_MISS;
+  std::uint32_t in_port = 0;
+  std::uint32_t packet_len = 0;  // on the wire; packet may be shorter (capture limit)
+  std::uint32_t pid = 0;
+  std::uint64_t nonce = 0;
+  ovsxdp_flow_key key{};
+  std::vector<std::uint8_t> userdata;
+  std::vector<std::uint8_t> packet;
+};
+
+struct trace_event {
+  ovsxdp_trace_kind kind = OVSXDP_TRACE_OUTPUT;
+  std::uint32_t port = 0;  // output port, or upcall reason
+  std::vector<std::uint8_t> packet;
+};
+
+struct trace_result {
+  std::vector<trace_event> events;  // in emission order
+  std::uint32_t verdict = 0;        // XDP action the live datapath would return
+};
+
+class datapath {
+ public:
+  // Creates and pins a new datapath; throws if one of that name exists.
+  static datapath create(const datapath_options& options);
+  // Adopts an existing datapath from its pins (nothing is flushed).
+  static datapath open(const std::string& name, const datapath_location& where = {});
+  static bool exists(const std::string& name, const datapath_location& where = {});
+  static std::vector<std::string> list(const datapath_location& where = {});
+  // Detaches every port and removes every pin: nothing is left behind.
+  static void destroy(const std::string& name, const datapath_location& where = {});
+
+  datapath(datapath&&) noexcept;
+  datapath& operator=(datapath&&) noexcept;
+  ~datapath();
+
+  const std::string& name() const;
+  const ovsxdp_info& info() const;
+
+  // ---- ports ----
+  port_info add_port(const std::string& ifname, std::optional<std::uint32_t> port_no = {},
+                     xdp_attach attach = xdp_attach::native_or_generic, bool force = false);
+  void remove_port(std::uint32_t port_no);
+  std::vector<port_info> ports() const;
+  std::optional<port_info> port(std::uint32_t port_no) const;
+  std::optional<port_info> port_by_name(const std::string& ifname) const;
+
+  // ---- flows ----
+  ovsxdp_ufid add_flow(const flow_spec& spec);
+  std::vector<ovsxdp_ufid> add_flows(std::span<const flow_spec> specs);  // one lock, one pass
+  // Replaces the actions (atomically for the datapath); clears stats on request.
+  void modify_flow(const flow_selector& flow, const action_list& actions, bool clear_stats = false);
+  bool delete_flow(const flow_selector& flow);
+  std::size_t delete_flows(std::span<const flow_selector> flows);
+  std::optional<flow_entry> get_flow(const flow_selector& flow) const;
+  std::vector<flow_entry> dump_flows() const;
+  std::size_t flow_count() const;
+  std::size_t mask_count() const;
+  void flush();
+  // Waits one RCU grace period and releases deleted flows' slots now
+  // (otherwise done in batches, and on destruction).
+  void reclaim();
+
+  // ---- counters ----
+  datapath_counters counters() const;
+
+  // ---- upcalls ----
+  // Calls `handler` for each upcall waiting (or arriving within timeout_ms).
+  std::size_t poll_upcalls(const std::function<void(const upcall&)>& handler, int timeout_ms);
+
+  // ---- running packets through the same BPF code ----
+  // Executes `actions` on `packet` as if it arrived on `in_port`, really
+  // transmitting (BPF_PROG_TEST_RUN live frames); `metadata` supplies
+  // recirc_id, skb_mark, conntrack and tunnel fields.
+  std::uint32_t execute(std::span<const std::uint8_t> packet, std::uint32_t in_port, const action_list& actions,
+                        const ovsxdp_flow_key* metadata = nullptr);
+  // What the datapath would do with `packet` arriving on `in_port`.
+  trace_result trace(std::uint32_t in_port, std::span<const std::uint8_t> packet);
+  // What executing `actions` on `packet` would emit.
+  trace_result trace_actions(std::uint32_t in_port, std::span<const std::uint8_t> packet, const action_list& actions,
+                             const ovsxdp_flow_key* metadata = nullptr);
+
+  std::vector<program_info> programs() const;
+  int program_fd(ovsxdp_program_kind kind) const;
+
+ private:
+  struct impl;
+  explicit datapath(std::unique_ptr<impl> impl);
+  std::unique_ptr<impl> impl_;
+};
+
+// The UFID a flow without one gets: a hash of its masked key and mask.
+ovsxdp_ufid derive_ufid(const ovsxdp_flow_key& masked_key, const ovsxdp_flow_key& mask);
+
+}  // namespace ovsxdp

@@ -1,0 +1,1153 @@
+#include "odp/flow_parse.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "odp/key_format.hpp"
+#include "odp/key_schema.hpp"
+#include "ovsxdp/base/types.h"
+
+namespace ovsxdp::odp {
+
+syntax_error::syntax_error(std::string what_text, std::string_view input, std::size_t column, std::string message,
+                           std::string expected)
+    : std::runtime_error([&] {
+        std::string text = what_text + ": column " + std::to_string(column) + ": " + message;
+        if (!expected.empty()) text += " (expected " + expected + ")";
+        // Show the input with a caret under the column.
+        std::string shown(input.substr(0, std::min<std::size_t>(input.size(), 200)));
+        text += "\n    " + shown + "\n    " + std::string(column > 0 ? std::min(column - 1, shown.size()) : 0, ' ') + "^";
+        return text;
+      }()),
+      column_(column),
+      message_(std::move(message)),
+      expected_(std::move(expected)) {}
+
+namespace {
+
+constexpr std::string_view kSeparators = ", \t\r\n";
+
+class scanner {
+ public:
+  scanner(std::string_view text, const char* what) : text_(text), what_(what) {}
+
+  bool done() const { return pos_ >= text_.size(); }
+  char peek() const { return done() ? '\0' : text_[pos_]; }
+  std::size_t pos() const { return pos_; }
+  void seek(std::size_t p) { pos_ = p; }
+  std::string_view rest() const { return text_.substr(pos_); }
+
+  void skip_separators() {
+    while (!done() && kSeparators.find(peek()) != std::string_view::npos) pos_++;
+  }
+  void skip_spaces() {
+    while (!done() && (peek() == ' ' || peek() == '\t')) pos_++;
+  }
+  bool accept(std::string_view s) {
+    if (text_.substr(pos_, s.size()) != s) return false;
+    pos_ += s.size();
+    return true;
+  }
+  void expect(char c, const std::string& form) {
+    if (peek() != c) fail(done() ? "unexpected end of text" : std::string("unexpected '") + peek() + "'", form);
+    pos_++;
+  }
+  std::string_view name() {
+    const std::size_t start = pos_;
+    while (!done() && (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_')) pos_++;
+    return text_.substr(start, pos_ - start);
+  }
+  // Up to (not including) the first of `stops` outside parentheses.
+  std::string_view token(std::string_view stops) {
+    const std::size_t start = pos_;
+    int depth = 0;
+    while (!done()) {
+      const char c = peek();
+      if (depth == 0 && stops.find(c) != std::string_view::npos) break;
+      if (c == '(') depth++;
+      if (c == ')') {
+        if (depth == 0) break;
+        depth--;
+      }
+      pos_++;
+    }
+    return text_.substr(start, pos_ - start);
+  }
+
+  [[noreturn]] void fail(std::string message, std::string expected = {}, std::size_t at = std::string_view::npos) const {
+    throw syntax_error(what_, text_, (at == std::string_view::npos ? pos_ : at) + 1, std::move(message), std::move(expected));
+  }
+
+ private:
+  std::string_view text_;
+  const char* what_;
+  std::size_t pos_ = 0;
+};
+
+// OVS reads numbers with %i: decimal, 0x hex, leading-0 octal, optional sign.
+std::optional<unsigned long long> to_number(std::string_view t) {
+  std::string s(t);
+  if (s.empty()) return std::nullopt;
+  bool negative = false;
+  std::size_t i = 0;
+  if (s[0] == '-' || s[0] == '+') {
+    negative = s[0] == '-';
+    i = 1;
+  }
+  if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(s.c_str() + i, &end, 0);
+  if (errno || *end) return std::nullopt;
+  if (negative) v = static_cast<unsigned long long>(-static_cast<long long>(v));
+  return v;
+}
+
+bool parse_mac(std::string_view t, std::uint8_t out[6]) {
+  unsigned v[6];
+  char tail;
+  if (std::sscanf(std::string(t).c_str(), "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6) return false;
+  for (int i = 0; i < 6; i++) {
+    if (v[i] > 0xff) return false;
+    out[i] = static_cast<std::uint8_t>(v[i]);
+  }
+  return true;
+}
+
+bool parse_ip(int family, std::string_view t, std::uint8_t* out) { return inet_pton(family, std::string(t).c_str(), out) == 1; }
+
+void prefix_mask(std::uint8_t* out, std::size_t bytes, unsigned prefix) {
+  for (std::size_t i = 0; i < bytes; i++) {
+    const unsigned bits = prefix > i * 8 ? std::min(8u, prefix - static_cast<unsigned>(i) * 8) : 0;
+    out[i] = static_cast<std::uint8_t>(bits ? 0xff << (8 - bits) : 0);
+  }
+}
+
+// Flag names of ct_state, tcp_flags and tunnel flags(), by bit.
+struct flag_name {
+  const char* name;
+  unsigned bit;
+};
+constexpr flag_name kCtStateFlags[] = {{"new", OVSXDP_CS_NEW},       {"est", OVSXDP_CS_ESTABLISHED}, {"rel", OVSXDP_CS_RELATED},
+                                       {"rpl", OVSXDP_CS_REPLY_DIR}, {"inv", OVSXDP_CS_INVALID},     {"trk", OVSXDP_CS_TRACKED},
+                                       {"snat", OVSXDP_CS_SRC_NAT},  {"dnat", OVSXDP_CS_DST_NAT}};
+constexpr flag_name kTcpFlags[] = {{"fin", 0x001}, {"syn", 0x002}, {"rst", 0x004}, {"psh", 0x008}, {"ack", 0x010},   {"urg", 0x020},
+                                   {"ece", 0x040}, {"cwr", 0x080}, {"ns", 0x100},  {"[200]", 0x200}, {"[400]", 0x400}, {"[800]", 0x800}};
+constexpr flag_name kTunnelFlags[] = {{"oam", OVSXDP_TNL_OAM}, {"df", OVSXDP_TNL_DONT_FRAGMENT}, {"csum", OVSXDP_TNL_CSUM}, {"key", OVSXDP_TNL_KEY}};
+
+template <std::size_t N>
+std::string flag_list(const flag_name (&names)[N]) {
+  std::string s;
+  for (const auto& f : names) s += std::string(s.empty() ? "" : ", ") + f.name;
+  return s;
+}
+
+class key_parser {
+ public:
+  key_parser(scanner& s, const port_resolver& ports) : s_(s), ports_(ports) {}
+
+  parsed_key run() {
+    s_.skip_separators();
+    if (s_.accept("ufid:")) {
+      const std::size_t at = s_.pos();
+      std::string_view id = s_.token(kSeparators);
+      try {
+        out_.ufid = parse_ufid(id);
+      } catch (const syntax_error&) {
+        s_.fail("malformed UFID '" + std::string(id) + "'", "ufid:XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX", at);
+      }
+    }
+    level(0);
+    finish();
+    return out_;
+  }
+
+  // One attribute into `key`/`mask` (for set(...) actions).
+  void single_attribute(std::string_view name, std::size_t at) { attribute(name, 0, at); }
+  ovsxdp_flow_key& key() { return out_.key; }
+  ovsxdp_flow_key& mask() { return out_.mask; }
+
+ private:
+  struct level_state {
+    bool eth_type = false, vlan = false;
+    std::uint16_t eth_type_value = 0, eth_type_mask = 0, tci = 0, tci_mask = 0;
+    std::size_t vlan_at = 0;
+  };
+
+  void level(std::size_t depth) {
+    if (depth > 2) s_.fail("encap() nests deeper than the two VLAN tags a key holds");
+    if (levels_.size() <= depth) levels_.resize(depth + 1);
+    for (;;) {
+      s_.skip_separators();
+      if (s_.done() || (depth > 0 && s_.peek() == ')')) return;
+      const std::size_t at = s_.pos();
+      const std::string_view n = s_.name();
+      if (n.empty()) s_.fail(std::string("unexpected '") + s_.peek() + "'", "an attribute like in_port(1) or eth(...)");
+      s_.expect('(', "'(' after " + std::string(n));
+      attribute(n, depth, at);
+      s_.expect(')', "')' closing " + std::string(n) + "(...)");
+    }
+  }
+
+  template <class T>
+  void once(std::vector<std::string>& seen, std::string_view name, std::size_t at) {
+    (void)sizeof(T);
+    const std::string key(name);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) s_.fail(key + "(...) appears twice", "each attribute once", at);
+    seen.push_back(key);
+  }
+
+  void attribute(std::string_view n, std::size_t depth, std::size_t at) {
+    const std::string key_name = std::to_string(depth) + ":" + std::string(n);
+    if (std::find(seen_.begin(), seen_.end(), key_name) != seen_.end()) s_.fail(std::string(n) + "(...) appears twice", "each attribute once", at);
+    seen_.push_back(key_name);
+    if (n == "recirc_id") return single(recirc_id_field());
+    if (n == "dp_hash") return single(dp_hash_field());
+    if (n == "skb_priority") return single(skb_priority_field());
+    if (n == "skb_mark") return single(skb_mark_field());
+    if (n == "ct_zone") return single(ct_zone_field());
+    if (n == "ct_mark") return single(ct_mark_field());
+    if (n == "ct_label") return single(ct_label_field());
+    if (n == "in_port") return in_port();
+    if (n == "eth_type") return eth_type(depth);
+    if (n == "ct_state") return flags(kCtStateFlags, 0xff, [&](unsigned v, unsigned m) {
+      out_.key.ct_state = static_cast<std::uint8_t>(v);
+      out_.mask.ct_state = static_cast<std::uint8_t>(m);
+    });
+    if (n == "tcp_flags") return flags(kTcpFlags, 0xfff, [&](unsigned v, unsigned m) {
+      out_.key.tcp_flags = hton16(static_cast<std::uint16_t>(v));
+      out_.mask.tcp_flags = hton16(static_cast<std::uint16_t>(m));
+    });
+    if (n == "eth") {
+      eth_ = true;
+      return fields(eth_attribute());
+    }
+    if (n == "ipv4") return fields(ipv4_attribute());
+    if (n == "ipv6") return fields(ipv6_attribute());
+    if (n == "tcp") return fields(tcp_attribute());
+    if (n == "udp") return fields(udp_attribute());
+    if (n == "sctp") return fields(sctp_attribute());
+    if (n == "icmp") return fields(icmp_attribute());
+    if (n == "icmpv6") return fields(icmpv6_attribute());
+    if (n == "arp") return fields(arp_attribute());
+    if (n == "nd") return fields(nd_attribute());
+    if (n == "ct_tuple4") return fields(ct_tuple4_attribute());
+    if (n == "ct_tuple6") return fields(ct_tuple6_attribute());
+    if (n == "vlan") return vlan(depth, at);
+    if (n == "encap") return level(depth + 1);
+    if (n == "mpls") return mpls();
+    if (n == "packet_type") return packet_type();
+    if (n == "tunnel") return tunnel();
+    if (n == "nd_ext" || n == "nsh")
+      s_.fail(std::string(n) + "(...) is not supported by this datapath (the Linux datapath has no such key either)", "", at);
+    s_.fail("unknown attribute '" + std::string(n) + "'",
+            "one of recirc_id, dp_hash, skb_priority, skb_mark, in_port, ct_state, ct_zone, ct_mark, ct_label, ct_tuple4, "
+            "ct_tuple6, tunnel, packet_type, eth, vlan, encap, eth_type, mpls, ipv4, ipv6, tcp, tcp_flags, udp, sctp, icmp, "
+            "icmpv6, arp, nd",
+            at);
+  }
+
+  // value[/mask] of one field (into key and mask).
+  void field_value(const field_spec& f, std::string_view text, std::size_t at) {
+    const std::size_t slash = text.find('/');
+    const std::string_view value = text.substr(0, slash);
+    const std::string_view mask = slash == std::string_view::npos ? std::string_view() : text.substr(slash + 1);
+    parse_one(f, value, at, out_.key, false);
+    if (slash == std::string_view::npos) full_mask(f);
+    else parse_one(f, mask, at + slash + 1, out_.mask, true);
+  }
+
+  void full_mask(const field_spec& f) {
+    std::uint8_t* m = field_bytes(out_.mask, f);
+    switch (f.format) {
+      case field_format::mac:
+      case field_format::ipv4:
+      case field_format::ipv6:
+      case field_format::u128: std::memset(m, 0xff, f.size); return;
+      case field_format::frag: *m = 0xff; return;
+      default: set_field_value(out_.mask, f, field_full_mask(f));
+    }
+  }
+
+  void parse_one(const field_spec& f, std::string_view text, std::size_t at, ovsxdp_flow_key& into, bool is_mask) {
+    std::uint8_t* p = field_bytes(into, f);
+    const std::string what = std::string(f.name);
+    switch (f.format) {
+      case field_format::mac:
+        if (!parse_mac(text, p)) s_.fail("bad MAC address '" + std::string(text) + "' for " + what, "xx:xx:xx:xx:xx:xx", at);
+        return;
+      case field_format::ipv4:
+        if (parse_ip(AF_INET, text, p)) return;
+        if (is_mask) {
+          if (auto bits = to_number(text); bits && *bits <= 32) return prefix_mask(p, 4, static_cast<unsigned>(*bits));
+        }
+        s_.fail("bad IPv4 address '" + std::string(text) + "' for " + what, is_mask ? "a.b.c.d or a prefix length" : "a.b.c.d", at);
+      case field_format::ipv6:
+        if (parse_ip(AF_INET6, text, p)) return;
+        if (is_mask) {
+          if (auto bits = to_number(text); bits && *bits <= 128) return prefix_mask(p, 16, static_cast<unsigned>(*bits));
+        }
+        s_.fail("bad IPv6 address '" + std::string(text) + "' for " + what, is_mask ? "an IPv6 address or a prefix length" : "an IPv6 address", at);
+      case field_format::frag:
+        if (is_mask) {
+          auto v = to_number(text);
+          if (!v || *v > 0xff) s_.fail("bad frag mask '" + std::string(text) + "'", "a number 0..0xff", at);
+          *p = static_cast<std::uint8_t>(*v);
+          return;
+        }
+        if (text == "no") *p = OVSXDP_FRAG_NONE;
+        else if (text == "first") *p = OVSXDP_FRAG_FIRST;
+        else if (text == "later") *p = OVSXDP_FRAG_LATER;
+        else s_.fail("bad frag value '" + std::string(text) + "'", "no, first or later", at);
+        return;
+      case field_format::u128: {
+        std::uint8_t bytes[16] = {};
+        if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+          std::string_view hex = text.substr(2);
+          if (hex.empty() || hex.size() > 32 || !std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+            s_.fail("bad 128-bit value '" + std::string(text) + "' for " + what, "0x followed by up to 32 hex digits", at);
+          // Right-aligned big-endian digits.
+          std::string padded = std::string(32 - hex.size(), '0') + std::string(hex);
+          for (int i = 0; i < 16; i++) bytes[i] = static_cast<std::uint8_t>(std::stoul(padded.substr(static_cast<std::size_t>(i) * 2, 2), nullptr, 16));
+        } else {
+          auto v = to_number(text);
+          if (!v) s_.fail("bad 128-bit value '" + std::string(text) + "' for " + what, "a number or 0x hex", at);
+          for (int i = 0; i < 8; i++) bytes[15 - i] = static_cast<std::uint8_t>(*v >> (8 * i));
+        }
+        for (int i = 0; i < 16; i++) p[i] = f.big_endian ? bytes[i] : bytes[15 - i];
+        return;
+      }
+      default: {
+        auto v = to_number(text);
+        const std::uint64_t limit = f.format == field_format::arp_op && !is_mask ? 0xff : field_full_mask(f);
+        if (f.format == field_format::arp_op && is_mask && v) v = *v & 0xff;
+        if (!v || *v > limit)
+          s_.fail("bad value '" + std::string(text) + "' for " + what, "a number 0.." + std::to_string(limit) + (f.format == field_format::arp_op ? " (Linux matches ARP opcodes up to 255)" : ""), at);
+        set_field_value(into, f, *v);
+      }
+    }
+  }
+
+  void single(const field_spec& f) {
+    const std::size_t at = s_.pos();
+    field_value(f, s_.token(")"), at);
+  }
+
+  void in_port() {
+    const std::size_t at = s_.pos();
+    const std::string_view text = s_.token(")");
+    if (!text.empty() && !std::isdigit(static_cast<unsigned char>(text[0]))) {
+      std::optional<std::uint32_t> number = ports_ ? ports_(text) : std::nullopt;
+      if (!number) s_.fail("unknown port name '" + std::string(text) + "'", "a port number, or the name of a port of this datapath", at);
+      out_.key.in_port = *number;
+      out_.mask.in_port = ~0u;
+      return;
+    }
+    field_value(in_port_field(), text, at);
+  }
+
+  void eth_type(std::size_t depth) {
+    const std::size_t at = s_.pos();
+    ovsxdp_flow_key k{}, m{};
+    std::swap(k, out_.key);
+    std::swap(m, out_.mask);
+    field_value(eth_type_field(), s_.token(")"), at);
+    std::swap(k, out_.key);
+    std::swap(m, out_.mask);
+    level_state& l = levels_[depth];
+    l.eth_type = true;
+    l.eth_type_value = ntoh16(k.eth_type);
+    l.eth_type_mask = ntoh16(m.eth_type);
+  }
+
+  template <std::size_t N, class Store>
+  void flags(const flag_name (&names)[N], unsigned full, Store store) {
+    const std::size_t at = s_.pos();
+    const std::string_view text = s_.token(")");
+    unsigned value = 0, mask = 0;
+    auto lookup = [&](std::string_view name, std::size_t where) -> unsigned {
+      for (const auto& f : names)
+        if (name == f.name) return f.bit;
+      s_.fail("unknown flag '" + std::string(name) + "'", "one of " + flag_list(names), where);
+    };
+    if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+      std::size_t i = 0;
+      while (i < text.size()) {
+        const bool set = text[i] == '+';
+        if (text[i] != '+' && text[i] != '-') s_.fail("expected '+' or '-' before each flag", "+flag-flag", at + i);
+        std::size_t j = i + 1;
+        while (j < text.size() && text[j] != '+' && text[j] != '-') j++;
+        const unsigned bit = lookup(text.substr(i + 1, j - i - 1), at + i + 1);
+        if (mask & bit) s_.fail("flag given twice", "each flag once", at + i + 1);
+        mask |= bit;
+        if (set) value |= bit;
+        i = j;
+      }
+    } else if (text.find('/') != std::string_view::npos) {
+      auto v = to_number(text.substr(0, text.find('/')));
+      auto m = to_number(text.substr(text.find('/') + 1));
+      if (!v || !m || *v > full || *m > full) s_.fail("bad flags '" + std::string(text) + "'", "VALUE/MASK numbers, +name-name, or name|name", at);
+      value = static_cast<unsigned>(*v);
+      mask = static_cast<unsigned>(*m);
+    } else {
+      mask = full;
+      std::size_t i = 0;
+      while (i <= text.size()) {
+        std::size_t j = text.find('|', i);
+        if (j == std::string_view::npos) j = text.size();
+        const std::string_view word = text.substr(i, j - i);
+        if (auto n = to_number(word)) {
+          if (*n > full) s_.fail("flags value out of range", "at most " + std::to_string(full), at + i);
+          value |= static_cast<unsigned>(*n);
+        } else {
+          value |= lookup(word, at + i);
+        }
+        i = j + 1;
+      }
+    }
+    store(value, mask);
+  }
+
+  void fields(const attribute_spec& a) {
+    std::vector<std::string> given;
+    for (;;) {
+      s_.skip_spaces();
+      if (s_.peek() == ')') return;
+      const std::size_t at = s_.pos();
+      std::string_view name = s_.name();
+      if (name.empty()) s_.fail("expected a field name in " + std::string(a.name) + "(...)", "field=value", at);
+      // OVS prints ct_tuple6's ports as src_port/dst_port but parses tp_src/tp_dst.
+      if (name == "src_port") name = "tp_src";
+      if (name == "dst_port") name = "tp_dst";
+      const field_spec* f = nullptr;
+      for (const auto& candidate : a.fields)
+        if (candidate.name == name) f = &candidate;
+      if (!f) {
+        std::string list;
+        for (const auto& candidate : a.fields) list += std::string(list.empty() ? "" : ", ") + std::string(candidate.name);
+        s_.fail("unknown field '" + std::string(name) + "' in " + std::string(a.name) + "(...)", "one of " + list, at);
+      }
+      if (std::find(given.begin(), given.end(), std::string(name)) != given.end())
+        s_.fail(std::string(name) + " given twice in " + std::string(a.name) + "(...)", "each field once", at);
+      given.emplace_back(name);
+      s_.expect('=', "'=' after " + std::string(name));
+      const std::size_t vat = s_.pos();
+      field_value(*f, s_.token(",)"), vat);
+      if (s_.peek() == ',') s_.expect(',', ",");
+    }
+  }
+
+  void vlan(std::size_t depth, std::size_t at) {
+    level_state& l = levels_[depth];
+    l.vlan = true;
+    l.vlan_at = at;
+    l.tci = OVSXDP_VLAN_PRESENT;
+    l.tci_mask = OVSXDP_VLAN_PRESENT;
+    for (;;) {
+      s_.skip_spaces();
+      if (s_.peek() == ')') return;
+      const std::size_t fat = s_.pos();
+      const std::string_view name = s_.name();
+      s_.expect('=', "'=' after " + std::string(name));
+      const std::size_t vat = s_.pos();
+      const std::string_view text = s_.token(",)");
+      const std::size_t slash = text.find('/');
+      auto v = to_number(text.substr(0, slash));
+      std::optional<unsigned long long> m = slash == std::string_view::npos ? std::nullopt : to_number(text.substr(slash + 1));
+      if (!v || (slash != std::string_view::npos && !m)) s_.fail("bad number '" + std::string(text) + "'", "VALUE[/MASK]", vat);
+      if (name == "vid") {
+        const unsigned long long mask = m.value_or(0xfff);
+        if (*v > 0xfff || mask > 0xfff) s_.fail("vid is 12 bits", "0..4095", vat);
+        l.tci = static_cast<std::uint16_t>(l.tci | (*v & mask));
+        l.tci_mask = static_cast<std::uint16_t>(l.tci_mask | mask);
+      } else if (name == "pcp") {
+        const unsigned long long mask = m.value_or(7);
+        if (*v > 7 || mask > 7) s_.fail("pcp is 3 bits", "0..7", vat);
+        l.tci = static_cast<std::uint16_t>(l.tci | ((*v & mask) << 13));
+        l.tci_mask = static_cast<std::uint16_t>(l.tci_mask | (mask << 13));
+      } else if (name == "cfi") {
+        if (*v > 1) s_.fail("cfi is 0 or 1", "0 or 1", vat);
+        if (!*v) l.tci = static_cast<std::uint16_t>(l.tci & ~OVSXDP_VLAN_PRESENT);
+      } else {
+        s_.fail("unknown field '" + std::string(name) + "' in vlan(...)", "vid, pcp or cfi", fat);
+      }
+      if (s_.peek() == ',') s_.expect(',', ",");
+    }
+  }
+
+  void mpls() {
+    unsigned count = 0;
+    std::uint32_t lse[OVSXDP_MPLS_LABEL_DEPTH] = {}, mask[OVSXDP_MPLS_LABEL_DEPTH] = {};
+    bool have[4] = {};
+    for (;;) {
+      s_.skip_spaces();
+      if (s_.peek() == ')') break;
+      const std::size_t fat = s_.pos();
+      const std::string_view name = s_.name();
+      s_.expect('=', "'=' after " + std::string(name));
+      const std::size_t vat = s_.pos();
+      const std::string_view text = s_.token(",)");
+      struct field {
+        const char* name;
+        unsigned shift, bits;
+      };
+      static const field kFields[] = {{"label", 12, 20}, {"tc", 9, 3}, {"bos", 8, 1}, {"ttl", 0, 8}};
+      int which = -1;
+      for (int i = 0; i < 4; i++)
+        if (name == kFields[i].name) which = i;
+      if (which < 0) s_.fail("unknown field '" + std::string(name) + "' in mpls(...)", "label, tc, ttl or bos", fat);
+      if (count == 0 || have[which]) {
+        if (count == OVSXDP_MPLS_LABEL_DEPTH) s_.fail("more than 3 label stack entries", "at most 3 (label=,tc=,ttl=,bos=) groups", fat);
+        count++;
+        std::fill(std::begin(have), std::end(have), false);
+      }
+      have[which] = true;
+      const std::size_t slash = text.find('/');
+      auto v = to_number(text.substr(0, slash));
+      const unsigned long long full = (1ULL << kFields[which].bits) - 1;
+      std::optional<unsigned long long> m = slash == std::string_view::npos ? std::optional<unsigned long long>(full) : to_number(text.substr(slash + 1));
+      if (!v || !m || *v > full || *m > full) s_.fail("bad " + std::string(name) + " '" + std::string(text) + "'", "0.." + std::to_string(full), vat);
+      lse[count - 1] |= static_cast<std::uint32_t>(*v << kFields[which].shift);
+      mask[count - 1] |= static_cast<std::uint32_t>(*m << kFields[which].shift);
+      if (s_.peek() == ',') s_.expect(',', ",");
+    }
+    for (unsigned i = 0; i < count; i++) {
+      out_.key.nw.mpls.lse[i] = hton32(lse[i]);
+      out_.mask.nw.mpls.lse[i] = hton32(mask[i]);
+    }
+    out_.key.mpls_labels = static_cast<std::uint8_t>((1u << count) - 1);
+    out_.mask.mpls_labels = out_.key.mpls_labels;
+  }
+
+  void packet_type() {
+    const std::size_t at = s_.pos();
+    const std::string_view text = s_.token(")");
+    unsigned ns = 0, id = 0;
+    char tail;
+    if (std::sscanf(std::string(text).c_str(), "ns=%u,id=%i%c", &ns, reinterpret_cast<int*>(&id), &tail) != 2)
+      s_.fail("bad packet_type '" + std::string(text) + "'", "ns=N,id=N", at);
+    if (ns == 0 && id == 0) packet_type_ = OVSXDP_MAC_ETHERNET;
+    else if (ns == 1 && id <= 0xffff) {
+      packet_type_ = OVSXDP_MAC_NONE;
+      packet_type_id_ = static_cast<std::uint16_t>(id);
+    } else s_.fail("unsupported packet_type", "ns=0,id=0 (Ethernet) or ns=1,id=ETHERTYPE (L3)", at);
+  }
+
+  void tunnel() {
+    auto& k = out_.key;
+    auto& m = out_.mask;
+    std::vector<std::string> given;
+    for (;;) {
+      s_.skip_spaces();
+      if (s_.peek() == ')') break;
+      const std::size_t fat = s_.pos();
+      const std::string_view name = s_.name();
+      if (std::find(given.begin(), given.end(), std::string(name)) != given.end()) s_.fail(std::string(name) + " given twice in tunnel(...)", "", fat);
+      given.emplace_back(name);
+      if (name == "flags") {
+        s_.expect('(', "flags(...)");
+        flags(kTunnelFlags, 0xffff, [&](unsigned v, unsigned mk) {
+          k.tun_flags = static_cast<std::uint16_t>(v);
+          m.tun_flags = static_cast<std::uint16_t>(mk);
+        });
+        s_.expect(')', "')' closing flags(...)");
+      } else if (name == "geneve") {
+        s_.expect('(', "geneve(...)");
+        geneve();
+        s_.expect(')', "')' closing geneve(...)");
+      } else if (name == "vxlan") {
+        s_.expect('(', "vxlan(gbp(id=N,flags=N))");
+        const std::size_t at = s_.pos();
+        const std::string_view text = s_.token(")");
+        unsigned id = 0, fl = 0;
+        char tail;
+        if (std::sscanf(std::string(text).c_str(), "gbp(id=%i,flags=%i%c", reinterpret_cast<int*>(&id), reinterpret_cast<int*>(&fl), &tail) != 3 || tail != ')' ||
+            id > 0xffff || fl > 0xff)
+          s_.fail("bad vxlan option", "vxlan(gbp(id=N,flags=N))", at);
+        s_.expect(')', "')'");
+        const std::uint32_t gbp = hton32((fl << 16) | id);
+        std::memcpy(k.tun_opts, &gbp, 4);
+        std::memset(m.tun_opts, 0xff, 4);
+        k.tun_opts_len = m.tun_opts_len = 4;
+        m.tun_opts_len = 0xff;
+        k.tun_opts_kind = 2;
+        m.tun_opts_kind = 0xff;
+      } else {
+        s_.expect('=', "'=' after " + std::string(name));
+        const std::size_t vat = s_.pos();
+        const std::string_view text = s_.token(",)");
+        static const field_spec kTunFields[] = {
+            {"tun_id", offsetof(ovsxdp_flow_key, tun_id), 8, true, field_format::hex_always},
+            {"src", offsetof(ovsxdp_flow_key, tun.ipv4.src), 4, true, field_format::ipv4},
+            {"dst", offsetof(ovsxdp_flow_key, tun.ipv4.dst), 4, true, field_format::ipv4},
+            {"ipv6_src", offsetof(ovsxdp_flow_key, tun.ipv6.src), 16, true, field_format::ipv6},
+            {"ipv6_dst", offsetof(ovsxdp_flow_key, tun.ipv6.dst), 16, true, field_format::ipv6},
+            {"tos", offsetof(ovsxdp_flow_key, tun_tos), 1, false, field_format::hex},
+            {"ttl", offsetof(ovsxdp_flow_key, tun_ttl), 1, false, field_format::decimal},
+            {"tp_src", offsetof(ovsxdp_flow_key, tun_tp_src), 2, true, field_format::decimal},
+            {"tp_dst", offsetof(ovsxdp_flow_key, tun_tp_dst), 2, true, field_format::decimal},
+        };
+        const field_spec* f = nullptr;
+        for (const auto& c : kTunFields)
+          if (c.name == name) f = &c;
+        if (!f) s_.fail("unknown field '" + std::string(name) + "' in tunnel(...)",
+                        "tun_id, src, dst, ipv6_src, ipv6_dst, tos, ttl, tp_src, tp_dst, flags(...), geneve(...), vxlan(...)", fat);
+        field_value(*f, text, vat);
+        if (name == "ipv6_src" || name == "ipv6_dst") tunnel_ipv6_ = true;
+      }
+      if (s_.peek() == ',') s_.expect(',', ",");
+    }
+    k.tun_proto = tunnel_ipv6_ ? 6 : 4;
+    m.tun_proto = 0xff;
+  }
+
+  void geneve() {
+    auto& k = out_.key;
+    auto& m = out_.mask;
+    std::size_t used = 0;
+    while (s_.peek() == '{') {
+      const std::size_t at = s_.pos();
+      s_.expect('{', "{class=,type=,len=,0xDATA}");
+      const std::string_view text = s_.token("}");
+      s_.expect('}', "'}'");
+      unsigned cls = 0, type = 0, len = 0;
+      char data[140] = {}, mask[140] = {};
+      const std::string t(text);
+      const int n = std::sscanf(t.c_str(), "class=%i,type=%i,len=%u,%139[0-9a-fA-Fx]/%139[0-9a-fA-Fx]", reinterpret_cast<int*>(&cls),
+                                reinterpret_cast<int*>(&type), &len, data, mask);
+      if (n < 3 || cls > 0xffff || type > 0xff || len % 4 || len > 124) s_.fail("bad geneve option", "{class=0xN,type=0xN,len=N,0xDATA[/0xMASK]}", at);
+      if (used + 4 + len > OVSXDP_TUN_OPTS_MAX) s_.fail("geneve options exceed " + std::to_string(OVSXDP_TUN_OPTS_MAX) + " bytes", "", at);
+      auto put_hex = [&](const char* hex, std::uint8_t* out) {
+        std::string h = hex;
+        if (h.rfind("0x", 0) == 0) h = h.substr(2);
+        if (h.size() > len * 2) s_.fail("geneve option data longer than len", "", at);
+        h = std::string(len * 2 - h.size(), '0') + h;
+        for (unsigned i = 0; i < len; i++) out[i] = static_cast<std::uint8_t>(std::stoul(h.substr(i * 2, 2), nullptr, 16));
+      };
+      std::uint8_t* ko = k.tun_opts + used;
+      std::uint8_t* mo = m.tun_opts + used;
+      ko[0] = static_cast<std::uint8_t>(cls >> 8);
+      ko[1] = static_cast<std::uint8_t>(cls);
+      ko[2] = static_cast<std::uint8_t>(type);
+      ko[3] = static_cast<std::uint8_t>(len / 4);
+      std::memset(mo, 0xff, 4);
+      if (n >= 4) put_hex(data, ko + 4);
+      if (n >= 5) put_hex(mask, mo + 4);
+      else std::memset(mo + 4, 0xff, len);
+      used += 4 + len;
+      if (s_.peek() == ',') s_.expect(',', ",");
+    }
+    k.tun_opts_len = static_cast<std::uint8_t>(used);
+    m.tun_opts_len = 0xff;
+    k.tun_opts_kind = 1;
+    m.tun_opts_kind = 0xff;
+  }
+
+  void finish() {
+    auto& k = out_.key;
+    auto& m = out_.mask;
+    bool packet_eth_type = false;
+    for (std::size_t d = 0; d < levels_.size(); d++) {
+      const level_state& l = levels_[d];
+      if (l.vlan) {
+        if (d >= 2) s_.fail("more than two VLAN tags", "at most two vlan(...) attributes", l.vlan_at);
+        if (!l.eth_type) s_.fail("vlan(...) needs eth_type(0x8100) or eth_type(0x88a8) beside it", "", l.vlan_at);
+        const bool truncated = !(l.tci & OVSXDP_VLAN_PRESENT) && (d + 1 >= levels_.size() || !levels_[d + 1].eth_type);
+        if (truncated) {
+          // eth_type(0x8100),vlan(vid=0,pcp=0,cfi=0),encap(): a tag too short to parse.
+          k.eth_type = hton16(l.eth_type_value);
+          m.eth_type = hton16(l.eth_type_mask);
+          (d == 0 ? k.vlan_tci : k.cvlan_tci) = hton16(l.tci);
+          (d == 0 ? m.vlan_tci : m.cvlan_tci) = hton16(l.tci_mask);
+          packet_eth_type = true;
+          break;
+        }
+        (d == 0 ? k.vlan_tpid : k.cvlan_tpid) = hton16(l.eth_type_value);
+        (d == 0 ? m.vlan_tpid : m.cvlan_tpid) = hton16(l.eth_type_mask);
+        (d == 0 ? k.vlan_tci : k.cvlan_tci) = hton16(l.tci);
+        (d == 0 ? m.vlan_tci : m.cvlan_tci) = hton16(l.tci_mask);
+        continue;
+      }
+      if (l.eth_type) {
+        k.eth_type = hton16(l.eth_type_value);
+        m.eth_type = hton16(l.eth_type_mask);
+        packet_eth_type = true;
+      }
+      break;
+    }
+    if (packet_type_ == OVSXDP_MAC_NONE) {
+      k.mac_proto = OVSXDP_MAC_NONE;
+      k.eth_type = hton16(packet_type_id_);
+      m.eth_type = 0xffff;
+    } else if (eth_ || packet_type_ == OVSXDP_MAC_ETHERNET) {
+      k.mac_proto = OVSXDP_MAC_ETHERNET;
+      // Linux reads a missing eth_type as an 802.2 (non-Ethernet-II) frame, matched exactly.
+      if (!packet_eth_type) {
+        k.eth_type = hton16(OVSXDP_ETH_TYPE_802_2);
+        m.eth_type = 0xffff;
+      } else if (k.eth_type == 0 && m.eth_type == 0xffff) {
+        k.eth_type = hton16(OVSXDP_ETH_TYPE_802_2);  // eth_type(0/0xffff), as dumps print 802.2
+      }
+    } else if (packet_eth_type) {
+      k.mac_proto = OVSXDP_MAC_NONE;  // no eth(): an L3 packet with this ethertype
+    } else {
+      s_.fail("the key needs eth(...) (an Ethernet frame) or eth_type(...) (an L3 packet)", "", 0);
+    }
+    m.mac_proto = 0xff;
+  }
+
+  scanner& s_;
+  const port_resolver& ports_;
+  parsed_key out_;
+  std::vector<level_state> levels_;
+  std::vector<std::string> seen_;
+  bool eth_ = false, tunnel_ipv6_ = false;
+  int packet_type_ = -1;
+  std::uint16_t packet_type_id_ = 0;
+};
+
+// ---- actions ----
+
+class action_parser {
+ public:
+  explicit action_parser(scanner& s) : s_(s) {}
+
+  action_list run() {
+    s_.skip_separators();
+    if (s_.rest().size() == 4 && strncasecmp(s_.rest().data(), "drop", 4) == 0) return {act::drop{}};
+    return list(false);
+  }
+
+ private:
+  action_list list(bool nested) {
+    action_list out;
+    for (;;) {
+      s_.skip_separators();
+      if (s_.done() || (nested && s_.peek() == ')')) return out;
+      out.push_back(one(nested));
+    }
+  }
+
+  std::uint64_t number(std::string_view what, std::uint64_t max) {
+    const std::size_t at = s_.pos();
+    const std::string_view t = s_.token(",)");
+    auto v = to_number(t);
+    if (!v || *v > max) s_.fail("bad " + std::string(what) + " '" + std::string(t) + "'", "a number 0.." + std::to_string(max), at);
+    return *v;
+  }
+
+  void expect_field(std::string_view name) {
+    if (!s_.accept(name)) s_.fail("expected " + std::string(name), std::string(name) + "N");
+  }
+
+  action one(bool nested) {
+    const std::size_t at = s_.pos();
+    if (std::isdigit(static_cast<unsigned char>(s_.peek()))) return act::output{static_cast<std::uint32_t>(number("output port", 0xfffffffe))};
+    const std::string_view n = s_.name();
+    if (n.empty()) s_.fail(std::string("unexpected '") + s_.peek() + "'", "an action: a port number, push_vlan(...), set(...), ...", at);
+    if (n == "drop") {
+      if (nested) return act::drop{};
+      s_.skip_separators();
+      if (!s_.done()) s_.fail("drop must be the only action", "drop alone", at);
+      return act::drop{};
+    }
+    if (n == "pop_vlan") return act::pop_vlan{};
+    if (n == "pop_eth") return act::pop_eth{};
+    if (n == "ct_clear") return act::ct_clear{};
+    s_.expect('(', "'(' after " + std::string(n));
+    action a = with_arguments(n, at);
+    s_.expect(')', "')' closing " + std::string(n) + "(...)");
+    return a;
+  }
+
+  action with_arguments(std::string_view n, std::size_t at) {
+    if (n == "output") return act::output{static_cast<std::uint32_t>(number("output port", 0xfffffffe))};
+    if (n == "push_vlan") return push_vlan();
+    if (n == "set") return set();
+    if (n == "trunc") {
+      act::trunc t{static_cast<std::uint32_t>(number("trunc length", 0xffffffff))};
+      return t;
+    }
+    if (n == "recirc") return act::recirc{static_cast<std::uint32_t>(number("recirc id", 0xffffffff))};
+    if (n == "hash") {
+      act::hash h;
+      if (s_.accept("l4(")) h.alg = OVSXDP_HASH_L4;
+      else if (s_.accept("sym_l4(")) h.alg = OVSXDP_HASH_SYM_L4;
+      else s_.fail("unknown hash algorithm", "hash(l4(BASIS)) or hash(sym_l4(BASIS))");
+      h.basis = static_cast<std::uint32_t>(number("hash basis", 0xffffffff));
+      s_.expect(')', "')'");
+      return h;
+    }
+    if (n == "dec_ttl") {
+      if (!s_.accept("le_1(")) s_.fail("expected le_1(...)", "dec_ttl(le_1(ACTIONS))");
+      act::dec_ttl d;
+      s_.skip_spaces();
+      if (s_.rest().rfind("drop)", 0) == 0) s_.accept("drop");
+      else d.le_1 = list(true);
+      s_.expect(')', "')' closing le_1(...)");
+      return d;
+    }
+    if (n == "push_mpls" || n == "add_mpls") return mpls_push(n == "add_mpls");
+    if (n == "pop_mpls") {
+      expect_field("eth_type=");
+      return act::pop_mpls{static_cast<std::uint16_t>(number("eth_type", 0xffff))};
+    }
+    if (n == "push_eth") {
+      act::push_eth e;
+      for (int i = 0; i < 2; i++) {
+        const std::size_t fat = s_.pos();
+        const std::string_view f = s_.name();
+        s_.expect('=', "src=MAC,dst=MAC");
+        const std::string_view v = s_.token(",)");
+        std::uint8_t* out = f == "src" ? e.src.data() : f == "dst" ? e.dst.data() : nullptr;
+        if (!out || !parse_mac(v, out)) s_.fail("bad push_eth field", "push_eth(src=MAC,dst=MAC)", fat);
+        if (s_.peek() == ',') s_.expect(',', ",");
+      }
+      return e;
+    }
+    if (n == "userspace") return userspace();
+    if (n == "clone" || n == "sample" || n == "check_pkt_len" || n == "meter" || n == "ct" || n == "tnl_push" || n == "tnl_pop" ||
+        n == "lb_output" || n == "push_nsh" || n == "pop_nsh" || n == "psample")
+      s_.fail("action '" + std::string(n) + "' is not supported by this datapath yet", "", at);
+    s_.fail("unknown action '" + std::string(n) + "'",
+            "a port number, drop, push_vlan, pop_vlan, set, dec_ttl, trunc, hash, push_mpls, pop_mpls, add_mpls, push_eth, "
+            "pop_eth, recirc, userspace or ct_clear",
+            at);
+  }
+
+  action push_vlan() {
+    act::push_vlan v;
+    v.tci = OVSXDP_VLAN_PRESENT;
+    bool vid = false, pcp = false;
+    for (;;) {
+      s_.skip_spaces();
+      if (s_.peek() == ')') break;
+      const std::size_t fat = s_.pos();
+      const std::string_view f = s_.name();
+      s_.expect('=', "'=' after " + std::string(f));
+      if (f == "tpid") {
+        v.tpid = static_cast<std::uint16_t>(number("tpid", 0xffff));
+      } else if (f == "vid") {
+        v.tci = static_cast<std::uint16_t>(v.tci | number("vid", 0xfff));
+        vid = true;
+      } else if (f == "pcp") {
+        v.tci = static_cast<std::uint16_t>(v.tci | (number("pcp", 7) << 13));
+        pcp = true;
+      } else if (f == "cfi") {
+        if (!number("cfi", 1)) v.tci = static_cast<std::uint16_t>(v.tci & ~OVSXDP_VLAN_PRESENT);
+      } else {
+        s_.fail("unknown field '" + std::string(f) + "' in push_vlan(...)", "tpid, vid, pcp or cfi", fat);
+      }
+      if (s_.peek() == ',') s_.expect(',', ",");
+    }
+    if (!vid || !pcp) s_.fail("push_vlan needs vid and pcp", "push_vlan([tpid=0x88a8,]vid=N,pcp=N)");
+    return v;
+  }
+
+  action mpls_push(bool add) {
+    std::uint32_t lse = 0;
+    std::uint16_t type = 0;
+    bool tunnel = false;
+    for (;;) {
+      s_.skip_spaces();
+      if (s_.peek() == ')') break;
+      const std::size_t fat = s_.pos();
+      const std::string_view f = s_.name();
+      if (f == "tunnel" && add) {
+        tunnel = true;
+      } else {
+        s_.expect('=', "'=' after " + std::string(f));
+        if (f == "label") lse |= static_cast<std::uint32_t>(number("label", 0xfffff) << 12);
+        else if (f == "tc") lse |= static_cast<std::uint32_t>(number("tc", 7) << 9);
+        else if (f == "ttl") lse |= static_cast<std::uint32_t>(number("ttl", 255));
+        else if (f == "bos") lse |= static_cast<std::uint32_t>(number("bos", 1) << 8);
+        else if (f == "eth_type") type = static_cast<std::uint16_t>(number("eth_type", 0xffff));
+        else s_.fail("unknown field '" + std::string(f) + "'", "label, tc, ttl, bos, eth_type", fat);
+      }
+      if (s_.peek() == ',') s_.expect(',', ",");
+    }
+    if (!type) s_.fail("eth_type is required", add ? "add_mpls(label=N,tc=N,ttl=N,bos=N,eth_type=0x8847)" : "push_mpls(label=N,tc=N,ttl=N,bos=N,eth_type=0x8847)");
+    if (add) return act::add_mpls{lse, type, tunnel};
+    return act::push_mpls{lse, type};
+  }
+
+  action userspace() {
+    act::userspace u;
+    expect_field("pid=");
+    u.pid = static_cast<std::uint32_t>(number("pid", 0xffffffff));
+    while (s_.peek() == ',') {
+      s_.expect(',', ",");
+      const std::size_t fat = s_.pos();
+      const std::string_view f = s_.name();
+      if (f == "userdata") {
+        s_.expect('(', "userdata(HEX)");
+        const std::size_t vat = s_.pos();
+        const std::string_view hex = s_.token(")");
+        if (hex.size() % 2 || !std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+          s_.fail("bad userdata '" + std::string(hex) + "'", "an even number of hex digits", vat);
+        for (std::size_t i = 0; i < hex.size(); i += 2) u.userdata.push_back(static_cast<std::uint8_t>(std::stoul(std::string(hex.substr(i, 2)), nullptr, 16)));
+        s_.expect(')', "')'");
+      } else if (f == "actions") {
+        u.attach_actions = true;
+      } else if (f == "tunnel_out_port") {
+        s_.expect('=', "tunnel_out_port=N");
+        u.tunnel_out_port = static_cast<std::uint32_t>(number("tunnel_out_port", 0xffffffff));
+      } else {
+        s_.fail("unknown userspace field '" + std::string(f) + "'", "userdata(HEX), actions or tunnel_out_port=N", fat);
+      }
+    }
+    return u;
+  }
+
+  action set() {
+    const std::size_t at = s_.pos();
+    const std::string_view n = s_.name();
+    s_.expect('(', "'(' after " + std::string(n));
+    scanner& outer = s_;
+    key_parser kp(outer, {});
+    if (n == "skb_mark" || n == "skb_priority") {
+      kp.single_attribute(n, at);
+      s_.expect(')', "')'");
+      const auto& k = kp.key();
+      const auto& m = kp.mask();
+      if (n == "skb_mark") return act::set_skb_mark{k.skb_mark, m.skb_mark};
+      return act::set_priority{k.priority, m.priority};
+    }
+    if (n != "eth" && n != "ipv4" && n != "ipv6" && n != "tcp" && n != "udp" && n != "sctp" && n != "mpls") {
+      if (n == "tunnel") s_.fail("set(tunnel(...)) is not supported by this datapath yet", "", at);
+      s_.fail("cannot set " + std::string(n) + "(...)", "eth, ipv4, ipv6, tcp, udp, sctp, mpls, skb_mark or skb_priority", at);
+    }
+    kp.single_attribute(n, at);
+    s_.expect(')', "')' closing " + std::string(n) + "(...)");
+    const auto& k = kp.key();
+    const auto& m = kp.mask();
+    if (n == "eth") {
+      act::set_ethernet e;
+      std::memcpy(e.value.src, k.eth_src, 6);
+      std::memcpy(e.value.dst, k.eth_dst, 6);
+      std::memcpy(e.mask.src, m.eth_src, 6);
+      std::memcpy(e.mask.dst, m.eth_dst, 6);
+      return e;
+    }
+    if (n == "ipv4") {
+      // proto and frag may appear (OVS's unmasked form) but are not writable.
+      act::set_ipv4 a;
+      a.value = {k.nw.ipv4.src, k.nw.ipv4.dst, k.ip_tos, k.ip_ttl, {}};
+      a.mask = {m.nw.ipv4.src, m.nw.ipv4.dst, m.ip_tos, m.ip_ttl, {}};
+      return a;
+    }
+    if (n == "ipv6") {
+      act::set_ipv6 a;
+      std::memcpy(a.value.src, k.nw.ipv6.src, 16);
+      std::memcpy(a.value.dst, k.nw.ipv6.dst, 16);
+      std::memcpy(a.mask.src, m.nw.ipv6.src, 16);
+      std::memcpy(a.mask.dst, m.nw.ipv6.dst, 16);
+      a.value.label = k.ipv6_label;
+      a.mask.label = m.ipv6_label;
+      a.value.tclass = k.ip_tos;
+      a.mask.tclass = m.ip_tos;
+      a.value.hlimit = k.ip_ttl;
+      a.mask.hlimit = m.ip_ttl;
+      return a;
+    }
+    if (n == "mpls") {
+      if (__builtin_popcount(k.mpls_labels) != 1) s_.fail("set(mpls(...)) takes one label stack entry", "", at);
+      return act::set_mpls{{k.nw.mpls.lse[0]}, {m.nw.mpls.lse[0]}};
+    }
+    act::set_transport t;
+    t.target = n == "tcp" ? OVSXDP_SET_TCP : n == "udp" ? OVSXDP_SET_UDP : OVSXDP_SET_SCTP;
+    t.value = {k.tp_src, k.tp_dst};
+    t.mask = {m.tp_src, m.tp_dst};
+    return t;
+  }
+
+  scanner& s_;
+};
+
+std::string hex(const std::vector<std::uint8_t>& b) {
+  std::string s;
+  char buf[3];
+  for (auto c : b) {
+    std::snprintf(buf, sizeof buf, "%02x", c);
+    s += buf;
+  }
+  return s;
+}
+
+std::string mac_text(const std::array<std::uint8_t, 6>& m) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return buf;
+}
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+std::string format_list(const action_list& actions);
+
+std::string format_one(const action& a) {
+  char buf[160];
+  return std::visit(
+      overloaded{
+          [&](const act::output& x) { return std::to_string(x.port); },
+          [&](const act::drop&) { return std::string("drop"); },
+          [&](const act::push_vlan& x) {
+            std::string s = "push_vlan(";
+            if (x.tpid != 0x8100) {
+              std::snprintf(buf, sizeof buf, "tpid=0x%04x,", x.tpid);
+              s += buf;
+            }
+            std::snprintf(buf, sizeof buf, "vid=%u,pcp=%u", x.tci & 0xfffu, x.tci >> 13);
+            s += buf;
+            if (!(x.tci & OVSXDP_VLAN_PRESENT)) s += ",cfi=0";
+            return s + ")";
+          },
+          [&](const act::pop_vlan&) { return std::string("pop_vlan"); },
+          [&](const act::set_ethernet& x) {
+            ovsxdp_flow_key k{}, m{};
+            std::memcpy(k.eth_src, x.value.src, 6);
+            std::memcpy(k.eth_dst, x.value.dst, 6);
+            std::memcpy(m.eth_src, x.mask.src, 6);
+            std::memcpy(m.eth_dst, x.mask.dst, 6);
+            return "set(" + format_attribute(eth_attribute(), k, m) + ")";
+          },
+          [&](const act::set_ipv4& x) {
+            ovsxdp_flow_key k{}, m{};
+            k.nw.ipv4.src = x.value.src;
+            k.nw.ipv4.dst = x.value.dst;
+            k.ip_tos = x.value.tos;
+            k.ip_ttl = x.value.ttl;
+            m.nw.ipv4.src = x.mask.src;
+            m.nw.ipv4.dst = x.mask.dst;
+            m.ip_tos = x.mask.tos;
+            m.ip_ttl = x.mask.ttl;
+            return "set(" + format_attribute(ipv4_attribute(), k, m) + ")";
+          },
+          [&](const act::set_ipv6& x) {
+            ovsxdp_flow_key k{}, m{};
+            std::memcpy(k.nw.ipv6.src, x.value.src, 16);
+            std::memcpy(k.nw.ipv6.dst, x.value.dst, 16);
+            std::memcpy(m.nw.ipv6.src, x.mask.src, 16);
+            std::memcpy(m.nw.ipv6.dst, x.mask.dst, 16);
+            k.ipv6_label = x.value.label;
+            m.ipv6_label = x.mask.label;
+            k.ip_tos = x.value.tclass;
+            m.ip_tos = x.mask.tclass;
+            k.ip_ttl = x.value.hlimit;
+            m.ip_ttl = x.mask.hlimit;
+            return "set(" + format_attribute(ipv6_attribute(), k, m) + ")";
+          },
+          [&](const act::set_transport& x) {
+            ovsxdp_flow_key k{}, m{};
+            k.tp_src = x.value.src;
+            k.tp_dst = x.value.dst;
+            m.tp_src = x.mask.src;
+            m.tp_dst = x.mask.dst;
+            const attribute_spec& spec = x.target == OVSXDP_SET_TCP ? tcp_attribute() : x.target == OVSXDP_SET_UDP ? udp_attribute() : sctp_attribute();
+            return "set(" + format_attribute(spec, k, m) + ")";
+          },
+          [&](const act::set_mpls& x) {
+            ovsxdp_flow_key k{}, m{};
+            k.nw.mpls.lse[0] = x.value.lse;
+            m.nw.mpls.lse[0] = x.mask.lse;
+            return "set(" + format_mpls(k, &m, 1) + ")";
+          },
+          [&](const act::set_skb_mark& x) {
+            ovsxdp_flow_key k{}, m{};
+            k.skb_mark = x.value;
+            m.skb_mark = x.mask;
+            return "set(" + format_single(skb_mark_field(), k, m) + ")";
+          },
+          [&](const act::set_priority& x) {
+            ovsxdp_flow_key k{}, m{};
+            k.priority = x.value;
+            m.priority = x.mask;
+            return "set(" + format_single(skb_priority_field(), k, m) + ")";
+          },
+          [&](const act::dec_ttl& x) { return "dec_ttl(le_1(" + (x.le_1.empty() ? std::string("drop") : format_list(x.le_1)) + "))"; },
+          [&](const act::trunc& x) { return "trunc(" + std::to_string(x.max_len) + ")"; },
+          [&](const act::hash& x) {
+            return std::string(x.alg == OVSXDP_HASH_SYM_L4 ? "hash(sym_l4(" : "hash(l4(") + std::to_string(x.basis) + "))";
+          },
+          [&](const act::push_mpls& x) {
+            std::snprintf(buf, sizeof buf, "push_mpls(label=%u,tc=%u,ttl=%u,bos=%u,eth_type=0x%x)", x.lse >> 12, (x.lse >> 9) & 7, x.lse & 0xff,
+                          (x.lse >> 8) & 1, x.ethertype);
+            return std::string(buf);
+          },
+          [&](const act::pop_mpls& x) {
+            std::snprintf(buf, sizeof buf, "pop_mpls(eth_type=0x%x)", x.ethertype);
+            return std::string(buf);
+          },
+          [&](const act::add_mpls& x) {
+            std::snprintf(buf, sizeof buf, "add_mpls(label=%u,tc=%u,ttl=%u,bos=%u,eth_type=0x%x%s)", x.lse >> 12, (x.lse >> 9) & 7, x.lse & 0xff,
+                          (x.lse >> 8) & 1, x.ethertype, x.l3_tunnel ? ",tunnel" : "");
+            return std::string(buf);
+          },
+          [&](const act::push_eth& x) { return "push_eth(src=" + mac_text(x.src) + ",dst=" + mac_text(x.dst) + ")"; },
+          [&](const act::pop_eth&) { return std::string("pop_eth"); },
+          [&](const act::recirc& x) {
+            if (!x.id) return std::string("recirc(0)");
+            std::snprintf(buf, sizeof buf, "recirc(%#x)", x.id);
+            return std::string(buf);
+          },
+          [&](const act::userspace& x) {
+            std::string s = "userspace(pid=" + std::to_string(x.pid);
+            if (!x.userdata.empty()) s += ",userdata(" + hex(x.userdata) + ")";
+            if (x.attach_actions) s += ",actions";
+            if (x.tunnel_out_port) s += ",tunnel_out_port=" + std::to_string(*x.tunnel_out_port);
+            return s + ")";
+          },
+          [&](const act::ct_clear&) { return std::string("ct_clear"); },
+      },
+      a.base());
+}
+
+std::string format_list(const action_list& actions) {
+  std::string out;
+  for (const auto& a : actions) out += (out.empty() ? "" : ",") + format_one(a);
+  return out;
+}
+
+}  // namespace
+
+parsed_key parse_key(std::string_view text, const port_resolver& ports) {
+  scanner s(text, "flow key");
+  return key_parser(s, ports).run();
+}
+
+action_list parse_actions(std::string_view text) {
+  scanner s(text, "actions");
+  return action_parser(s).run();
+}
+
+ovsxdp_ufid parse_ufid(std::string_view text) {
+  if (text.rfind("ufid:", 0) == 0) text.remove_prefix(5);
+  unsigned a = 0, b = 0, c = 0, d = 0, e = 0, f = 0;
+  int consumed = 0;
+  const std::string t(text);
+  if (t.size() != 36 || std::sscanf(t.c_str(), "%8x-%4x-%4x-%4x-%4x%8x%n", &a, &b, &c, &d, &e, &f, &consumed) != 6 || consumed != 36)
+    throw syntax_error("ufid", text, 1, "malformed UFID '" + t + "'", "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX (hex)");
+  const std::uint32_t u32[4] = {a, b << 16 | c, d << 16 | e, f};
+  return ovsxdp_ufid{{std::uint64_t{u32[0]} | std::uint64_t{u32[1]} << 32, std::uint64_t{u32[2]} | std::uint64_t{u32[3]} << 32}};
+}
+
+std::string format_ufid(const ovsxdp_ufid& u) {
+  const std::uint32_t w[4] = {static_cast<std::uint32_t>(u.words[0]), static_cast<std::uint32_t>(u.words[0] >> 32),
+                              static_cast<std::uint32_t>(u.words[1]), static_cast<std::uint32_t>(u.words[1] >> 32)};
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "ufid:%08x-%04x-%04x-%04x-%04x%08x", w[0], w[1] >> 16, w[1] & 0xffff, w[2] >> 16, w[2] & 0xffff, w[3]);
+  return buf;
+}
+
+std::string format_actions(const action_list& actions) { return actions.empty() ? "drop" : format_list(actions); }
+
+}  // namespace ovsxdp::odp

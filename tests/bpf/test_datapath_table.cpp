@@ -1,0 +1,234 @@
+// Megaflow table semantics through the real programs: masks and wildcards,
+// the mask cache, 200,000 flows, install rules and refusals, statistics,
+// modify/delete/get/dump, and two processes' views of one datapath.
+#include <doctest/doctest.h>
+#include <linux/bpf.h>
+#include <time.h>
+
+#include <random>
+
+#include "odp/flow_parse.hpp"
+#include "odp/key_format.hpp"
+#include "runtime/error.hpp"
+#include "ovsxdp/base/types.h"
+#include "support/packet_builder.hpp"
+#include "support/sandbox.hpp"
+
+using namespace ovsxdp;
+using namespace ovsxdp::testing;
+
+namespace {
+bytes tcp_to(std::string_view src, std::string_view dst, std::uint16_t dport = 80, std::size_t payload = 10, std::uint16_t flags = 0x018) {
+  return packet_builder().eth("50:54:00:00:00:01", "50:54:00:00:00:02").ipv4(src, dst).tcp(4321, dport, flags).payload(payload).build();
+}
+
+std::optional<std::uint32_t> output_port(datapath& dp, std::uint32_t in_port, const bytes& frame) {
+  const trace_result r = dp.trace(in_port, frame);
+  if (r.verdict != XDP_REDIRECT || r.events.size() != 1 || r.events[0].kind != OVSXDP_TRACE_OUTPUT) return std::nullopt;
+  return r.events[0].port;
+}
+
+std::uint64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+const std::string kPrefix = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),";
+}  // namespace
+
+TEST_CASE("masked matches, wildcards, and several masks") {
+  test_datapath t(4);
+  t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=10.0.0.0/255.255.255.0,frag=no)", "2"));
+  t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=10.0.1.0/255.255.255.0,frag=no)", "3"));
+  t.dp.add_flow(text_flow(kPrefix + "ipv4(src=192.168.0.0/255.255.0.0,frag=no)", "4"));
+  t.dp.add_flow(text_flow("recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=443)", "1"));
+  CHECK(t.dp.mask_count() == 3);
+  CHECK(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.0.0.7")) == 2u);
+  CHECK(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.0.0.255")) == 2u);
+  CHECK(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.0.1.9")) == 3u);
+  CHECK(output_port(t.dp, 1, tcp_to("192.168.3.3", "10.9.9.9")) == 4u);
+  CHECK(output_port(t.dp, 2, tcp_to("5.5.5.5", "6.6.6.6", 443)) == 1u);
+  CHECK_FALSE(output_port(t.dp, 2, tcp_to("5.5.5.5", "6.6.6.6", 444)));  // wrong port: miss
+  CHECK_FALSE(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.0.2.1")));      // no flow: miss
+  CHECK_FALSE(output_port(t.dp, 3, tcp_to("1.1.1.1", "10.0.0.7")));      // in_port is matched
+}
+
+TEST_CASE("the mask cache answers repeated packets with one probe") {
+  test_datapath t(3);
+  for (int i = 0; i < 8; i++)  // eight masks ahead of the interesting one
+    t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=172.16." + std::to_string(i) + ".0/255.255." + std::to_string(255 - i) + ".0,frag=no)", "3"));
+  t.dp.add_flow(text_flow(kPrefix + "ipv4(src=10.0.0.1,dst=10.0.0.2,frag=no)", "2"));
+  const auto frame = tcp_to("10.0.0.1", "10.0.0.2");
+  const auto before = t.dp.counters();
+  REQUIRE(output_port(t.dp, 1, frame) == 2u);  // first: searches the masks, fills the cache
+  const auto after_first = t.dp.counters();
+  CHECK(after_first[OVSXDP_C_MASK_PROBES] - before[OVSXDP_C_MASK_PROBES] == 9);
+  for (int i = 0; i < 100; i++) REQUIRE(output_port(t.dp, 1, frame) == 2u);
+  const auto after = t.dp.counters();
+  CHECK(after[OVSXDP_C_CACHE_HIT] - after_first[OVSXDP_C_CACHE_HIT] == 100);
+  CHECK(after[OVSXDP_C_MASK_PROBES] - after_first[OVSXDP_C_MASK_PROBES] == 100);
+  CHECK(after[OVSXDP_C_HIT] - before[OVSXDP_C_HIT] == 101);
+}
+
+TEST_CASE("200,000 flows installed are all found") {
+  constexpr std::uint32_t kFlows = 200000;
+  test_datapath t(4, OVSXDP_MISS_DROP, kFlows);
+  std::vector<flow_spec> specs;
+  specs.reserve(kFlows);
+  auto address = [](std::uint32_t i) {
+    return "10." + std::to_string((i >> 16) & 0xff) + "." + std::to_string((i >> 8) & 0xff) + "." + std::to_string(i & 0xff);
+  };
+  for (std::uint32_t i = 0; i < kFlows; i++)
+    specs.push_back(text_flow(kPrefix + "ipv4(dst=" + address(i) + ",proto=6,frag=no),tcp(dst=80)", std::to_string(1 + i % 3)));
+  const std::uint64_t start = monotonic_ns();
+  for (std::size_t at = 0; at < specs.size(); at += 10000)
+    t.dp.add_flows(std::span<const flow_spec>(specs).subspan(at, std::min<std::size_t>(10000, specs.size() - at)));
+  const double seconds = static_cast<double>(monotonic_ns() - start) / 1e9;
+  MESSAGE("installed " << kFlows << " flows in " << seconds << " s (batches of 10,000)");
+  CHECK(t.dp.flow_count() == kFlows);
+  CHECK(t.dp.mask_count() == 1);
+  std::mt19937 rng(42);
+  for (int probe = 0; probe < 2000; probe++) {
+    const std::uint32_t i = rng() % kFlows;
+    CAPTURE(i);
+    REQUIRE(output_port(t.dp, 1, tcp_to("9.9.9.9", address(i))) == 1 + i % 3);
+  }
+  CHECK_FALSE(output_port(t.dp, 1, tcp_to("9.9.9.9", "11.0.0.1")));
+  CHECK_THROWS_WITH_AS(t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=11.0.0.1,proto=6,frag=no),tcp(dst=80)", "2")),
+                       doctest::Contains("the flow table is full (200000 flows)"), ovsxdp::error);
+}
+
+TEST_CASE("statistics count packets, bytes, TCP flags and last use exactly") {
+  test_datapath t(3);
+  const ovsxdp_ufid ufid = t.dp.add_flow(text_flow(kPrefix + "ipv4(frag=no)", "2"));
+  std::uint64_t bytes_sent = 0;
+  const std::uint64_t begin = monotonic_ns();
+  for (int i = 0; i < 37; i++) {
+    const auto frame = tcp_to("10.0.0.1", "10.0.0.2", 80, static_cast<std::size_t>(i * 7), i == 3 ? 0x002 : i == 5 ? 0x001 : 0x010);
+    bytes_sent += frame.size();
+    REQUIRE(output_port(t.dp, 1, frame) == 2u);
+  }
+  const auto e = t.dp.get_flow(ufid);
+  REQUIRE(e);
+  CHECK(e->stats.packets == 37);
+  CHECK(e->stats.bytes == bytes_sent);
+  CHECK(e->stats.tcp_flags == (0x002 | 0x001 | 0x010));
+  CHECK(e->stats.used_ns >= begin);
+  CHECK(e->stats.used_ns <= monotonic_ns());
+  t.dp.modify_flow(ufid, odp::parse_actions("3"));  // stats survive a modify...
+  CHECK(t.dp.get_flow(ufid)->stats.packets == 37);
+  CHECK(output_port(t.dp, 1, tcp_to("10.0.0.1", "10.0.0.2")) == 3u);
+  t.dp.modify_flow(ufid, odp::parse_actions("2"), true);  // ...unless cleared
+  CHECK(t.dp.get_flow(ufid)->stats.packets == 0);
+  CHECK(t.dp.get_flow(ufid)->stats.used_ns == 0);
+}
+
+TEST_CASE("install rules: duplicates and covered keys are refused, as in Linux") {
+  test_datapath t(3);
+  const auto broad = text_flow(kPrefix + "ipv4(dst=10.0.0.0/255.255.0.0,frag=no)", "2");
+  t.dp.add_flow(broad);
+  CHECK_THROWS_WITH_AS(t.dp.add_flow(broad), doctest::Contains("File exists"), ovsxdp::error);
+  // A narrower flow whose key the broad one covers: refused.
+  CHECK_THROWS_WITH_AS(t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=10.0.3.4,frag=no)", "3")), doctest::Contains("already covers"), ovsxdp::error);
+  // A flow for another key: fine, and both match their own packets.
+  t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=10.1.3.4,frag=no)", "3"));
+  CHECK(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.0.3.4")) == 2u);
+  CHECK(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.1.3.4")) == 3u);
+  // A UFID in use is refused too.
+  auto with_ufid = text_flow("ufid:11111111-2222-3333-4444-555555555555," + kPrefix + "ipv4(dst=10.2.0.1,frag=no)", "2");
+  t.dp.add_flow(with_ufid);
+  with_ufid.key.nw.ipv4.dst = hton32(0x0a020002);
+  CHECK_THROWS_WITH_AS(t.dp.add_flow(with_ufid), doctest::Contains("UFID already exists"), ovsxdp::error);
+  CHECK(t.dp.flow_count() == 3);
+}
+
+TEST_CASE("get, dump, delete by UFID or by match, flush; deleted flows stop matching") {
+  test_datapath t(3);
+  const auto spec = text_flow("ufid:01234567-89ab-cdef-0123-456789abcdef," + kPrefix + "ipv4(src=10.0.0.1,frag=no)", "push_vlan(vid=5,pcp=1),2");
+  const ovsxdp_ufid ufid = t.dp.add_flow(spec);
+  CHECK(odp::format_ufid(ufid) == "ufid:01234567-89ab-cdef-0123-456789abcdef");
+  const ovsxdp_ufid derived = t.dp.add_flow(text_flow(kPrefix + "ipv4(src=10.0.0.2,frag=no)", "3"));
+  auto e = t.dp.get_flow(ufid);
+  REQUIRE(e);
+  CHECK(e->ufid_present);
+  CHECK(odp::format_key(e->key, &e->mask) == "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.1,frag=no)");
+  CHECK(odp::format_actions(e->actions) == "push_vlan(vid=5,pcp=1),2");
+  CHECK_FALSE(t.dp.get_flow(derived)->ufid_present);
+  CHECK(t.dp.dump_flows().size() == 2);
+  // By exact match.
+  const auto m = odp::parse_key(kPrefix + "ipv4(src=10.0.0.2,frag=no)");
+  CHECK(t.dp.get_flow(flow_match{m.key, m.mask}));
+  CHECK(t.dp.delete_flow(flow_match{m.key, m.mask}));
+  CHECK_FALSE(t.dp.delete_flow(flow_match{m.key, m.mask}));
+  CHECK_FALSE(output_port(t.dp, 1, tcp_to("10.0.0.2", "9.9.9.9")));
+  // By UFID.
+  CHECK(t.dp.delete_flow(ufid));
+  CHECK_FALSE(t.dp.get_flow(ufid));
+  CHECK_FALSE(output_port(t.dp, 1, tcp_to("10.0.0.1", "9.9.9.9")));
+  CHECK(t.dp.flow_count() == 0);
+  // Slots come back after the grace period: install and flush many times.
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 100; i++) t.dp.add_flow(text_flow(kPrefix + "ipv4(src=10.5.0." + std::to_string(i) + ",frag=no)", "2"));
+    CHECK(t.dp.flow_count() == 100);
+    t.dp.flush();
+    CHECK(t.dp.flow_count() == 0);
+  }
+}
+
+TEST_CASE("flows that Linux would refuse are refused with the reason, and nothing is installed") {
+  test_datapath t(2);
+  const auto refused = [&](const std::string& key, const std::string& actions, const char* reason) {
+    CAPTURE(key);
+    CAPTURE(actions);
+    CHECK_THROWS_WITH_AS(t.dp.add_flow(text_flow(key, actions)), doctest::Contains(reason), ovsxdp::error);
+    CHECK(t.dp.flow_count() == 0);
+  };
+  refused("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)", "set(ipv4(src=1.2.3.4)),2", "flow must match eth_type(0x0800)");
+  refused(kPrefix + "ipv4(frag=no)", "pop_vlan,2", "does not match a VLAN tag");
+  refused(kPrefix + "ipv4(frag=no)", "9", "port 9 is not in the datapath");
+  refused(kPrefix + "ipv4(frag=no)", "set(ipv4(src=10.0.0.255/255.255.255.0)),2", "value bits outside the mask");
+  refused(kPrefix + "ipv4(frag=no)", "2,2", "not the last action");
+  refused(kPrefix + "ipv4(frag=no)", "recirc(1),2", "recirc must be the last action");
+  refused(kPrefix + "ipv4(frag=no)", "set(tcp(dst=80)),2", "ip proto 6");
+  refused(kPrefix + "ipv4(frag=no)", "push_vlan(vid=5,pcp=0,cfi=0),2", "present bit");
+  refused(kPrefix + "ipv4(frag=no)", "trunc(10),2", "at least 14");
+  refused(kPrefix + "ipv4(frag=no)", "push_mpls(label=1,tc=0,ttl=1,bos=1,eth_type=0x800),2", "0x8847 or 0x8848");
+  refused(kPrefix + "ipv4(frag=no)", "push_eth(src=00:00:00:00:00:01,dst=00:00:00:00:00:02),2", "already has an Ethernet header");
+  refused("recirc_id(0),in_port(1),eth(),eth_type(0x0800),tcp(dst=80)", "2", "need eth_type IPv4/IPv6, an exact proto");
+  refused("recirc_id(0),in_port(1),eth(),eth_type(0x0806),ipv6(label=5)", "2", "needs eth_type(0x0800) or eth_type(0x86dd)");
+  std::string many;
+  for (int i = 0; i < 40; i++) many += "set(ipv6(src=2001:db8::1)),";
+  refused("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)", many + "2", "bytes; the datapath holds at most 512");
+}
+
+TEST_CASE("the mask table is bounded and refuses one mask too many") {
+  test_datapath t(2, OVSXDP_MISS_DROP, 64, 4);
+  for (int i = 0; i < 4; i++)
+    t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=10." + std::to_string(i) + ".0.0/255.255." + std::to_string(255 - i) + ".0,frag=no)", "2"));
+  CHECK_THROWS_WITH_AS(t.dp.add_flow(text_flow(kPrefix + "ipv4(src=1.0.0.0/255.0.0.0,frag=no)", "2")),
+                       doctest::Contains("the mask table is full (4"), ovsxdp::error);
+  // Once a mask's flows are gone its slot is recycled.
+  t.dp.flush();
+  t.dp.add_flow(text_flow(kPrefix + "ipv4(src=1.0.0.0/255.0.0.0,frag=no)", "2"));
+  CHECK(output_port(t.dp, 1, tcp_to("1.2.3.4", "5.6.7.8")) == 2u);
+}
+
+TEST_CASE("a second process's handle sees and changes the same datapath") {
+  test_datapath t(3);
+  datapath other = datapath::open(t.name, sandbox::get().location());
+  const ovsxdp_ufid ufid = t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=10.7.7.7,frag=no)", "2"));
+  auto seen = other.get_flow(ufid);
+  REQUIRE(seen);
+  other.modify_flow(ufid, odp::parse_actions("3"));
+  CHECK(odp::format_actions(t.dp.get_flow(ufid)->actions) == "3");
+  other.add_flow(text_flow(kPrefix + "ipv4(dst=10.8.8.8,frag=no)", "2"));
+  CHECK(t.dp.flow_count() == 2);
+  t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=10.9.9.9,frag=no)", "2"));  // t refreshes its bookkeeping first
+  CHECK(other.flow_count() == 3);
+  CHECK(other.delete_flow(ufid));
+  CHECK(t.dp.flow_count() == 2);
+  CHECK(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.8.8.8")) == 2u);
+  CHECK(t.dp.ports().size() == 3);
+  CHECK(other.ports().size() == 3);
+}
