@@ -33,7 +33,7 @@ template <class Sink>
 OVSXDP_INLINE int execute_request(xdp_md* ctx, u32 kind) {
   ovsxdp_xdp_meta meta;
   if (!dp::take_metadata(ctx, meta)) return XDP_ABORTED;
-  const ovsxdp_execute_request* request = map_lookup<ovsxdp_execute_request>(&dp_exec_requests, meta.nonce);
+  ovsxdp_execute_request* request = map_lookup<ovsxdp_execute_request>(&dp_exec_requests, meta.nonce);
   if (!request) {
     dp::count(OVSXDP_C_EXECUTE_NO_REQUEST);
     return XDP_DROP;
@@ -43,7 +43,10 @@ OVSXDP_INLINE int execute_request(xdp_md* ctx, u32 kind) {
   copy(st->key, request->metadata);
   st->key.in_port = meta.in_port;
   dp::count(OVSXDP_C_EXECUTED);
-  return dp::run<Sink>(ctx, st, &request->actions);
+  const int verdict = dp::run<Sink>(ctx, st, &request->actions);
+  request->verdict = static_cast<u32>(verdict);
+  __sync_fetch_and_add(&request->executions, 1);
+  return verdict;
 }
 }  // namespace
 

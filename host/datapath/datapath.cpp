@@ -980,15 +980,20 @@ std::uint32_t datapath::execute(std::span<const std::uint8_t> packet, std::uint3
   options.metadata = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&meta), sizeof meta);
   options.live_frames = true;
   if (auto pi = port(in_port)) options.ingress_ifindex = pi->ifindex;
-  xdp_test_result r;
+  ovsxdp_execute_request done;
   try {
-    r = run_xdp(p.programs[OVSXDP_PROGRAM_EXECUTE].get(), packet, options);
+    run_xdp(p.programs[OVSXDP_PROGRAM_EXECUTE].get(), packet, options);
+    // Live frames report no verdict; the program leaves it in the request.
+    if (!p.map("exec_requests").lookup(nonce, done))
+      throw error("execute packet", p.name, "the execute request vanished while it ran (another process deleted it?)");
   } catch (...) {
     p.map("exec_requests").erase(nonce);
     throw;
   }
   p.map("exec_requests").erase(nonce);
-  return r.verdict;
+  if (done.executions == 0)
+    throw error("execute packet", p.name, "the execute program did not run the request (metadata missing or refused)");
+  return done.verdict;
 }
 
 trace_result datapath::trace(std::uint32_t in_port, std::span<const std::uint8_t> packet) {

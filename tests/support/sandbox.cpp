@@ -44,6 +44,8 @@ sandbox::sandbox() {
   if (mount("bpf", location_.bpffs.c_str(), "bpf", 0, "mode=0700") != 0)
     throw std::runtime_error(std::string("sandbox: mount bpffs: ") + std::strerror(errno));
   run("ip link set lo up");
+  // No IPv6 autoconfiguration chatter on test interfaces.
+  run("echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6 && echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6");
 }
 
 datapath_options sandbox::options(const std::string& name) const {

@@ -193,6 +193,9 @@ struct ovsxdp_xdp_meta {
 struct ovsxdp_execute_request {
   struct ovsxdp_flow_key metadata;  /* recirc_id, dp_hash, skb_mark, priority, ct_*, tunnel */
   struct ovsxdp_action_set actions;
+  /* Written by the program: live-frame test runs report no return value. */
+  __u32 verdict;
+  __u32 executions;
 };
 
 enum ovsxdp_miss_policy : __u32 {
@@ -226,6 +229,7 @@ static_assert(sizeof(ovsxdp_action_set) == 16 + OVSXDP_ACTIONS_MAX_BYTES);
 static_assert(sizeof(ovsxdp_upcall) == 32 + 272 + OVSXDP_USERDATA_MAX);
 static_assert(sizeof(ovsxdp_trace_event) == 24);
 static_assert(sizeof(ovsxdp_xdp_meta) == 16);
+static_assert(sizeof(ovsxdp_execute_request) == 272 + 16 + OVSXDP_ACTIONS_MAX_BYTES + 8);
 static_assert(sizeof(ovsxdp_info) == 56 && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_port_info) == 32);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);
