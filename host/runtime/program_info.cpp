@@ -19,6 +19,7 @@ program_info describe_program(int prog_fd) {
   out.instructions = info.xlated_prog_len / 8;
   out.verified_instructions = info.verified_insns;
   out.jited_bytes = info.jited_prog_len;
+  out.functions = info.nr_func_info;
   return out;
 }
 

@@ -14,6 +14,7 @@ struct program_info {
   std::uint32_t instructions = 0;           // after the verifier's rewrites (xlated)
   std::uint32_t verified_instructions = 0;  // instructions the verifier walked
   std::uint32_t jited_bytes = 0;
+  std::uint32_t functions = 0;  // the entry point and its global (separately verified) functions
 };
 
 program_info describe_program(int prog_fd);

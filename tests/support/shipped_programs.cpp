@@ -1,6 +1,12 @@
 #include "support/shipped_programs.hpp"
 
+#include "datapath/datapath.hpp"
 #include "extract/bpf_key_extractor.hpp"
+#include "runtime/skeleton.hpp"
+#include "support/sandbox.hpp"
+// clang-format off
+#include "xdp_pass.skel.h"
+// clang-format on
 
 namespace ovsxdp::testing {
 
@@ -8,6 +14,20 @@ std::vector<shipped_program> load_shipped_programs() {
   std::vector<shipped_program> out;
   bpf_key_extractor extractor;
   out.push_back({extractor.program(), 2000});
+
+  sandbox& s = sandbox::get();
+  const std::string name = s.unique_name("sizes");
+  {
+    datapath dp = datapath::create(s.options(name));
+    // Executed per packet: the entry programs plus every action function they call.
+    const std::uint32_t budgets[OVSXDP_PROGRAM_KINDS] = {12000, 12000, 12000, 12000};
+    const auto programs = dp.programs();
+    for (std::size_t k = 0; k < programs.size(); k++) out.push_back({programs[k], budgets[k]});
+  }
+  datapath::destroy(name, s.location());
+
+  auto pass = skeleton<xdp_pass>::open_and_load("xdp_pass");
+  for (auto& info : describe_programs(pass->obj)) out.push_back({info, 16});
   return out;
 }
 
