@@ -11,7 +11,7 @@
 #include "odp/key_format.hpp"
 #include "runtime/error.hpp"
 #include "ovsxdp/base/types.h"
-#include "support/packet_builder.hpp"
+#include "packet/packet_builder.hpp"
 #include "support/sandbox.hpp"
 
 using namespace ovsxdp;

@@ -9,7 +9,7 @@
 
 #include "runtime/skeleton.hpp"
 #include "runtime/test_run.hpp"
-#include "support/packet_builder.hpp"
+#include "packet/packet_builder.hpp"
 #include "bpf-src/kfunc_probe.h"
 // clang-format off
 #include "kfunc_probe.skel.h"
@@ -24,7 +24,7 @@ TEST_CASE("conntrack and dynptr kfuncs resolve and work from XDP") {
   auto skel = skeleton<kfunc_probe>::open_and_load("kfunc_probe");
   const int fd = bpf_program__fd(skel->progs.ovsxdp_kfunc_probe);
   // A port pair unlikely to be in the host's conntrack table already.
-  auto frame = testing::packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02")
+  auto frame = packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02")
                    .ipv4("198.51.100.7", "198.51.100.8").tcp(47123, 9, 0x002).build();
 
   auto first = run_xdp(fd, frame);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "support/packet_builder.hpp"
+#include "packet/packet_builder.hpp"
 
 namespace ovsxdp::testing {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "support/packet_builder.hpp"
+#include "packet/packet_builder.hpp"
 
 namespace ovsxdp::testing {
 

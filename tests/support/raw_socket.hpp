@@ -7,7 +7,7 @@
 #include <string>
 
 #include "runtime/fd.hpp"
-#include "support/packet_builder.hpp"
+#include "packet/packet_builder.hpp"
 
 namespace ovsxdp::testing {
 

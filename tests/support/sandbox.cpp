@@ -1,52 +1,15 @@
 #include "support/sandbox.hpp"
 
-#include <sched.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <stdexcept>
-
 #include "odp/flow_parse.hpp"
 
 namespace ovsxdp::testing {
-namespace {
-std::string sandbox_dir;
-void leave_sandbox() {
-  if (sandbox_dir.empty()) return;
-  umount2((sandbox_dir + "/bpffs").c_str(), MNT_DETACH);
-  rmdir((sandbox_dir + "/bpffs").c_str());
-  rmdir((sandbox_dir + "/run").c_str());
-  rmdir(sandbox_dir.c_str());
-}
-}  // namespace
 
 sandbox& sandbox::get() {
   static sandbox instance;
   return instance;
 }
 
-sandbox::sandbox() {
-  if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0)
-    throw std::runtime_error(std::string("sandbox: unshare(CLONE_NEWNET|CLONE_NEWNS): ") + std::strerror(errno));
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    throw std::runtime_error(std::string("sandbox: make mounts private: ") + std::strerror(errno));
-  char dir_template[] = "/tmp/ovsxdp-sandbox-XXXXXX";
-  if (!mkdtemp(dir_template)) throw std::runtime_error(std::string("sandbox: mkdtemp: ") + std::strerror(errno));
-  sandbox_dir = dir_template;
-  std::atexit(leave_sandbox);
-  location_.bpffs = sandbox_dir + "/bpffs";
-  location_.run_dir = sandbox_dir + "/run";
-  mkdir(location_.bpffs.c_str(), 0700);
-  if (mount("bpf", location_.bpffs.c_str(), "bpf", 0, "mode=0700") != 0)
-    throw std::runtime_error(std::string("sandbox: mount bpffs: ") + std::strerror(errno));
-  run("ip link set lo up");
-  // No IPv6 autoconfiguration chatter on test interfaces.
-  run("echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6 && echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6");
-}
+sandbox::sandbox() : namespace_(private_namespace::enter("sandbox")), location_{namespace_.bpffs(), namespace_.run_dir()} {}
 
 datapath_options sandbox::options(const std::string& name) const {
   datapath_options o;
@@ -59,15 +22,9 @@ datapath_options sandbox::options(const std::string& name) const {
   return o;
 }
 
-void sandbox::run(const std::string& command) const {
-  const std::string full = command + " >/dev/null 2>&1";
-  if (std::system(full.c_str()) != 0) throw std::runtime_error("sandbox: command failed: " + command);
-}
+void sandbox::run(const std::string& command) const { namespace_.run(command); }
 
-void sandbox::veth(const std::string& a, const std::string& b) const {
-  run("ip link add " + a + " type veth peer name " + b);
-  run("ip link set " + a + " up && ip link set " + b + " up");
-}
+void sandbox::veth(const std::string& a, const std::string& b) const { namespace_.veth(a, b); }
 
 std::string sandbox::unique_name(const std::string& prefix) { return prefix + std::to_string(++counter_); }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "datapath/datapath.hpp"
+#include "runtime/private_namespace.hpp"
 
 namespace ovsxdp::testing {
 
@@ -25,6 +26,7 @@ class sandbox {
 
  private:
   sandbox();
+  private_namespace namespace_;
   datapath_location location_;
   int counter_ = 0;
 };

@@ -5,9 +5,9 @@
 #include <exception>
 
 #include "pcap/pcap.hpp"
-#include "support/packet_builder.hpp"
+#include "packet/packet_builder.hpp"
 
-using namespace ovsxdp::testing;
+using namespace ovsxdp;
 
 int main(int argc, char** argv) {
   if (argc != 2) {

@@ -10,7 +10,7 @@
 using namespace ovsxdp;
 
 namespace {
-std::string extract_text(const testing::bytes& frame) {
+std::string extract_text(const bytes& frame) {
   std::vector<std::uint8_t> copy = frame;  // the parser takes mutable bytes, as in XDP
   ovsxdp_flow_key key{};
   key.in_port = 1;
@@ -29,7 +29,7 @@ TEST_CASE("host build extracts the kernel's flow key") {
 }
 
 TEST_CASE("extraction keeps metadata and conntrack words") {
-  auto frame = testing::packet_builder().eth(testing::kMacA, testing::kMacB).ipv4("10.0.0.1", "10.0.0.2").tcp(1, 2).build();
+  auto frame = packet_builder().eth(testing::kMacA, testing::kMacB).ipv4("10.0.0.1", "10.0.0.2").tcp(1, 2).build();
   ovsxdp_flow_key key{};
   key.recirc_id = 7;
   key.skb_mark = 9;
@@ -47,8 +47,8 @@ TEST_CASE("extraction keeps metadata and conntrack words") {
 }
 
 TEST_CASE("re-extraction clears fields of the previous packet") {
-  auto tcp = testing::packet_builder().eth(testing::kMacA, testing::kMacB).vlan(5).ipv4("10.0.0.1", "10.0.0.2").tcp(1, 2).build();
-  auto arp = testing::packet_builder().eth(testing::kMacB, testing::kMacA).arp(1, testing::kMacB, "10.0.0.9", testing::kMacA, "10.0.0.8").build();
+  auto tcp = packet_builder().eth(testing::kMacA, testing::kMacB).vlan(5).ipv4("10.0.0.1", "10.0.0.2").tcp(1, 2).build();
+  auto arp = packet_builder().eth(testing::kMacB, testing::kMacA).arp(1, testing::kMacB, "10.0.0.9", testing::kMacA, "10.0.0.8").build();
   ovsxdp_flow_key first{}, second{};
   REQUIRE(flow::extract({tcp.data(), tcp.data() + tcp.size()}, first) == flow::extract_status::ok);
   REQUIRE(flow::extract({arp.data(), arp.data() + arp.size()}, first) == flow::extract_status::ok);
@@ -57,7 +57,7 @@ TEST_CASE("re-extraction clears fields of the previous packet") {
 }
 
 TEST_CASE("an L3 packet (after pop_eth) is parsed from offset 0 with its remembered ethertype") {
-  auto frame = testing::packet_builder().eth(testing::kMacA, testing::kMacB).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build();
+  auto frame = packet_builder().eth(testing::kMacA, testing::kMacB).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build();
   std::vector<std::uint8_t> l3(frame.begin() + 14, frame.end());
   ovsxdp_flow_key key{};
   key.mac_proto = OVSXDP_MAC_NONE;

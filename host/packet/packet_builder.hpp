@@ -1,4 +1,5 @@
-// A small fluent builder for test packets. Layers are added outermost first;
+// A small fluent builder for packets (tests, benchmarks, generators).
+// Layers are added outermost first;
 // build() fills what a real stack fills: ethertypes and next-header fields
 // from the following layer, lengths, and every checksum (IPv4 header, TCP,
 // UDP, ICMP, ICMPv6, SCTP CRC32c), unless a test overrides them to make a
@@ -12,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ovsxdp::testing {
+namespace ovsxdp {
 
 using bytes = std::vector<std::uint8_t>;
 using mac = std::array<std::uint8_t, 6>;
@@ -90,4 +91,4 @@ std::uint32_t checksum_partial(const std::uint8_t* data, std::size_t size, std::
 std::uint16_t checksum_fold(std::uint32_t sum);
 std::uint32_t crc32c(const std::uint8_t* data, std::size_t size);
 
-}  // namespace ovsxdp::testing
+}  // namespace ovsxdp

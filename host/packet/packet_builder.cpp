@@ -1,11 +1,11 @@
-#include "support/packet_builder.hpp"
+#include "packet/packet_builder.hpp"
 
 #include <arpa/inet.h>
 
 #include <cstdio>
 #include <stdexcept>
 
-namespace ovsxdp::testing {
+namespace ovsxdp {
 namespace {
 
 void put16(bytes& b, std::size_t at, std::uint16_t v) {
@@ -406,4 +406,4 @@ bytes packet_builder::build() const {
   return out;
 }
 
-}  // namespace ovsxdp::testing
+}  // namespace ovsxdp
