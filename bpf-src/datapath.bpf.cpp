@@ -7,17 +7,7 @@
 
 using namespace ovsxdp;
 
-extern "C" SEC("xdp") int ovsxdp_datapath(xdp_md* ctx) {
-  const u32 ifindex = ctx->ingress_ifindex;
-  const ovsxdp_port_ref* port = map_lookup<ovsxdp_port_ref>(&dp_port_ifindex, ifindex);
-  if (!port) {
-    dp::count(OVSXDP_C_UNKNOWN_INGRESS);
-    return XDP_PASS;
-  }
-  ovsxdp_exec_state* st = dp::begin_packet(OVSXDP_PROGRAM_DATAPATH, port->port_no, 0);
-  if (!st) return XDP_DROP;
-  return dp::run<dp::live_sink>(ctx, st, nullptr);
-}
+extern "C" SEC("xdp") int ovsxdp_datapath(xdp_md* ctx) { return dp::port_packet<dp::live_sink>(ctx); }
 
 extern "C" SEC("xdp") int ovsxdp_trace(xdp_md* ctx) {
   ovsxdp_xdp_meta meta;

@@ -1,6 +1,7 @@
 #include "datapath/datapath.hpp"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <linux/if_link.h>
@@ -117,6 +118,29 @@ mapped_memory map_memory(const map_handle& map) {
   void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, map.fd(), 0);
   if (base == MAP_FAILED) throw system_error("mmap map", map.name(), errno);
   return mapped_memory(base, bytes);
+}
+
+// Sets a 32-bit `const volatile` global of an opened (not loaded) object;
+// absent variables are left alone (the object does not use that setting).
+void set_rodata_u32(bpf_object* object, bpf_map* rodata, const char* variable, std::uint32_t value) {
+  const btf* types = bpf_object__btf(object);
+  if (!types) throw error("set load-time setting", variable, "the BPF object has no BTF", "build it with -g");
+  const int sec_id = btf__find_by_name_kind(types, bpf_map__name(rodata), BTF_KIND_DATASEC);
+  if (sec_id < 0) return;
+  const btf_type* sec = btf__type_by_id(types, static_cast<__u32>(sec_id));
+  const btf_var_secinfo* info = btf_var_secinfos(sec);
+  for (unsigned i = 0; i < btf_vlen(sec); i++, info++) {
+    const btf_type* var = btf__type_by_id(types, info->type);
+    if (std::strcmp(btf__name_by_offset(types, var->name_off), variable) != 0) continue;
+    std::size_t size = 0;
+    const auto* initial = static_cast<const std::uint8_t*>(bpf_map__initial_value(rodata, &size));
+    if (!initial || info->size != sizeof value || info->offset + sizeof value > size)
+      throw error("set load-time setting", variable, "it is not a 32-bit variable in " + std::string(bpf_map__name(rodata)));
+    std::vector<std::uint8_t> data(initial, initial + size);
+    std::memcpy(data.data() + info->offset, &value, sizeof value);
+    if (int err = bpf_map__set_initial_value(rodata, data.data(), data.size())) throw system_error("set load-time setting", variable, -err);
+    return;
+  }
 }
 
 // Holds the writers' lock of one datapath.
@@ -632,6 +656,7 @@ datapath datapath::create(const datapath_options& o) {
     size(skel->maps.dp_port_info, o.max_ports);
     size(skel->maps.dp_upcalls, o.upcall_ring_bytes);
     skel->rodata->ovsxdp_miss_policy = o.miss_policy;
+    skel->rodata->ovsxdp_mask_cache_enabled = o.mask_cache ? 1 : 0;
     skel.load();
     bpf_map* maps_in_order[] = {skel->maps.dp_masks, skel->maps.dp_megaflows, skel->maps.dp_flows, skel->maps.dp_flow_stats,
                                 skel->maps.dp_action_sets, skel->maps.dp_counters, skel->maps.dp_mask_cache, skel->maps.dp_ports,
@@ -658,6 +683,7 @@ datapath datapath::create(const datapath_options& o) {
     info.max_ports = o.max_ports;
     info.miss_policy = o.miss_policy;
     info.upcall_ring = o.upcall_ring_bytes;
+    info.flags = o.mask_cache ? OVSXDP_INFO_F_MASK_CACHE : 0;
     timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     info.created_ns = static_cast<std::uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(now.tv_nsec);
@@ -1030,5 +1056,27 @@ std::vector<program_info> datapath::programs() const {
 }
 
 int datapath::program_fd(ovsxdp_program_kind kind) const { return impl_->programs[kind].get(); }
+
+void datapath::share_with(bpf_object* object) const {
+  const auto& p = *impl_;
+  bpf_map* m = nullptr;
+  while ((m = bpf_object__next_map(object, m))) {
+    const std::string map_name = bpf_map__name(m);
+    if (map_name.rfind("dp_", 0) == 0) {
+      const auto it = p.maps.find(map_name.substr(3));
+      if (it == p.maps.end())
+        throw error("share datapath " + p.name + " with BPF object", bpf_object__name(object),
+                    "it defines map " + map_name + ", which this datapath does not have", "build the object from the same ovsxdp headers");
+      if (int err = bpf_map__reuse_fd(m, it->second.fd()))
+        throw system_error("share datapath map " + map_name + " with BPF object", bpf_object__name(object), -err);
+      continue;
+    }
+    if (map_name.size() > 7 && map_name.compare(map_name.size() - 7, 7, ".rodata") == 0) {
+      // Load-time settings live in .rodata: copy the datapath's into the object.
+      set_rodata_u32(object, m, "ovsxdp_miss_policy", p.info().miss_policy);
+      set_rodata_u32(object, m, "ovsxdp_mask_cache_enabled", (p.info().flags & OVSXDP_INFO_F_MASK_CACHE) ? 1u : 0u);
+    }
+  }
+}
 
 }  // namespace ovsxdp

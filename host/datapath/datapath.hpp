@@ -16,6 +16,8 @@
 #include "ovsxdp/abi/datapath.h"
 #include "runtime/program_info.hpp"
 
+struct bpf_object;
+
 namespace ovsxdp {
 
 struct datapath_options {
@@ -26,6 +28,7 @@ struct datapath_options {
   std::uint32_t max_ports = OVSXDP_DEFAULT_MAX_PORTS;
   std::uint32_t upcall_ring_bytes = OVSXDP_DEFAULT_UPCALL_RING;
   ovsxdp_miss_policy miss_policy = OVSXDP_MISS_DROP;
+  bool mask_cache = true;               // per-CPU mask cache in front of the megaflow search
   std::string bpffs = "/sys/fs/bpf";    // pins live in <bpffs>/ovsxdp/<name>
   std::string run_dir = "/run/ovsxdp";  // writers' lock files
 };
@@ -174,6 +177,12 @@ class datapath {
 
   std::vector<program_info> programs() const;
   int program_fd(ovsxdp_program_kind kind) const;
+
+  // ---- composing programs of your own with this datapath ----
+  // Makes `object` (opened, not loaded; built from include/ovsxdp/datapath
+  // headers) use this datapath's maps and load-time settings, so its programs
+  // see the same flows, ports and counters.
+  void share_with(bpf_object* object) const;
 
  private:
   struct impl;

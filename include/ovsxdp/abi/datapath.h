@@ -203,6 +203,10 @@ enum ovsxdp_miss_policy : __u32 {
   OVSXDP_MISS_PASS = 1,
 };
 
+enum ovsxdp_info_flags : __u32 {
+  OVSXDP_INFO_F_MASK_CACHE = 1u << 0, /* loaded with the per-CPU mask cache */
+};
+
 /* info: ARRAY [1], mmapable: what the datapath is and its writers' generation. */
 struct ovsxdp_info {
   __u32 magic;
@@ -214,7 +218,7 @@ struct ovsxdp_info {
   __u32 miss_policy;    /* enum ovsxdp_miss_policy */
   __u32 upcall_ring;
   __u32 n_masks;        /* masks slots in use (high water); read by BPF */
-  __u32 pad;
+  __u32 flags;          /* OVSXDP_INFO_F_* */
   __u64 generation;     /* bumped by every write under the datapath lock */
   __u64 created_ns;     /* CLOCK_REALTIME */
 };

@@ -75,8 +75,10 @@ OVSXDP_BTF_TYPE(ovsxdp_megaflow_id);
 OVSXDP_BTF_TYPE(ovsxdp_ufid);
 OVSXDP_BTF_TYPE(bpf_devmap_val);
 
-// Load-time policy (set by the host before load; rodata).
+// Load-time policy (set by the host before load; rodata, so the verifier
+// prunes what a setting turns off).
 extern "C" const volatile __u32 ovsxdp_miss_policy = OVSXDP_MISS_DROP;
+extern "C" const volatile __u32 ovsxdp_mask_cache_enabled = 1;
 
 namespace ovsxdp::dp {
 

@@ -31,8 +31,12 @@ extern "C" [[gnu::noinline]] __u32 ovsxdp_megaflow_lookup(struct ovsxdp_flow_key
   if (!key) return OVSXDP_NO_FLOW;
   const ovsxdp_info* info = map_lookup<ovsxdp_info>(&dp_info, 0u);
   const u32 n_masks = info ? info->n_masks : 0;
-  const u32 h = flow::packet_hash(*key);
-  ovsxdp_mask_cache_entry* cached = map_lookup<ovsxdp_mask_cache_entry>(&dp_mask_cache, h & (OVSXDP_MASK_CACHE_ENTRIES - 1));
+  u32 h = 0;
+  ovsxdp_mask_cache_entry* cached = nullptr;
+  if (ovsxdp_mask_cache_enabled) {
+    h = flow::packet_hash(*key);
+    cached = map_lookup<ovsxdp_mask_cache_entry>(&dp_mask_cache, h & (OVSXDP_MASK_CACHE_ENTRIES - 1));
+  }
   if (cached && cached->hash == h && cached->mask_index < n_masks) {
     const u32 slot = ovsxdp_megaflow_probe(key, cached->mask_index);
     if (slot != OVSXDP_NO_FLOW) {

@@ -80,6 +80,20 @@ OVSXDP_INLINE int run(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_se
   return XDP_DROP;
 }
 
+// A packet arriving on a port: the whole datapath for one frame.
+template <class Sink>
+OVSXDP_INLINE int port_packet(xdp_md* ctx) {
+  const u32 ifindex = ctx->ingress_ifindex;
+  const ovsxdp_port_ref* port = map_lookup<ovsxdp_port_ref>(&dp_port_ifindex, ifindex);
+  if (!port) {
+    count(OVSXDP_C_UNKNOWN_INGRESS);
+    return XDP_PASS;
+  }
+  ovsxdp_exec_state* st = begin_packet(OVSXDP_PROGRAM_DATAPATH, port->port_no, 0);
+  if (!st) return XDP_DROP;
+  return run<Sink>(ctx, st, nullptr);
+}
+
 // Reads and strips the ovsxdp_xdp_meta the host put in front of a trace or
 // execute frame. Returns false when it is absent or not ours.
 OVSXDP_INLINE bool take_metadata(xdp_md* ctx, ovsxdp_xdp_meta& meta) {
