@@ -232,6 +232,10 @@ struct datapath::impl {
     std::map<std::string, std::uint32_t> masks_by_content;
     std::vector<std::uint32_t> dying_flows;      // unlinked; freed after a grace period
     std::vector<std::uint32_t> retired_sets;     // replaced by mod-flow; unreferenced after a grace period
+    std::vector<std::uint32_t> retired_masks;    // deactivated; reusable after a grace period
+    // A mask_order position was vacated since the last grace period (a lookup
+    // that read the longer n_masks may still be about to read it).
+    bool order_position_freed = true;
   } table;
 
   ~impl() {
@@ -251,6 +255,7 @@ struct datapath::impl {
     std::uint32_t zero = 0;
     int inner = rcu_inner.get();
     if (bpf_map_update_elem(rcu_outer.get(), &zero, &inner, BPF_ANY) != 0) throw system_error("wait for an RCU grace period", "map-in-map update", errno);
+    table.order_position_freed = false;
   }
 
   std::string mask_content(const ovsxdp_flow_key& mask) const { return std::string(reinterpret_cast<const char*>(&mask), sizeof mask); }
@@ -272,6 +277,7 @@ struct datapath::impl {
     t.masks_by_content.clear();
     t.dying_flows.clear();
     t.retired_sets.clear();
+    t.retired_masks.clear();
     const ovsxdp_info& inf = info();
     std::vector<std::uint32_t> set_refs(inf.max_action_sets, 0), mask_refs(inf.max_masks, 0);
     for (std::uint32_t i = inf.max_flows; i-- > 0;) {
@@ -295,16 +301,39 @@ struct datapath::impl {
       if (!set_refs[i]) t.free_sets.push_back(i);
       else t.sets_by_hash[s.content_hash].push_back(i);
     }
+    // The probe order is the truth for what lookups see; repair what a
+    // writer that stopped midway left: masks without flows leave the order,
+    // masks with flows missing from it join it.
+    std::vector<bool> ordered(inf.max_masks, false);
+    std::uint32_t n = std::min<std::uint32_t>(inf.n_masks, inf.max_masks);
+    for (std::uint32_t pos = 0; pos < n;) {
+      const std::uint32_t i = info().mask_order[pos];
+      if (i < inf.max_masks && masks()[i].active && mask_refs[i] && !ordered[i]) {
+        ordered[i] = true;
+        pos++;
+        continue;
+      }
+      remove_from_order(pos);
+      n--;
+    }
+    t.order_position_freed = true;  // another writer may have vacated positions
     for (std::uint32_t i = inf.max_masks; i-- > 0;) {
       ovsxdp_mask& m = masks()[i];
       m.refcount = mask_refs[i];
-      if (i >= inf.n_masks) t.free_masks.push_back(i);  // never used
-      else if (m.active) t.masks_by_content[mask_content(m.mask)] = i;
+      if (mask_refs[i]) {
+        if (!m.active || !ordered[i]) {
+          atomic_store(m.active, static_cast<std::uint8_t>(1));
+          append_to_order(i);
+        }
+        t.masks_by_content[mask_content(m.mask)] = i;
+      } else if (m.active || m.n_words) {
+        // Used until recently: a reader may still hold it.
+        atomic_store(m.active, static_cast<std::uint8_t>(0));
+        t.retired_masks.push_back(i);
+      } else {
+        t.free_masks.push_back(i);
+      }
     }
-    // Masks in use but inactive, or active without flows, stay as they are;
-    // unused inactive ones below n_masks are free again.
-    for (std::uint32_t i = 0; i < inf.n_masks && i < inf.max_masks; i++)
-      if (!masks()[i].active && !mask_refs[i]) t.free_masks.push_back(i);
     t.generation = inf.generation;
   }
 
@@ -316,11 +345,14 @@ struct datapath::impl {
     if (table.generation == old) table.generation = g;
   }
 
-  // Frees what waited for a grace period: dying flows and retired action sets.
+  // Frees what waited for a grace period: dying flows, retired action sets
+  // and retired masks. Masks the dying flows leave unused retire now and are
+  // reused after the next grace period.
   void reclaim() {
     auto& t = table;
-    if (t.dying_flows.empty() && t.retired_sets.empty()) return;
+    if (t.dying_flows.empty() && t.retired_sets.empty() && t.retired_masks.empty()) return;
     grace_period();
+    free_retired_masks();
     const int cpus = possible_cpus();
     std::vector<ovsxdp_flow_stats> zero_stats(static_cast<std::size_t>(cpus));
     for (std::uint32_t slot : t.dying_flows) {
@@ -347,10 +379,44 @@ struct datapath::impl {
     }
   }
 
-  // A mask without flows stays active (harmless: its probes find nothing)
-  // until its slot is needed for another mask.
+  // A mask without flows leaves the search at once (each probe of an empty
+  // mask costs every uncached lookup); its slot is reused after a grace period.
   void release_mask(std::uint32_t index) {
-    if (index < info().max_masks && masks()[index].refcount) masks()[index].refcount--;
+    if (index >= info().max_masks) return;
+    ovsxdp_mask& m = masks()[index];
+    if (!m.refcount || --m.refcount) return;
+    const std::uint32_t n = info().n_masks;
+    for (std::uint32_t pos = 0; pos < n; pos++)
+      if (info().mask_order[pos] == index) {
+        remove_from_order(pos);
+        break;
+      }
+    atomic_store(m.active, static_cast<std::uint8_t>(0));
+    table.masks_by_content.erase(mask_content(m.mask));
+    table.retired_masks.push_back(index);
+  }
+
+  // The last entry fills the hole, then the count shrinks: a concurrent
+  // lookup sees every other mask once either way.
+  void remove_from_order(std::uint32_t pos) {
+    ovsxdp_info& inf = info();
+    const std::uint32_t last = inf.n_masks - 1;
+    if (pos != last) atomic_store(inf.mask_order[pos], inf.mask_order[last]);
+    atomic_store(inf.n_masks, last);
+    table.order_position_freed = true;
+  }
+
+  void append_to_order(std::uint32_t index) {
+    ovsxdp_info& inf = info();
+    if (table.order_position_freed) grace_period();  // nobody still reads past n_masks
+    atomic_store(inf.mask_order[inf.n_masks], index);
+    atomic_store(inf.n_masks, inf.n_masks + 1);
+  }
+
+  void free_retired_masks() {
+    for (std::uint32_t i : table.retired_masks) std::memset(&masks()[i], 0, sizeof(ovsxdp_mask));
+    table.free_masks.insert(table.free_masks.end(), table.retired_masks.begin(), table.retired_masks.end());
+    table.retired_masks.clear();
   }
 
   std::uint32_t acquire_set(const std::vector<std::uint8_t>& bytes) {
@@ -386,17 +452,11 @@ struct datapath::impl {
     }
     ovsxdp_info& inf = info();
     if (table.free_masks.empty()) {
-      // Recycle masks no flow uses: deactivate, wait out readers, reuse.
-      std::vector<std::uint32_t> idle;
-      for (const auto& [c, i] : table.masks_by_content)
-        if (!masks()[i].refcount) idle.push_back(i);
-      if (!idle.empty()) {
-        for (std::uint32_t i : idle) {
-          atomic_store(masks()[i].active, static_cast<std::uint8_t>(0));
-          table.masks_by_content.erase(mask_content(masks()[i].mask));
-        }
+      // Dying flows may be holding the last references to masks.
+      reclaim();
+      if (table.free_masks.empty() && !table.retired_masks.empty()) {
         grace_period();
-        table.free_masks.insert(table.free_masks.end(), idle.begin(), idle.end());
+        free_retired_masks();
       }
     }
     if (table.free_masks.empty())
@@ -413,7 +473,7 @@ struct datapath::impl {
       if (words[w]) m.words[m.n_words++] = static_cast<std::uint8_t>(w);
     m.refcount = 1;
     atomic_store(m.active, static_cast<std::uint8_t>(1));
-    if (i >= inf.n_masks) atomic_store(inf.n_masks, i + 1);
+    append_to_order(i);
     table.masks_by_content[content] = i;
     return i;
   }
@@ -952,7 +1012,10 @@ std::size_t datapath::flow_count() const {
 std::size_t datapath::mask_count() const {
   const auto& p = *impl_;
   std::size_t n = 0;
-  for (std::uint32_t i = 0; i < p.info().n_masks && i < p.info().max_masks; i++) n += p.masks()[i].active && p.masks()[i].refcount;
+  for (std::uint32_t pos = 0; pos < p.info().n_masks; pos++) {
+    const std::uint32_t i = p.info().mask_order[pos];
+    n += i < p.info().max_masks && p.masks()[i].active && p.masks()[i].refcount;
+  }
   return n;
 }
 

@@ -214,6 +214,31 @@ TEST_CASE("the mask table is bounded and refuses one mask too many") {
   CHECK(output_port(t.dp, 1, tcp_to("1.2.3.4", "5.6.7.8")) == 2u);
 }
 
+TEST_CASE("a mask whose last flow is deleted leaves the search; lookups stop probing it") {
+  test_datapath t(3);
+  std::vector<ovsxdp_ufid> decoys;
+  for (int i = 0; i < 6; i++)
+    decoys.push_back(t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=172.16." + std::to_string(i) + ".0/255.255." + std::to_string(255 - i) + ".0,frag=no)", "3")));
+  t.dp.add_flow(text_flow(kPrefix + "ipv4(dst=10.0.0.2,frag=no)", "2"));
+  CHECK(t.dp.info().n_masks == 7);
+  // Deleting the decoys, then a miss: only the remaining mask is probed.
+  for (const auto& u : decoys) CHECK(t.dp.delete_flow(u));
+  t.dp.reclaim();
+  CHECK(t.dp.mask_count() == 1);
+  const auto before = t.dp.counters();
+  CHECK_FALSE(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.0.0.3")));
+  const auto after = t.dp.counters();
+  CHECK(after[OVSXDP_C_MISSED] - before[OVSXDP_C_MISSED] == 1);
+  CHECK(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.0.0.2")) == 2u);
+  CHECK(t.dp.counters()[OVSXDP_C_MASK_PROBES] - after[OVSXDP_C_MASK_PROBES] == 1);
+  // Removing the last flow empties the search entirely; the freed slots are reused.
+  t.dp.flush();
+  CHECK(t.dp.info().n_masks == 0);
+  t.dp.add_flow(text_flow(kPrefix + "ipv4(src=1.0.0.0/255.0.0.0,frag=no)", "2"));
+  CHECK(t.dp.info().n_masks == 1);
+  CHECK(output_port(t.dp, 1, tcp_to("1.2.3.4", "5.6.7.8")) == 2u);
+}
+
 TEST_CASE("a second process's handle sees and changes the same datapath") {
   test_datapath t(3);
   datapath other = datapath::open(t.name, sandbox::get().location());

@@ -207,7 +207,8 @@ enum ovsxdp_info_flags : __u32 {
   OVSXDP_INFO_F_MASK_CACHE = 1u << 0, /* loaded with the per-CPU mask cache */
 };
 
-/* info: ARRAY [1], mmapable: what the datapath is and its writers' generation. */
+/* info: ARRAY [1], mmapable: what the datapath is, its writers' generation,
+ * and the order in which lookups probe the masks. */
 struct ovsxdp_info {
   __u32 magic;
   __u32 abi_version;
@@ -217,10 +218,14 @@ struct ovsxdp_info {
   __u32 max_ports;
   __u32 miss_policy;    /* enum ovsxdp_miss_policy */
   __u32 upcall_ring;
-  __u32 n_masks;        /* masks slots in use (high water); read by BPF */
+  __u32 n_masks;        /* entries of mask_order in use; read by BPF */
   __u32 flags;          /* OVSXDP_INFO_F_* */
   __u64 generation;     /* bumped by every write under the datapath lock */
   __u64 created_ns;     /* CLOCK_REALTIME */
+  /* Active mask slots, densely, in probe order (read by BPF). A removal moves
+   * the last entry into the hole; a position freed that way is written again
+   * only after an RCU grace period, so a lookup never skips a live mask. */
+  __u16 mask_order[OVSXDP_MASKS_LIMIT];
 };
 
 #ifdef __cplusplus
@@ -234,7 +239,7 @@ static_assert(sizeof(ovsxdp_upcall) == 32 + 272 + OVSXDP_USERDATA_MAX);
 static_assert(sizeof(ovsxdp_trace_event) == 24);
 static_assert(sizeof(ovsxdp_xdp_meta) == 16);
 static_assert(sizeof(ovsxdp_execute_request) == 272 + 16 + OVSXDP_ACTIONS_MAX_BYTES + 8);
-static_assert(sizeof(ovsxdp_info) == 56 && __has_unique_object_representations(ovsxdp_info));
+static_assert(sizeof(ovsxdp_info) == 56 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_port_info) == 32);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);
 #endif

@@ -37,7 +37,7 @@ extern "C" [[gnu::noinline]] __u32 ovsxdp_megaflow_lookup(struct ovsxdp_flow_key
     h = flow::packet_hash(*key);
     cached = map_lookup<ovsxdp_mask_cache_entry>(&dp_mask_cache, h & (OVSXDP_MASK_CACHE_ENTRIES - 1));
   }
-  if (cached && cached->hash == h && cached->mask_index < n_masks) {
+  if (cached && cached->hash == h) {
     const u32 slot = ovsxdp_megaflow_probe(key, cached->mask_index);
     if (slot != OVSXDP_NO_FLOW) {
       dp::count(OVSXDP_C_CACHE_HIT);
@@ -48,12 +48,13 @@ extern "C" [[gnu::noinline]] __u32 ovsxdp_megaflow_lookup(struct ovsxdp_flow_key
   dp::count(OVSXDP_C_CACHE_MISS);
 #pragma nounroll
   for (u32 i = 0; i < OVSXDP_MASKS_LIMIT; i++) {
-    if (i >= n_masks) break;
-    const u32 slot = ovsxdp_megaflow_probe(key, i);
+    if (i >= n_masks || !info) break;
+    const u32 mask_index = info->mask_order[i];
+    const u32 slot = ovsxdp_megaflow_probe(key, mask_index);
     if (slot != OVSXDP_NO_FLOW) {
       if (cached) {
         cached->hash = h;
-        cached->mask_index = i;
+        cached->mask_index = mask_index;
       }
       dp::count(OVSXDP_C_MASK_PROBES, i + 1);
       return slot;
