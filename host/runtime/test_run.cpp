@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include <time.h>
+
 #include <cerrno>
 #include <string>
 
@@ -58,7 +60,11 @@ xdp_test_result run_xdp(int prog_fd, std::span<const std::uint8_t> frame, const 
     opts.ctx_out = &ctx_out;
     opts.ctx_size_out = sizeof(ctx_out);
   }
-  if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
+  timespec start{}, end{};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  const int rc = bpf_prog_test_run_opts(prog_fd, &opts);
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  if (rc != 0) {
     int err = errno;
     std::string subject = std::to_string(frame.size()) + "-byte frame";
     if (err == EINVAL && frame.size() < kEthernetHeader)
@@ -71,6 +77,7 @@ xdp_test_result run_xdp(int prog_fd, std::span<const std::uint8_t> frame, const 
   xdp_test_result result;
   result.verdict = opts.retval;
   result.duration_ns = opts.duration;
+  result.wall_ns = static_cast<std::uint64_t>((end.tv_sec - start.tv_sec) * 1000000000LL + (end.tv_nsec - start.tv_nsec));
   if (!options.live_frames) {
     std::size_t produced = std::min<std::size_t>(opts.data_size_out, output.size());
     std::size_t meta = std::min<std::size_t>(ctx_out.data, produced);

@@ -23,7 +23,8 @@ struct xdp_test_result {
   std::uint32_t verdict = 0;               // XDP_* action returned by the program
   std::vector<std::uint8_t> frame;         // the frame after the program (empty for live frames)
   std::vector<std::uint8_t> metadata;      // XDP metadata after the program
-  std::uint32_t duration_ns = 0;           // average per run, measured by the kernel
+  std::uint32_t duration_ns = 0;           // average per run, measured by the kernel (whole ns)
+  std::uint64_t wall_ns = 0;               // the whole syscall, measured here
 };
 
 // Throws ovsxdp::error on failure. The kernel refuses frames shorter than 14

@@ -1,0 +1,51 @@
+// ovsxdp-bench: benchmark programs; each prints a table of figures.
+#include <iostream>
+
+#include "bench/bench.hpp"
+#include "runtime/error.hpp"
+
+namespace {
+
+struct benchmark {
+  const char* name;
+  const char* synopsis;
+  const char* summary;
+  int (*run)(std::vector<std::string>);
+};
+
+const benchmark kBenchmarks[] = {
+    {"datapath", "datapath [--repeat N] [--rounds N] [--only TEXT] [--json FILE]",
+     "per-packet ns of lookups and of each action (BPF_PROG_TEST_RUN), with ratios to a redirect-only floor",
+     ovsxdp::bench::datapath_bench},
+};
+
+void usage(std::ostream& out) {
+  out << "usage: ovsxdp-bench BENCHMARK [OPTIONS]\n\nbenchmarks:\n";
+  for (const auto& b : kBenchmarks) out << "  " << b.synopsis << "\n      " << b.summary << "\n";
+  out << "\nEverything runs in a private network namespace and bpffs of its own; nothing is left behind.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+    usage(args.empty() ? std::cerr : std::cout);
+    return args.empty() ? 2 : 0;
+  }
+  for (const auto& b : kBenchmarks) {
+    if (args[0] != b.name) continue;
+    try {
+      return b.run(std::vector<std::string>(args.begin() + 1, args.end()));
+    } catch (const ovsxdp::bench::usage_error& e) {
+      std::cerr << "ovsxdp-bench " << b.name << ": " << e.what() << "\nusage: ovsxdp-bench " << b.synopsis << "\n";
+      return 2;
+    } catch (const ovsxdp::error& e) {
+      std::cerr << "ovsxdp-bench " << b.name << ": " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "ovsxdp-bench: unknown benchmark '" << args[0] << "'\n";
+  usage(std::cerr);
+  return 2;
+}
