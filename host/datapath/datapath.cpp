@@ -36,7 +36,7 @@ namespace ovsxdp {
 // ---------------------------------------------------------------- helpers
 namespace {
 
-constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats", "action_sets", "counters", "mask_cache",
+constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats", "action_sets", "counters", "lookup_cache",
                                      "ports", "port_ifindex", "port_info", "exec_requests", "info", "scratch", "upcalls",
                                      "trace_events"};
 constexpr const char* kProgramPins[OVSXDP_PROGRAM_KINDS] = {"prog_datapath", "prog_trace", "prog_execute", "prog_execute_trace"};
@@ -692,6 +692,8 @@ datapath datapath::create(const datapath_options& o) {
   check_name(o.name);
   require_bpf_privileges("create datapath " + o.name);
   ensure_bpffs(o.bpffs);
+  if (o.lookup_cache > OVSXDP_CACHE_FLOW)
+    throw error("create datapath", o.name, "unknown lookup cache kind " + std::to_string(o.lookup_cache), "use none, mask or flow");
   if (o.max_masks < 1 || o.max_masks > OVSXDP_MASKS_LIMIT)
     throw error("create datapath", o.name, "max_masks must be 1.." + std::to_string(OVSXDP_MASKS_LIMIT));
   if (o.max_flows < 1 || o.max_action_sets < 1 || o.max_ports < 1) throw error("create datapath", o.name, "table sizes must be at least 1");
@@ -716,10 +718,10 @@ datapath datapath::create(const datapath_options& o) {
     size(skel->maps.dp_port_info, o.max_ports);
     size(skel->maps.dp_upcalls, o.upcall_ring_bytes);
     skel->rodata->ovsxdp_miss_policy = o.miss_policy;
-    skel->rodata->ovsxdp_mask_cache_enabled = o.mask_cache ? 1 : 0;
+    skel->rodata->ovsxdp_lookup_cache = o.lookup_cache;
     skel.load();
     bpf_map* maps_in_order[] = {skel->maps.dp_masks, skel->maps.dp_megaflows, skel->maps.dp_flows, skel->maps.dp_flow_stats,
-                                skel->maps.dp_action_sets, skel->maps.dp_counters, skel->maps.dp_mask_cache, skel->maps.dp_ports,
+                                skel->maps.dp_action_sets, skel->maps.dp_counters, skel->maps.dp_lookup_cache, skel->maps.dp_ports,
                                 skel->maps.dp_port_ifindex, skel->maps.dp_port_info, skel->maps.dp_exec_requests, skel->maps.dp_info,
                                 skel->maps.dp_scratch, skel->maps.dp_upcalls, skel->maps.dp_trace_events};
     static_assert(std::size(maps_in_order) == std::size(kMapNames));
@@ -743,7 +745,7 @@ datapath datapath::create(const datapath_options& o) {
     info.max_ports = o.max_ports;
     info.miss_policy = o.miss_policy;
     info.upcall_ring = o.upcall_ring_bytes;
-    info.flags = o.mask_cache ? OVSXDP_INFO_F_MASK_CACHE : 0;
+    info.lookup_cache = o.lookup_cache;
     timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     info.created_ns = static_cast<std::uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(now.tv_nsec);
@@ -1137,7 +1139,7 @@ void datapath::share_with(bpf_object* object) const {
     if (map_name.size() > 7 && map_name.compare(map_name.size() - 7, 7, ".rodata") == 0) {
       // Load-time settings live in .rodata: copy the datapath's into the object.
       set_rodata_u32(object, m, "ovsxdp_miss_policy", p.info().miss_policy);
-      set_rodata_u32(object, m, "ovsxdp_mask_cache_enabled", (p.info().flags & OVSXDP_INFO_F_MASK_CACHE) ? 1u : 0u);
+      set_rodata_u32(object, m, "ovsxdp_lookup_cache", p.info().lookup_cache);
     }
   }
 }

@@ -28,7 +28,7 @@ struct datapath_options {
   std::uint32_t max_ports = OVSXDP_DEFAULT_MAX_PORTS;
   std::uint32_t upcall_ring_bytes = OVSXDP_DEFAULT_UPCALL_RING;
   ovsxdp_miss_policy miss_policy = OVSXDP_MISS_DROP;
-  bool mask_cache = true;               // per-CPU mask cache in front of the megaflow search
+  ovsxdp_lookup_cache lookup_cache = OVSXDP_CACHE_FLOW;  // per-CPU cache in front of the megaflow search
   std::string bpffs = "/sys/fs/bpf";    // pins live in <bpffs>/ovsxdp/<name>
   std::string run_dir = "/run/ovsxdp";  // writers' lock files
 };
@@ -57,7 +57,7 @@ struct port_info {
 struct flow_stats {
   std::uint64_t packets = 0;
   std::uint64_t bytes = 0;
-  std::uint64_t used_ns = 0;  // CLOCK_MONOTONIC of the last hit; 0 = never
+  std::uint64_t used_ns = 0;  // CLOCK_MONOTONIC_COARSE of the last hit (one-tick resolution); 0 = never
   std::uint16_t tcp_flags = 0;
 };
 

@@ -28,13 +28,15 @@ void sandbox::veth(const std::string& a, const std::string& b) const { namespace
 
 std::string sandbox::unique_name(const std::string& prefix) { return prefix + std::to_string(++counter_); }
 
-test_datapath::test_datapath(unsigned ports, ovsxdp_miss_policy miss, std::uint32_t max_flows, std::uint32_t max_masks)
+test_datapath::test_datapath(unsigned ports, ovsxdp_miss_policy miss, std::uint32_t max_flows, std::uint32_t max_masks,
+                             ovsxdp_lookup_cache cache)
     : name(sandbox::get().unique_name("t")), dp([&] {
         sandbox& s = sandbox::get();
         datapath_options o = s.options(name);
         o.miss_policy = miss;
         o.max_flows = max_flows;
         o.max_masks = max_masks;
+        o.lookup_cache = cache;
         return datapath::create(o);
       }()) {
   sandbox& s = sandbox::get();

@@ -35,7 +35,7 @@ class sandbox {
 // attached: what trace and table tests need. Destroyed with the fixture.
 struct test_datapath {
   explicit test_datapath(unsigned ports = 4, ovsxdp_miss_policy miss = OVSXDP_MISS_DROP, std::uint32_t max_flows = 4096,
-                         std::uint32_t max_masks = 64);
+                         std::uint32_t max_masks = 64, ovsxdp_lookup_cache cache = OVSXDP_CACHE_FLOW);
   ~test_datapath();
   std::string name;  // before dp: dp's initializer sets it
   datapath dp;

@@ -18,7 +18,7 @@
 #define OVSXDP_RECURSION_LIMIT 5
 /* Upper bound of the mask loop; the configured mask count must not exceed it. */
 #define OVSXDP_MASKS_LIMIT 512
-#define OVSXDP_MASK_CACHE_ENTRIES 256       /* per CPU, as in Linux */
+#define OVSXDP_LOOKUP_CACHE_ENTRIES 256     /* per CPU, as Linux's mask cache */
 #define OVSXDP_UPCALL_PACKET_MAX 4096       /* packet bytes copied into an upcall */
 #define OVSXDP_NO_FLOW 0xffffffffu          /* lookup result: miss */
 #define OVSXDP_NO_PORT 0xffffffffu
@@ -84,7 +84,7 @@ struct ovsxdp_flow {
 struct ovsxdp_flow_stats {
   __u64 packets;
   __u64 bytes;
-  __u64 used_ns;      /* CLOCK_MONOTONIC of the last hit; 0 = never */
+  __u64 used_ns;      /* CLOCK_MONOTONIC_COARSE of the last hit (one tick resolution); 0 = never */
   __u16 tcp_flags;    /* OR of TCP flags seen, host order */
   __u16 pad[3];
 };
@@ -203,8 +203,12 @@ enum ovsxdp_miss_policy : __u32 {
   OVSXDP_MISS_PASS = 1,
 };
 
-enum ovsxdp_info_flags : __u32 {
-  OVSXDP_INFO_F_MASK_CACHE = 1u << 0, /* loaded with the per-CPU mask cache */
+/* What the per-CPU lookup cache in front of the megaflow search remembers
+ * for a packet hash (a load-time choice). */
+enum ovsxdp_lookup_cache : __u32 {
+  OVSXDP_CACHE_NONE = 0, /* every lookup searches the masks in order */
+  OVSXDP_CACHE_MASK = 1, /* the mask that found the flow (Linux's mask cache): one probe */
+  OVSXDP_CACHE_FLOW = 2, /* the flow itself: a verification, no hash table lookup */
 };
 
 /* info: ARRAY [1], mmapable: what the datapath is, its writers' generation,
@@ -219,7 +223,7 @@ struct ovsxdp_info {
   __u32 miss_policy;    /* enum ovsxdp_miss_policy */
   __u32 upcall_ring;
   __u32 n_masks;        /* entries of mask_order in use; read by BPF */
-  __u32 flags;          /* OVSXDP_INFO_F_* */
+  __u32 lookup_cache;   /* enum ovsxdp_lookup_cache */
   __u64 generation;     /* bumped by every write under the datapath lock */
   __u64 created_ns;     /* CLOCK_REALTIME */
   /* Active mask slots, densely, in probe order (read by BPF). A removal moves

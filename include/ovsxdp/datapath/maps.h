@@ -17,9 +17,9 @@
   };                                                       \
   NAME##_def NAME SEC(".maps")
 
-struct ovsxdp_mask_cache_entry {
-  __u32 hash;        // packet_hash of the last packet that used this entry
-  __u32 mask_index;  // the mask its flow was found in
+struct ovsxdp_lookup_cache_entry {
+  __u32 hash;   // packet_hash of the last packet that used this entry
+  __u32 value;  // the mask its flow was found in, or the flow slot (ovsxdp_lookup_cache)
 };
 
 // Mask slots probed by lookups (tuple-space search).
@@ -34,8 +34,8 @@ OVSXDP_MAP(dp_flow_stats, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_flow_s
 OVSXDP_MAP(dp_action_sets, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_action_set, OVSXDP_DEFAULT_MAX_ACTION_SETS, BPF_F_MMAPABLE);
 // Datapath counters (enum ovsxdp_counter), per CPU.
 OVSXDP_MAP(dp_counters, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u64, OVSXDP_COUNTER_MAX, 0);
-// Which mask found the last flow for a packet hash, per CPU.
-OVSXDP_MAP(dp_mask_cache, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_mask_cache_entry, OVSXDP_MASK_CACHE_ENTRIES, 0);
+// The mask or flow that answered the last lookup of a packet hash, per CPU.
+OVSXDP_MAP(dp_lookup_cache, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_lookup_cache_entry, OVSXDP_LOOKUP_CACHE_ENTRIES, 0);
 // Output ports: port number -> interface (bpf_redirect_map target).
 OVSXDP_MAP(dp_ports, BPF_MAP_TYPE_DEVMAP_HASH, __u32, struct bpf_devmap_val, OVSXDP_DEFAULT_MAX_PORTS, 0);
 // Input ports: ifindex -> port number.
@@ -65,7 +65,7 @@ OVSXDP_BTF_TYPE(ovsxdp_mask);
 OVSXDP_BTF_TYPE(ovsxdp_flow);
 OVSXDP_BTF_TYPE(ovsxdp_flow_stats);
 OVSXDP_BTF_TYPE(ovsxdp_action_set);
-OVSXDP_BTF_TYPE(ovsxdp_mask_cache_entry);
+OVSXDP_BTF_TYPE(ovsxdp_lookup_cache_entry);
 OVSXDP_BTF_TYPE(ovsxdp_port_ref);
 OVSXDP_BTF_TYPE(ovsxdp_port_info);
 OVSXDP_BTF_TYPE(ovsxdp_execute_request);
@@ -78,7 +78,7 @@ OVSXDP_BTF_TYPE(bpf_devmap_val);
 // Load-time policy (set by the host before load; rodata, so the verifier
 // prunes what a setting turns off).
 extern "C" const volatile __u32 ovsxdp_miss_policy = OVSXDP_MISS_DROP;
-extern "C" const volatile __u32 ovsxdp_mask_cache_enabled = 1;
+extern "C" const volatile __u32 ovsxdp_lookup_cache = OVSXDP_CACHE_FLOW;
 
 namespace ovsxdp::dp {
 
