@@ -19,6 +19,8 @@
 #include <unordered_map>
 
 #include "datapath/validate.hpp"
+#include "odp/flow_parse.hpp"
+#include "odp/key_format.hpp"
 #include "ovsxdp/datapath/state.h"
 #include "ovsxdp/flow/hash.h"
 #include "runtime/bpf_map.hpp"
@@ -1142,6 +1144,23 @@ void datapath::share_with(bpf_object* object) const {
       set_rodata_u32(object, m, "ovsxdp_lookup_cache", p.info().lookup_cache);
     }
   }
+}
+
+flow_spec flow_from_text(std::string_view key, std::string_view actions) {
+  odp::parsed_key k = odp::parse_key(key);
+  flow_spec spec;
+  spec.key = k.key;
+  spec.mask = k.mask;
+  spec.ufid = k.ufid;
+  spec.actions = odp::parse_actions(actions);
+  return spec;
+}
+
+flow_match exact_match(const ovsxdp_flow_key& key) {
+  // The printer knows which attributes a key has; the parser turns exactly
+  // those into all-ones masks. One schema, so the two always agree.
+  const odp::parsed_key parsed = odp::parse_key(odp::format_key(key, nullptr));
+  return {parsed.key, parsed.mask};
 }
 
 }  // namespace ovsxdp

@@ -199,7 +199,10 @@ void validate_match(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask) {
   const bool ipv4 = eth_type == kIpv4, ipv6 = eth_type == kIpv6, arp = eth_type == kArp || eth_type == kRarp;
 
   if (mask.mac_proto && mask.mac_proto != 0xff) refuse_match("packet_type", "must be matched exactly or not at all");
-  if (mask.vlan_tci || mask.vlan_tpid) {
+  // A tag too short to parse: eth_type 0x8100/0x88a8 with vlan(tci=0) and
+  // an empty encap(), which Linux accepts (parse_vlan_from_nlattrs).
+  const bool truncated_tag = !mask.vlan_tpid && !k.vlan_tci && (eth_type == kVlan || eth_type == kQinq);
+  if ((mask.vlan_tci || mask.vlan_tpid) && !truncated_tag) {
     if (mask.vlan_tpid != 0xffff || (k.vlan_tpid != hton16(kVlan) && k.vlan_tpid != hton16(kQinq)))
       refuse_match("vlan(...)", "needs its eth_type (0x8100 or 0x88a8) matched exactly");
   }
@@ -235,8 +238,9 @@ void validate_match(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask) {
   if (any(mask.nw_ext)) {
     if (arp) {
       // ARP sha/tha.
-    } else if (ipv6 && proto == 58 && mask.tp_src == 0xffff &&
+    } else if (ipv6 && proto == 58 && (mask.tp_src & hton16(0xff)) == hton16(0xff) &&
                (k.tp_src == hton16(135) || k.tp_src == hton16(136))) {
+      // The ICMPv6 type is one byte: Linux wants its mask to be 0xff.
       // ND target and link-layer addresses.
     } else {
       refuse_match("arp(sha/tha) / nd(...)", "need ARP, or ICMPv6 type 135/136 matched exactly");

@@ -12,6 +12,8 @@
 #include "runtime/error.hpp"
 #include "ovsxdp/base/types.h"
 #include "packet/packet_builder.hpp"
+#include "ovsxdp/flow/extract.h"
+#include "support/extract_cases.hpp"
 #include "support/sandbox.hpp"
 
 using namespace ovsxdp;
@@ -227,6 +229,26 @@ TEST_CASE("flows that Linux would refuse are refused with the reason, and nothin
   std::string many;
   for (int i = 0; i < 40; i++) many += "set(ipv6(src=2001:db8::1)),";
   refused("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)", many + "2", "bytes; the datapath holds at most 512");
+}
+
+TEST_CASE("an exact match for any packet, as a slow path installs it, passes validation and matches that packet") {
+  test_datapath t(2);
+  unsigned installed = 0;
+  for (const auto& c : extract_cases()) {
+    if (c.expected == "runt") continue;
+    CAPTURE(c.name);
+    ovsxdp_flow_key key{};
+    key.in_port = 1;
+    bytes frame = c.frame;
+    REQUIRE(flow::extract(frame_bytes{frame.data(), frame.data() + frame.size()}, key) == flow::extract_status::ok);
+    const flow_match m = exact_match(key);
+    flow_spec spec{m.key, m.mask, odp::parse_actions("2"), {}};
+    t.dp.add_flow(spec);
+    installed++;
+    CHECK(output_port(t.dp, 1, c.frame) == 2u);
+    t.dp.flush();
+  }
+  CHECK(installed >= 50);
 }
 
 TEST_CASE("the mask table is bounded and refuses one mask too many") {

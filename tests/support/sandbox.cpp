@@ -54,14 +54,6 @@ test_datapath::~test_datapath() {
   }
 }
 
-flow_spec text_flow(const std::string& key, const std::string& actions) {
-  auto k = odp::parse_key(key);
-  flow_spec f;
-  f.key = k.key;
-  f.mask = k.mask;
-  f.ufid = k.ufid;
-  f.actions = odp::parse_actions(actions);
-  return f;
-}
+flow_spec text_flow(const std::string& key, const std::string& actions) { return flow_from_text(key, actions); }
 
 }  // namespace ovsxdp::testing
