@@ -67,7 +67,7 @@ function(ovsxdp_add_bpf_object name)
     DEPENDS ${source} ${OVSXDP_BPF_HELPERS_HEADER} ${PROJECT_SOURCE_DIR}/cmake/check_btf_names.py
     COMMENT "BPF object ${name}: compile, check BTF names, generate skeleton"
     VERBATIM)
-  add_custom_target(${name}_bpf DEPENDS ${object} ${skeleton})
+  add_custom_target(${name}_bpf ALL DEPENDS ${object} ${skeleton})
   add_library(${name}_skel INTERFACE)
   target_include_directories(${name}_skel INTERFACE ${skel_dir})
   add_dependencies(${name}_skel ${name}_bpf)

@@ -5,6 +5,7 @@
 #include "runtime/skeleton.hpp"
 #include "support/sandbox.hpp"
 // clang-format off
+#include "vlan_tagger.skel.h"
 #include "xdp_pass.skel.h"
 // clang-format on
 
@@ -28,6 +29,9 @@ std::vector<shipped_program> load_shipped_programs() {
 
   auto pass = skeleton<xdp_pass>::open_and_load("xdp_pass");
   for (auto& info : describe_programs(pass->obj)) out.push_back({info, 16});
+  // The README's library example: what a small program of your own costs.
+  auto tagger = skeleton<vlan_tagger>::open_and_load("vlan_tagger");
+  for (auto& info : describe_programs(tagger->obj)) out.push_back({info, 1400});
   return out;
 }
 
