@@ -185,10 +185,7 @@ class runner {
     datapath& d = dp(s.table);
     d.flush();
     std::vector<flow_spec> specs;
-    for (const auto& f : s.flows) {
-      auto k = odp::parse_key(f.key);
-      specs.push_back({k.key, k.mask, odp::parse_actions(f.actions), k.ufid});
-    }
+    for (const auto& f : s.flows) specs.push_back(flow_from_text(f.key, f.actions));
     d.add_flows(specs);
   }
 
