@@ -34,7 +34,7 @@ class encoder {
   template <class Record>
   Record& add(std::uint8_t type, std::size_t extra = 0) {
     const std::size_t size = (sizeof(Record) + extra + 3) & ~std::size_t{3};
-    if (size / 4 > 255) throw error("encode actions", "", "an action record of " + std::to_string(size) + " bytes exceeds the 1020-byte record limit");
+    if (size / 4 > 255) throw invalid_flow("encode actions", "", "an action record of " + std::to_string(size) + " bytes exceeds the 1020-byte record limit");
     const std::size_t at = out.size();
     out.resize(at + size, 0);
     auto* h = reinterpret_cast<ovsxdp_action_header*>(&out[at]);
@@ -84,7 +84,7 @@ class encoder {
               const std::size_t nested_start = out.size();
               list(x.le_1);
               const std::size_t nested = out.size() - nested_start;
-              if (nested > 0xffff) throw error("encode actions", "dec_ttl", "its le_1 list is too long");
+              if (nested > 0xffff) throw invalid_flow("encode actions", "dec_ttl", "its le_1 list is too long");
               at<ovsxdp_action_dec_ttl>(offset).h.arg = static_cast<std::uint16_t>(nested);
             },
             [&](const act::trunc& x) { add<ovsxdp_action_trunc>(OVSXDP_ACTION_TRUNC).max_len = x.max_len; },
@@ -114,7 +114,7 @@ class encoder {
             [&](const act::recirc& x) { add<ovsxdp_action_recirc>(OVSXDP_ACTION_RECIRC).recirc_id = x.id; },
             [&](const act::userspace& x) {
               if (x.userdata.size() > OVSXDP_USERDATA_MAX)
-                throw error("encode actions", "userspace", "userdata of " + std::to_string(x.userdata.size()) +
+                throw invalid_flow("encode actions", "userspace", "userdata of " + std::to_string(x.userdata.size()) +
                                                                " bytes exceeds the " + std::to_string(OVSXDP_USERDATA_MAX) + "-byte limit");
               const std::size_t offset = out.size();
               auto& r = add<ovsxdp_action_userspace>(OVSXDP_ACTION_USERSPACE, x.userdata.size());
@@ -259,7 +259,7 @@ std::vector<std::uint8_t> encode_actions(const action_list& actions) {
   encoder e;
   e.list(actions);
   if (e.out.size() > OVSXDP_ACTIONS_MAX_BYTES)
-    throw error("encode actions", "", "the action list needs " + std::to_string(e.out.size()) + " bytes; the datapath holds at most " +
+    throw invalid_flow("encode actions", "", "the action list needs " + std::to_string(e.out.size()) + " bytes; the datapath holds at most " +
                                           std::to_string(OVSXDP_ACTIONS_MAX_BYTES) + " per flow",
                 "split the work with recirc() over several flows");
   return e.out;

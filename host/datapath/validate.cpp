@@ -23,11 +23,11 @@ bool any(const T& v) {
 }
 
 [[noreturn]] void refuse_match(const std::string& what, const std::string& why) {
-  throw error("install flow", "", "match " + what + ": " + why);
+  throw invalid_flow("install flow", "", "match " + what + ": " + why);
 }
 
 [[noreturn]] void refuse_action(const action& a, const std::string& why) {
-  throw error("install flow", "", "action " + action_name(a) + ": " + why);
+  throw invalid_flow("install flow", "", "action " + action_name(a) + ": " + why);
 }
 
 template <class T>
@@ -45,8 +45,30 @@ struct packet_state {
   bool vlan;               // an outer VLAN tag is known to be present
   std::uint8_t mac_proto;
   std::uint8_t ip_proto;   // 0 when not matched exactly
+  std::uint8_t ip_frag;    // as the flow's masked key holds it
   int mpls_labels;
 };
+
+template <class T>
+bool all_ones(const T& mask) {
+  const auto* m = reinterpret_cast<const std::uint8_t*>(&mask);
+  for (std::size_t i = 0; i < sizeof(T); i++)
+    if (m[i] != 0xff) return false;
+  return true;
+}
+
+// IP proto and frag appear in set(ipv4/ipv6(...)) but cannot be written
+// (Linux validate_set): a masked set may not name them, a full set must
+// repeat the flow's values.
+void check_not_writable(const action& a, std::uint8_t proto, std::uint8_t proto_mask, std::uint8_t frag, std::uint8_t frag_mask, bool full,
+                        const packet_state& s) {
+  if (full) {
+    if (proto != s.ip_proto || frag != s.ip_frag)
+      refuse_action(a, "a full set must repeat the flow's proto (" + std::to_string(s.ip_proto) + ") and frag: they cannot be written");
+  } else if (proto_mask || frag_mask) {
+    refuse_action(a, "proto and frag cannot be written (leave them out of a masked set)");
+  }
+}
 
 class action_checker {
  public:
@@ -98,11 +120,16 @@ class action_checker {
             [&](const act::set_ipv4& x) {
               if (s.eth_type != kIpv4) refuse_action(a, "the flow must match eth_type(0x0800) exactly (and not have changed it)");
               if (value_outside_mask(x.value, x.mask)) refuse_action(a, "value bits outside the mask");
+              check_not_writable(a, x.value.proto, x.mask.proto, x.value.frag, x.mask.frag, all_ones(x.mask), s);
             },
             [&](const act::set_ipv6& x) {
               if (s.eth_type != kIpv6) refuse_action(a, "the flow must match eth_type(0x86dd) exactly (and not have changed it)");
               if (ntoh32(x.value.label) & ~0xfffffu) refuse_action(a, "label is 20 bits");
               if (value_outside_mask(x.value, x.mask)) refuse_action(a, "value bits outside the mask");
+              // A full set's label "mask" is the 20-bit field.
+              auto full = x.mask;
+              full.label = full.label == hton32(0xfffff) ? 0xffffffffu : full.label;
+              check_not_writable(a, x.value.proto, x.mask.proto, x.value.frag, x.mask.frag, all_ones(full), s);
             },
             [&](const act::set_transport& x) {
               const std::uint8_t want = x.target == OVSXDP_SET_TCP ? 6 : x.target == OVSXDP_SET_UDP ? 17 : 132;
@@ -242,8 +269,10 @@ void validate_match(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask) {
                (k.tp_src == hton16(135) || k.tp_src == hton16(136))) {
       // The ICMPv6 type is one byte: Linux wants its mask to be 0xff.
       // ND target and link-layer addresses.
+    } else if ((ipv4 || ipv6) && mask.ct_orig_proto) {
+      // ct_tuple4/ct_tuple6: the conntrack original tuple shares this space (as in Linux).
     } else {
-      refuse_match("arp(sha/tha) / nd(...)", "need ARP, or ICMPv6 type 135/136 matched exactly");
+      refuse_match("arp(sha/tha) / nd(...) / ct_tuple", "need ARP, ICMPv6 type 135/136 matched exactly, or a ct_tuple4/6 on IPv4/IPv6");
     }
   }
 }
@@ -255,6 +284,7 @@ void validate_actions(const ovsxdp_flow_key& masked_key, const ovsxdp_flow_key& 
   s.vlan = (masked_key.vlan_tci & hton16(OVSXDP_VLAN_PRESENT)) != 0;
   s.mac_proto = masked_key.mac_proto;
   s.ip_proto = mask.ip_proto == 0xff ? masked_key.ip_proto : 0;
+  s.ip_frag = masked_key.ip_frag;
   s.mpls_labels = __builtin_popcount(masked_key.mpls_labels);
   action_checker(port_exists).list(actions, s);
 }

@@ -2,7 +2,7 @@
 // OVS datapath validates them (net/openvswitch/flow_netlink.c match_validate
 // and __ovs_nla_copy_actions), plus the rules of this datapath: outputs to
 // known ports only, and (until clone support) one output, as the last action.
-// Every refusal throws ovsxdp::error naming the offending attribute/action.
+// Every refusal throws ovsxdp::invalid_flow naming the offending attribute/action.
 #pragma once
 
 #include <cstdint>

@@ -23,6 +23,13 @@ class error : public std::runtime_error {
   std::string operation_, subject_, reason_, remedy_;
 };
 
+// A flow or action the datapath refuses (what Linux answers with EINVAL):
+// the caller's input is wrong, not the system. ovsxdp-dpctl exits 2 on it.
+class invalid_flow : public error {
+ public:
+  using error::error;
+};
+
 // error from a failed system or libbpf call: reason is strerror(errnum).
 error system_error(std::string operation, std::string subject, int errnum, std::string remedy = {});
 

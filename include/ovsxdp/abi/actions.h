@@ -88,7 +88,10 @@ struct ovsxdp_set_ipv4 {
   __be32 dst;
   __u8 tos;
   __u8 ttl;
-  __u8 pad[2];
+  /* Not writable: kept so that a full set (OVS prints proto and frag in it)
+   * dumps as installed; install checks them as Linux does. Never executed. */
+  __u8 proto;
+  __u8 frag;
 };
 struct ovsxdp_set_ipv6 {
   __u8 src[16];
@@ -96,7 +99,8 @@ struct ovsxdp_set_ipv6 {
   __be32 label;  /* low 20 bits */
   __u8 tclass;
   __u8 hlimit;
-  __u8 pad[2];
+  __u8 proto;   /* not writable; see struct ovsxdp_set_ipv4 */
+  __u8 frag;
 };
 struct ovsxdp_set_transport {  /* tcp, udp, sctp */
   __be16 src;
