@@ -19,6 +19,7 @@
 
 #include "bench/bench.hpp"
 #include "datapath/datapath.hpp"
+#include "datapath/flow_text.hpp"
 #include "extract/bpf_key_extractor.hpp"
 #include "odp/flow_parse.hpp"
 #include "packet/packet_builder.hpp"

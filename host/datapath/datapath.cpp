@@ -19,8 +19,6 @@
 #include <unordered_map>
 
 #include "datapath/validate.hpp"
-#include "odp/flow_parse.hpp"
-#include "odp/key_format.hpp"
 #include "ovsxdp/datapath/state.h"
 #include "ovsxdp/flow/hash.h"
 #include "runtime/bpf_map.hpp"
@@ -187,6 +185,15 @@ double datapath_counters::masks_per_hit() const {
 double datapath_counters::cache_hit_rate() const {
   const std::uint64_t total = values[OVSXDP_C_CACHE_HIT] + values[OVSXDP_C_CACHE_MISS];
   return total ? static_cast<double>(values[OVSXDP_C_CACHE_HIT]) / static_cast<double>(total) : 0.0;
+}
+
+const char* counter_name(ovsxdp_counter counter) {
+  static const char* const names[OVSXDP_COUNTER_MAX] = {
+      "hit", "missed", "lost", "mask_probes", "cache_hit", "cache_miss", "miss_dropped", "miss_passed",
+      "drop_malformed", "drop_recursion", "drop_action", "drop_explicit", "drop_no_output", "drop_no_port",
+      "drop_l3_on_ethernet", "drop_ttl", "unknown_ingress", "upcall_action", "output", "recirculated", "executed",
+      "execute_no_request"};
+  return counter < OVSXDP_COUNTER_MAX ? names[counter] : "unknown";
 }
 
 // ---------------------------------------------------------------- impl
@@ -432,7 +439,7 @@ struct datapath::impl {
     }
     if (table.free_sets.empty()) reclaim();
     if (table.free_sets.empty())
-      throw error("install flow", name, "the action-set table is full (" + std::to_string(info().max_action_sets) + " distinct action lists)",
+      throw error("install flow in datapath", name, "the action-set table is full (" + std::to_string(info().max_action_sets) + " distinct action lists)",
                   "create the datapath with a larger max_action_sets");
     const std::uint32_t i = table.free_sets.back();
     table.free_sets.pop_back();
@@ -462,7 +469,7 @@ struct datapath::impl {
       }
     }
     if (table.free_masks.empty())
-      throw error("install flow", name, "the mask table is full (" + std::to_string(inf.max_masks) + " distinct masks in use)",
+      throw error("install flow in datapath", name, "the mask table is full (" + std::to_string(inf.max_masks) + " distinct masks in use)",
                   "create the datapath with a larger max_masks, or use fewer distinct wildcard patterns");
     std::sort(table.free_masks.begin(), table.free_masks.end(), std::greater<>());
     const std::uint32_t i = table.free_masks.back();
@@ -517,13 +524,13 @@ struct datapath::impl {
   ovsxdp_ufid install(const flow_spec& spec, const std::vector<std::uint8_t>& encoded) {
     const ovsxdp_flow_key masked = mask_key(spec.key, spec.mask);
     const ovsxdp_ufid ufid = spec.ufid.value_or(derive_ufid(masked, spec.mask));
-    if (table.by_ufid.count(ufid)) throw error("install flow", name, "a flow with this UFID already exists (File exists)");
+    if (table.by_ufid.count(ufid)) throw error("install flow in datapath", name, "a flow with this UFID already exists (File exists)");
     if (auto other = covering_flow(spec.key))
-      throw error("install flow", name, "an installed flow already covers this key (File exists)",
+      throw error("install flow in datapath", name, "an installed flow already covers this key (File exists)",
                   "delete or modify the existing flow (dump-flows shows it), or install a more specific mask first");
     if (table.free_flows.empty()) reclaim();
     if (table.free_flows.empty())
-      throw error("install flow", name, "the flow table is full (" + std::to_string(info().max_flows) + " flows)",
+      throw error("install flow in datapath", name, "the flow table is full (" + std::to_string(info().max_flows) + " flows)",
                   "delete flows, or create the datapath with a larger max_flows");
     const std::uint32_t mask_index = acquire_mask(spec.mask);
     std::uint32_t set = 0;
@@ -547,7 +554,7 @@ struct datapath::impl {
       atomic_store(f.state, static_cast<std::uint32_t>(OVSXDP_FLOW_FREE));
       release_set(set);
       release_mask(mask_index);
-      throw error("install flow", name, "two different flows hash to the same megaflow slot (a 64-bit hash collision)",
+      throw error("install flow in datapath", name, "two different flows hash to the same megaflow slot (a 64-bit hash collision)",
                   "report this; change the flow's match slightly as a workaround");
     }
     table.free_flows.pop_back();
@@ -630,7 +637,7 @@ struct datapath::impl {
     trace_result out;
     out.verdict = r.verdict;
     for (auto& [seq, e] : c.events) out.events.push_back(std::move(e));
-    if (r.verdict == XDP_ABORTED) throw error("trace packet", name, "the trace program aborted (metadata missing or refused)");
+    if (r.verdict == XDP_ABORTED) throw error("trace a packet in datapath", name, "the trace program aborted (metadata missing or refused)");
     return out;
   }
 
@@ -650,7 +657,7 @@ struct datapath::impl {
   void validate_for_execute(const action_list& actions) const {
     for (const auto& a : actions)
       if (const auto* o = std::get_if<act::output>(&a.base()))
-        if (!port_exists(o->port)) throw error("execute packet", name, "output to port " + std::to_string(o->port) + ", which is not in the datapath");
+        if (!port_exists(o->port)) throw error("execute a packet in datapath", name, "output to port " + std::to_string(o->port) + ", which is not in the datapath");
   }
 };
 
@@ -804,6 +811,9 @@ void datapath::destroy(const std::string& name, const datapath_location& where) 
   remove_tree(dir);
   if (path_exists(dir)) throw error("delete datapath", name, "some pins could not be removed from " + dir);
   unlink((where.run_dir + "/" + name + ".lock").c_str());
+  // The last datapath takes the shared directories with it (rmdir keeps them if not empty).
+  rmdir((where.bpffs + "/ovsxdp").c_str());
+  rmdir(where.run_dir.c_str());
 }
 
 // ---------------------------------------------------------------- ports
@@ -957,7 +967,7 @@ void datapath::modify_flow(const flow_selector& sel, const action_list& actions,
   writer_lock lock(p.lock_fd.get());
   p.refresh();
   auto slot = p.find(sel);
-  if (!slot) throw error("modify flow", p.name, "no such flow");
+  if (!slot) throw error("modify a flow in datapath", p.name, "no such flow");
   ovsxdp_flow& f = p.flows()[*slot];
   validate_actions(f.key, p.masks()[f.mask_index].mask, actions, [&](std::uint32_t port) { return p.port_exists(port); });
   const std::uint32_t set = p.acquire_set(encode_actions(actions));
@@ -966,7 +976,7 @@ void datapath::modify_flow(const flow_selector& sel, const action_list& actions,
   p.table.retired_sets.push_back(old);
   if (clear_stats) {
     std::vector<ovsxdp_flow_stats> zero(static_cast<std::size_t>(possible_cpus()));
-    if (bpf_map_update_elem(p.map("flow_stats").fd(), &*slot, zero.data(), BPF_ANY)) throw system_error("clear flow stats", p.name, errno);
+    if (bpf_map_update_elem(p.map("flow_stats").fd(), &*slot, zero.data(), BPF_ANY)) throw system_error("clear flow statistics in datapath", p.name, errno);
   }
   p.bump_generation();
 }
@@ -1078,14 +1088,14 @@ std::uint32_t datapath::execute(std::span<const std::uint8_t> packet, std::uint3
     run_xdp(p.programs[OVSXDP_PROGRAM_EXECUTE].get(), packet, options);
     // Live frames report no verdict; the program leaves it in the request.
     if (!p.map("exec_requests").lookup(nonce, done))
-      throw error("execute packet", p.name, "the execute request vanished while it ran (another process deleted it?)");
+      throw error("execute a packet in datapath", p.name, "the execute request vanished while it ran (another process deleted it?)");
   } catch (...) {
     p.map("exec_requests").erase(nonce);
     throw;
   }
   p.map("exec_requests").erase(nonce);
   if (done.executions == 0)
-    throw error("execute packet", p.name, "the execute program did not run the request (metadata missing or refused)");
+    throw error("execute a packet in datapath", p.name, "the execute program did not run the request (metadata missing or refused)");
   return done.verdict;
 }
 
@@ -1144,23 +1154,6 @@ void datapath::share_with(bpf_object* object) const {
       set_rodata_u32(object, m, "ovsxdp_lookup_cache", p.info().lookup_cache);
     }
   }
-}
-
-flow_spec flow_from_text(std::string_view key, std::string_view actions) {
-  odp::parsed_key k = odp::parse_key(key);
-  flow_spec spec;
-  spec.key = k.key;
-  spec.mask = k.mask;
-  spec.ufid = k.ufid;
-  spec.actions = odp::parse_actions(actions);
-  return spec;
-}
-
-flow_match exact_match(const ovsxdp_flow_key& key) {
-  // The printer knows which attributes a key has; the parser turns exactly
-  // those into all-ones masks. One schema, so the two always agree.
-  const odp::parsed_key parsed = odp::parse_key(odp::format_key(key, nullptr));
-  return {parsed.key, parsed.mask};
 }
 
 }  // namespace ovsxdp

@@ -90,8 +90,11 @@ struct datapath_counters {
   std::uint64_t values[OVSXDP_COUNTER_MAX] = {};
   std::uint64_t operator[](ovsxdp_counter c) const { return values[c]; }
   double masks_per_hit() const;   // OVS "masks hit/pkt"
-  double cache_hit_rate() const;  // share of hits answered by the mask cache's mask
+  double cache_hit_rate() const;  // share of lookups answered by the lookup cache
 };
+
+// "hit", "drop_no_output", ...: the counter's name in show -s and messages.
+const char* counter_name(ovsxdp_counter counter);
 
 struct upcall {
   ovsxdp_upcall_reason reason = OVSXDP_UPCALL_MISS;
@@ -190,17 +193,6 @@ class datapath {
   explicit datapath(std::unique_ptr<impl> impl);
   std::unique_ptr<impl> impl_;
 };
-
-// A flow from OVS datapath flow text, the two arguments of
-// `ovs-appctl dpctl/add-flow`: "in_port(1),eth(),eth_type(0x0800),..." and
-// "push_vlan(vid=10,pcp=0),2". Throws odp::syntax_error (with the column).
-flow_spec flow_from_text(std::string_view key, std::string_view actions);
-
-// An exact match on every attribute `key` has (what OVS prints for it), the
-// way a slow path installs a flow for a packet it saw in an upcall:
-// attributes that do not apply to the packet stay wildcarded, so the match
-// passes install validation.
-flow_match exact_match(const ovsxdp_flow_key& key);
 
 // The UFID a flow without one gets: a hash of its masked key and mask.
 ovsxdp_ufid derive_ufid(const ovsxdp_flow_key& masked_key, const ovsxdp_flow_key& mask);

@@ -26,7 +26,9 @@ syntax_error::syntax_error(std::string what_text, std::string_view input, std::s
       }()),
       column_(column),
       message_(std::move(message)),
-      expected_(std::move(expected)) {}
+      expected_(std::move(expected)),
+      what_text_(std::move(what_text)),
+      input_(input) {}
 
 namespace {
 
@@ -149,7 +151,7 @@ std::string flag_list(const flag_name (&names)[N]) {
 
 class key_parser {
  public:
-  key_parser(scanner& s, const port_resolver& ports) : s_(s), ports_(ports) {}
+  key_parser(scanner& s, const port_resolver& ports, bool partial = false) : s_(s), ports_(ports), partial_(partial) {}
 
   parsed_key run() {
     s_.skip_separators();
@@ -680,6 +682,7 @@ class key_parser {
       }
       break;
     }
+    if (partial_ && packet_type_ < 0 && !eth_) return;  // a filter need not say what kind of packet it is
     if (packet_type_ == OVSXDP_MAC_NONE) {
       k.mac_proto = OVSXDP_MAC_NONE;
       k.eth_type = hton16(packet_type_id_);
@@ -687,7 +690,7 @@ class key_parser {
     } else if (eth_ || packet_type_ == OVSXDP_MAC_ETHERNET) {
       k.mac_proto = OVSXDP_MAC_ETHERNET;
       // Linux reads a missing eth_type as an 802.2 (non-Ethernet-II) frame, matched exactly.
-      if (!packet_eth_type) {
+      if (!packet_eth_type && !partial_) {
         k.eth_type = hton16(OVSXDP_ETH_TYPE_802_2);
         m.eth_type = 0xffff;
       } else if (k.eth_type == 0 && m.eth_type == 0xffff) {
@@ -703,6 +706,7 @@ class key_parser {
 
   scanner& s_;
   const port_resolver& ports_;
+  bool partial_;
   parsed_key out_;
   std::vector<level_state> levels_;
   std::vector<std::string> seen_;
@@ -715,7 +719,7 @@ class key_parser {
 
 class action_parser {
  public:
-  explicit action_parser(scanner& s) : s_(s) {}
+  action_parser(scanner& s, const port_resolver& ports) : s_(s), ports_(ports) {}
 
   action_list run() {
     s_.skip_separators();
@@ -750,6 +754,10 @@ class action_parser {
     if (std::isdigit(static_cast<unsigned char>(s_.peek()))) return act::output{static_cast<std::uint32_t>(number("output port", 0xfffffffe))};
     const std::string_view n = s_.name();
     if (n.empty()) s_.fail(std::string("unexpected '") + s_.peek() + "'", "an action: a port number, push_vlan(...), set(...), ...", at);
+    if (s_.peek() != '(' && !is_action_word(n) && ports_) {
+      // A port name where OVS would accept one (dpctl with port names).
+      if (const auto port = ports_(n)) return act::output{*port};
+    }
     if (n == "drop") {
       if (nested) return act::drop{};
       s_.skip_separators();
@@ -764,6 +772,8 @@ class action_parser {
     s_.expect(')', "')' closing " + std::string(n) + "(...)");
     return a;
   }
+
+  static bool is_action_word(std::string_view n) { return n == "drop" || n == "pop_vlan" || n == "pop_eth" || n == "ct_clear"; }
 
   action with_arguments(std::string_view n, std::size_t at) {
     if (n == "output") return act::output{static_cast<std::uint32_t>(number("output port", 0xfffffffe))};
@@ -935,10 +945,11 @@ class action_parser {
       return e;
     }
     if (n == "ipv4") {
-      // proto and frag may appear (OVS's unmasked form) but are not writable.
+      // proto and frag appear in OVS's full (unmasked) form; they are not
+      // writable, and install checks them against the flow.
       act::set_ipv4 a;
-      a.value = {k.nw.ipv4.src, k.nw.ipv4.dst, k.ip_tos, k.ip_ttl, {}};
-      a.mask = {m.nw.ipv4.src, m.nw.ipv4.dst, m.ip_tos, m.ip_ttl, {}};
+      a.value = {k.nw.ipv4.src, k.nw.ipv4.dst, k.ip_tos, k.ip_ttl, k.ip_proto, k.ip_frag};
+      a.mask = {m.nw.ipv4.src, m.nw.ipv4.dst, m.ip_tos, m.ip_ttl, m.ip_proto, m.ip_frag};
       return a;
     }
     if (n == "ipv6") {
@@ -953,6 +964,10 @@ class action_parser {
       a.mask.tclass = m.ip_tos;
       a.value.hlimit = k.ip_ttl;
       a.mask.hlimit = m.ip_ttl;
+      a.value.proto = k.ip_proto;
+      a.mask.proto = m.ip_proto;
+      a.value.frag = k.ip_frag;
+      a.mask.frag = m.ip_frag;
       return a;
     }
     if (n == "mpls") {
@@ -967,6 +982,7 @@ class action_parser {
   }
 
   scanner& s_;
+  const port_resolver& ports_;
 };
 
 std::string hex(const std::vector<std::uint8_t>& b) {
@@ -1030,6 +1046,10 @@ std::string format_one(const action& a) {
             m.nw.ipv4.dst = x.mask.dst;
             m.ip_tos = x.mask.tos;
             m.ip_ttl = x.mask.ttl;
+            k.ip_proto = x.value.proto;
+            m.ip_proto = x.mask.proto;
+            k.ip_frag = x.value.frag;
+            m.ip_frag = x.mask.frag;
             return "set(" + format_attribute(ipv4_attribute(), k, m) + ")";
           },
           [&](const act::set_ipv6& x) {
@@ -1044,6 +1064,10 @@ std::string format_one(const action& a) {
             m.ip_tos = x.mask.tclass;
             k.ip_ttl = x.value.hlimit;
             m.ip_ttl = x.mask.hlimit;
+            k.ip_proto = x.value.proto;
+            m.ip_proto = x.mask.proto;
+            k.ip_frag = x.value.frag;
+            m.ip_frag = x.mask.frag;
             return "set(" + format_attribute(ipv6_attribute(), k, m) + ")";
           },
           [&](const act::set_transport& x) {
@@ -1124,9 +1148,14 @@ parsed_key parse_key(std::string_view text, const port_resolver& ports) {
   return key_parser(s, ports).run();
 }
 
-action_list parse_actions(std::string_view text) {
+parsed_key parse_key_filter(std::string_view text, const port_resolver& ports) {
+  scanner s(text, "filter");
+  return key_parser(s, ports, true).run();
+}
+
+action_list parse_actions(std::string_view text, const port_resolver& ports) {
   scanner s(text, "actions");
-  return action_parser(s).run();
+  return action_parser(s, ports).run();
 }
 
 ovsxdp_ufid parse_ufid(std::string_view text) {

@@ -21,10 +21,12 @@ class syntax_error : public std::runtime_error {
   std::size_t column() const { return column_; }          // 1-based
   const std::string& message() const { return message_; }
   const std::string& expected() const { return expected_; }
+  const std::string& what_text() const { return what_text_; }  // "flow key", "actions"
+  const std::string& input() const { return input_; }
 
  private:
   std::size_t column_;
-  std::string message_, expected_;
+  std::string message_, expected_, what_text_, input_;
 };
 
 struct parsed_key {
@@ -37,7 +39,11 @@ struct parsed_key {
 using port_resolver = std::function<std::optional<std::uint32_t>(std::string_view)>;
 
 parsed_key parse_key(std::string_view text, const port_resolver& ports = {});
-action_list parse_actions(std::string_view text);
+// A partial key, as a dump-flows filter: only the attributes given are
+// matched ("in_port(1)", "eth_type(0x0800),ipv4(dst=10.0.0.1)").
+parsed_key parse_key_filter(std::string_view text, const port_resolver& ports = {});
+// Port names (a bare name where a port number would be) resolve through `ports`.
+action_list parse_actions(std::string_view text, const port_resolver& ports = {});
 // "ufid:01234567-89ab-cdef-0123-456789abcdef" (the "ufid:" prefix optional).
 ovsxdp_ufid parse_ufid(std::string_view text);
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "datapath/datapath.hpp"
+#include "datapath/flow_text.hpp"
 #include "odp/key_format.hpp"
 #include "runtime/error.hpp"
 

@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "datapath/flow_text.hpp"
 #include "odp/flow_parse.hpp"
 #include "odp/key_format.hpp"
 #include "runtime/error.hpp"

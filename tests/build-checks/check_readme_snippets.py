@@ -4,6 +4,7 @@
 A line `<!-- snippet: PATH -->` in README.md must be followed by a fenced code
 block whose content equals the file PATH (relative to the repository root).
 Fails, with a diff, on any difference, and when the README has no snippet.
+With --update, rewrites the README's snippets from the files instead.
 """
 import difflib
 import pathlib
@@ -11,7 +12,9 @@ import re
 import sys
 
 root = pathlib.Path(sys.argv[1])
+update = "--update" in sys.argv[2:]
 readme = (root / "README.md").read_text().splitlines()
+replacements = []
 checked = 0
 errors = []
 for i, line in enumerate(readme):
@@ -29,10 +32,17 @@ for i, line in enumerate(readme):
         continue
     shown = readme[j + 1:end]
     actual = (root / m.group(1)).read_text().splitlines()
-    if shown != actual:
+    if shown != actual and update:
+        replacements.append((j + 1, end, actual))
+    elif shown != actual:
         diff = "\n".join(difflib.unified_diff(actual, shown, m.group(1), "README.md", lineterm=""))
         errors.append(f"README.md:{i + 1}: the snippet differs from {m.group(1)}:\n{diff}")
     checked += 1
+for start, end, lines in reversed(replacements):
+    readme[start:end] = lines
+if replacements:
+    (root / "README.md").write_text("\n".join(readme) + "\n")
+    print(f"updated {len(replacements)} README snippets")
 if not checked:
     errors.append("README.md has no <!-- snippet: PATH --> markers; this check would check nothing")
 for e in errors:

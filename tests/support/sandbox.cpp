@@ -1,5 +1,6 @@
 #include "support/sandbox.hpp"
 
+#include "datapath/flow_text.hpp"
 #include "odp/flow_parse.hpp"
 
 namespace ovsxdp::testing {
