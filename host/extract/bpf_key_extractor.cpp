@@ -18,7 +18,7 @@ struct bpf_key_extractor::impl {
 };
 
 bpf_key_extractor::bpf_key_extractor() {
-  require_bpf_privileges("the BPF flow-key extractor");
+  require_bpf_privileges("run the BPF flow-key extractor");
   impl_ = std::make_unique<impl>();
 }
 bpf_key_extractor::~bpf_key_extractor() = default;

@@ -44,9 +44,9 @@ bool have_bpf_privileges() {
   return has(caps, kCapBpf) && has(caps, kCapNetAdmin) && has(caps, kCapPerfmon);
 }
 
-void require_bpf_privileges(const std::string& command) {
+void require_bpf_privileges(const std::string& operation) {
   if (have_bpf_privileges()) return;
-  throw error("run " + command, "", "loading and running BPF programs needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON); this process has euid " + std::to_string(geteuid()),
+  throw error(operation, "", "loading and running BPF programs needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON); this process has euid " + std::to_string(geteuid()),
               "run it as root, e.g. with sudo");
 }
 

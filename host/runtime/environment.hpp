@@ -10,8 +10,8 @@ inline constexpr const char* kDefaultBpffs = "/sys/fs/bpf";
 
 // Root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON (CAP_SYS_ADMIN implies them).
 bool have_bpf_privileges();
-// Throws unless have_bpf_privileges(); `command` names what needed them.
-void require_bpf_privileges(const std::string& command);
+// Throws unless have_bpf_privileges(); `operation` says what needed them ("create datapath x").
+void require_bpf_privileges(const std::string& operation);
 
 // True when `path` is the root of a bpf filesystem.
 bool is_bpffs(const std::string& path);

@@ -16,7 +16,7 @@
 namespace ovsxdp {
 
 private_namespace private_namespace::enter(const std::string& purpose) {
-  require_bpf_privileges(purpose);
+  require_bpf_privileges("set up a private network namespace and bpffs for " + purpose);
   if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0)
     throw system_error("enter private network and mount namespaces for", purpose, errno, "run as root (CAP_SYS_ADMIN)");
   // Our mounts must not propagate back to the host's namespace.

@@ -37,7 +37,7 @@ grep -q '^recirc_id(0),dp_hash(0),skb_priority(0),in_port(32),skb_mark(0),ct_sta
 
 printf 'not a capture file at all, just text\n' >"$work/text.txt"
 head -c 30 "$src/samples/pcaps/demo.pcap" >"$work/cut.pcap"
-expect 2 "usage: ovsxdp-dpctl COMMAND" --
+expect 2 "COMMAND [ARGS...]" --
 expect 2 "unknown command 'frobnicate'" -- frobnicate
 expect 2 "missing pcap FILE" -- parse-pcap
 expect 2 "--in-port: 'eth0' is not a number" -- parse-pcap "$src/samples/pcaps/demo.pcap" --in-port eth0
@@ -45,6 +45,15 @@ expect 2 "unknown option '--bogus'" -- parse-pcap --bogus x.pcap
 expect 1 "cannot open pcap file '/nonexistent.pcap': No such file or directory" -- parse-pcap /nonexistent.pcap
 expect 1 "not a pcap file (magic number 0x20746f6e)" -- parse-pcap "$work/text.txt"
 expect 1 "record 1 header is truncated" -- parse-pcap "$work/cut.pcap"
+
+# Datapath commands: usage errors and a missing bpffs, before anything is touched.
+mkdir -p "$work/plain-dir"
+expect 2 "missing datapath name" -- add-dp
+expect 2 "expected exactly one datapath name" -- del-dp
+expect 2 "expected DP IN_PORT PACKET_HEX" -- trace x
+expect 1 "no bpffs is mounted at $work/plain-dir" -- --bpffs "$work/plain-dir" dump-flows x
+expect 1 "no bpffs is mounted at $work/plain-dir" -- --bpffs "$work/plain-dir" show x
+expect 1 "cannot read flow file '/nonexistent.flows'" -- trace --flows /nonexistent.flows 1 505400000002505400000001080045000020
 
 # Without privileges: a clear message, no crash.
 if command -v setpriv >/dev/null; then
@@ -57,5 +66,17 @@ if command -v setpriv >/dev/null; then
   else
     echo "FAIL: unprivileged parse-pcap -> $got:"; cat "$work/err"; failures=$((failures + 1))
   fi
+  printf 'recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no) 2\n' >"$work/one.flows"
+  chmod 644 "$work/one.flows"
+  for cmd in "dump-flows x" "add-dp x" "show x" "trace --flows $work/one.flows 1 505400000002505400000001080045000020"; do
+    # shellcheck disable=SC2086
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$dpctl" $cmd >"$work/out" 2>"$work/err"
+    got=$?
+    if [[ $got -ge 1 ]] && grep -q "needs root" "$work/err"; then
+      echo "ok: unprivileged $cmd -> $got: $(head -1 "$work/err")"
+    else
+      echo "FAIL: unprivileged $cmd -> $got:"; cat "$work/err"; failures=$((failures + 1))
+    fi
+  done
 fi
 exit $((failures > 0))

@@ -1,0 +1,207 @@
+// Datapaths and ports: add-dp, del-dp, show, add-if, del-if.
+#include <cstdio>
+#include <iostream>
+
+#include "dpctl/command.hpp"
+#include "runtime/error.hpp"
+
+namespace ovsxdp::dpctl {
+
+std::string datapath_name(const std::string& text) { return text.rfind("xdp@", 0) == 0 ? text.substr(4) : text; }
+
+datapath open_datapath(const std::optional<std::string>& name) {
+  if (name) return datapath::open(datapath_name(*name), location());
+  const auto all = datapath::list(location());
+  if (all.empty()) throw error("find a datapath", "", "no datapath exists", "create one: ovsxdp-dpctl add-dp NAME");
+  if (all.size() > 1) {
+    std::string names;
+    for (const auto& n : all) names += (names.empty() ? "" : ", ") + n;
+    throw usage_error("several datapaths exist (" + names + "): name one");
+  }
+  return datapath::open(all.front(), location());
+}
+
+odp::port_resolver port_names(const datapath& dp) {
+  return [&dp](std::string_view name) -> std::optional<std::uint32_t> {
+    if (auto p = dp.port_by_name(std::string(name))) return p->port_no;
+    return std::nullopt;
+  };
+}
+
+namespace {
+
+struct interface_spec {
+  std::string name;
+  std::optional<std::uint32_t> port_no;
+  xdp_attach attach = xdp_attach::native_or_generic;
+};
+
+// "IFACE[,port_no=N][,mode=native|generic]" (ovs-dpctl's IFACE[,OPTIONS]).
+interface_spec parse_interface(const std::string& text) {
+  interface_spec out;
+  std::size_t comma = text.find(',');
+  out.name = text.substr(0, comma);
+  if (out.name.empty()) throw usage_error("'" + text + "': missing interface name");
+  while (comma != std::string::npos) {
+    const std::size_t next = text.find(',', comma + 1);
+    const std::string option = text.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
+    const std::size_t eq = option.find('=');
+    const std::string key = option.substr(0, eq), value = eq == std::string::npos ? "" : option.substr(eq + 1);
+    if (key == "port_no") {
+      out.port_no = static_cast<std::uint32_t>(parse_number("port_no", value, 0xfffffffeu));
+    } else if (key == "mode") {
+      if (value == "native") out.attach = xdp_attach::native;
+      else if (value == "generic") out.attach = xdp_attach::generic;
+      else if (value == "auto") out.attach = xdp_attach::native_or_generic;
+      else throw usage_error("mode=" + value + ": expected native, generic or auto");
+    } else {
+      throw usage_error("'" + option + "' in '" + text + "': expected port_no=N or mode=native|generic|auto");
+    }
+    comma = next;
+  }
+  return out;
+}
+
+const char* mode_name(ovsxdp_xdp_mode mode) {
+  switch (mode) {
+    case OVSXDP_XDP_NATIVE: return "native";
+    case OVSXDP_XDP_GENERIC: return "generic";
+    default: return "none";
+  }
+}
+
+void add_interfaces(datapath& dp, const std::vector<interface_spec>& interfaces, bool force) {
+  for (const auto& i : interfaces) {
+    const port_info p = dp.add_port(i.name, i.port_no, i.attach, force);
+    if (!p.note.empty()) std::cerr << "ovsxdp-dpctl: " << i.name << ": " << p.note << "\n";
+  }
+}
+
+}  // namespace
+
+int add_dp(const std::vector<std::string>& args) {
+  datapath_options o;
+  std::optional<std::string> name;
+  std::vector<interface_spec> interfaces;
+  for (std::size_t i = 0; i < args.size(); i++) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw usage_error(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--max-flows") o.max_flows = static_cast<std::uint32_t>(parse_number(a, value(), 100000000));
+    else if (a == "--max-masks") o.max_masks = static_cast<std::uint32_t>(parse_number(a, value(), OVSXDP_MASKS_LIMIT));
+    else if (a == "--max-ports") o.max_ports = static_cast<std::uint32_t>(parse_number(a, value(), 65536));
+    else if (a == "--max-action-sets") o.max_action_sets = static_cast<std::uint32_t>(parse_number(a, value(), 10000000));
+    else if (a == "--upcall-ring") o.upcall_ring_bytes = static_cast<std::uint32_t>(parse_number(a, value(), 1u << 30));
+    else if (a == "--miss") {
+      const std::string& v = value();
+      if (v == "drop") o.miss_policy = OVSXDP_MISS_DROP;
+      else if (v == "pass") o.miss_policy = OVSXDP_MISS_PASS;
+      else throw usage_error("--miss " + v + ": expected drop or pass");
+    } else if (a == "--cache") {
+      const std::string& v = value();
+      if (v == "flow") o.lookup_cache = OVSXDP_CACHE_FLOW;
+      else if (v == "mask") o.lookup_cache = OVSXDP_CACHE_MASK;
+      else if (v == "none") o.lookup_cache = OVSXDP_CACHE_NONE;
+      else throw usage_error("--cache " + v + ": expected flow, mask or none");
+    } else if (!a.empty() && a[0] == '-') {
+      throw usage_error("unknown option '" + a + "'");
+    } else if (!name) {
+      name = datapath_name(a);
+    } else {
+      interfaces.push_back(parse_interface(a));
+    }
+  }
+  if (!name) throw usage_error("missing datapath name");
+  o.name = *name;
+  o.bpffs = location().bpffs;
+  o.run_dir = location().run_dir;
+  datapath dp = datapath::create(o);
+  try {
+    add_interfaces(dp, interfaces, false);
+  } catch (...) {
+    datapath::destroy(o.name, location());  // all or nothing
+    throw;
+  }
+  return 0;
+}
+
+int del_dp(const std::vector<std::string>& args) {
+  if (args.size() != 1) throw usage_error("expected exactly one datapath name");
+  const std::string name = datapath_name(args[0]);
+  if (!datapath::exists(name, location())) throw error("delete datapath", name, "no such datapath");
+  datapath::destroy(name, location());
+  return 0;
+}
+
+int show(const std::vector<std::string>& args) {
+  bool all_counters = false;
+  std::vector<std::string> names;
+  for (const auto& a : args) {
+    if (a == "-s" || a == "--statistics") all_counters = true;
+    else if (!a.empty() && a[0] == '-') throw usage_error("unknown option '" + a + "'");
+    else names.push_back(datapath_name(a));
+  }
+  if (names.empty()) names = datapath::list(location());
+  for (const auto& name : names) {
+    datapath dp = datapath::open(name, location());
+    const datapath_counters c = dp.counters();
+    const ovsxdp_info& info = dp.info();
+    char line[160];
+    std::cout << "xdp@" << name << ":\n";
+    std::cout << "  lookups: hit:" << c[OVSXDP_C_HIT] << " missed:" << c[OVSXDP_C_MISSED] << " lost:" << c[OVSXDP_C_LOST] << "\n";
+    std::cout << "  flows: " << dp.flow_count() << "\n";
+    std::snprintf(line, sizeof line, "  masks: hit:%llu total:%zu hit/pkt:%.2f\n", static_cast<unsigned long long>(c[OVSXDP_C_MASK_PROBES]),
+                  dp.mask_count(), c.masks_per_hit());
+    std::cout << line;
+    if (info.lookup_cache != OVSXDP_CACHE_NONE) {
+      std::snprintf(line, sizeof line, "  cache: hit:%llu hit-rate:%.2f%%\n", static_cast<unsigned long long>(c[OVSXDP_C_CACHE_HIT]),
+                    c.cache_hit_rate() * 100.0);
+      std::cout << line;
+      std::cout << "  caches:\n    " << (info.lookup_cache == OVSXDP_CACHE_FLOW ? "flow-cache" : "masks-cache")
+                << ": size:" << OVSXDP_LOOKUP_CACHE_ENTRIES << "\n";
+    }
+    std::cout << "  limits: flows:" << info.max_flows << " masks:" << info.max_masks << " ports:" << info.max_ports
+              << " miss:" << (info.miss_policy == OVSXDP_MISS_PASS ? "pass" : "drop") << "\n";
+    if (all_counters) {
+      std::cout << "  counters:";
+      for (unsigned i = 0; i < OVSXDP_COUNTER_MAX; i++)
+        std::cout << " " << counter_name(static_cast<ovsxdp_counter>(i)) << ":" << c.values[i];
+      std::cout << "\n";
+    }
+    for (const auto& p : dp.ports()) std::cout << "  port " << p.port_no << ": " << p.name << " (xdp: " << mode_name(p.mode) << ")\n";
+  }
+  return 0;
+}
+
+int add_if(const std::vector<std::string>& args) {
+  bool force = false;
+  std::optional<std::string> name;
+  std::vector<interface_spec> interfaces;
+  for (const auto& a : args) {
+    if (a == "--force" || a == "-f") force = true;
+    else if (!a.empty() && a[0] == '-') throw usage_error("unknown option '" + a + "'");
+    else if (!name) name = a;
+    else interfaces.push_back(parse_interface(a));
+  }
+  if (!name || interfaces.empty()) throw usage_error("expected a datapath and at least one interface");
+  datapath dp = open_datapath(name);
+  add_interfaces(dp, interfaces, force);
+  return 0;
+}
+
+int del_if(const std::vector<std::string>& args) {
+  if (args.size() < 2) throw usage_error("expected a datapath and at least one interface or port number");
+  datapath dp = open_datapath(args[0]);
+  for (std::size_t i = 1; i < args.size(); i++) {
+    std::optional<port_info> p = dp.port_by_name(args[i]);
+    if (!p && !args[i].empty() && std::isdigit(static_cast<unsigned char>(args[i][0])))
+      p = dp.port(static_cast<std::uint32_t>(parse_number("port", args[i], 0xfffffffeu)));
+    if (!p) throw error("remove port", args[i], "no such port in datapath " + dp.name(), "ovsxdp-dpctl show " + dp.name() + " lists its ports");
+    dp.remove_port(p->port_no);
+  }
+  return 0;
+}
+
+}  // namespace ovsxdp::dpctl

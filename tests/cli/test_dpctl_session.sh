@@ -1,0 +1,138 @@
+#!/bin/bash
+# ovsxdp-dpctl against a real datapath, as an operator drives it: a scripted
+# session whose whole transcript (commands, output, exit codes) must equal
+# tests/cli/golden/dpctl_session.txt, and the trace of one packet per action
+# through both trace forms, which must print the same lines, equal to
+# tests/cli/golden/trace_every_action.txt.
+# Runs in a network and mount namespace of its own (own bpffs, own /run).
+# UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
+# Usage: test_dpctl_session.sh DPCTL SOURCE_DIR
+set -euo pipefail
+dpctl=$1 src=$2
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP: needs root (namespaces, BPF)"
+  [ "${CI:-}" = true ] && exit 1
+  exit 77
+fi
+if [ -z "${OVSXDP_IN_SESSION_NS:-}" ]; then
+  OVSXDP_IN_SESSION_NS=1 exec unshare --net --mount "$0" "$@"
+fi
+mount --make-rprivate /
+mount -t bpf bpf /sys/fs/bpf
+mount -t tmpfs tmpfs /run
+work=$(mktemp -d /tmp/ovsxdp-session-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip link set lo up
+for i in 1 2 3 4; do ip link add sp$i type veth peer name sp${i}x; done  # peers stay down: no traffic
+ip link add busy type veth peer name busyx
+ip link set busy xdpdrv obj "$(dirname "$dpctl")/../bpf/xdp_pass.bpf.o" sec xdp
+
+transcript=$work/session.txt
+# t ARGS...: run ovsxdp-dpctl, record the command line, its output and a non-zero exit status.
+t() {
+  { printf '$ ovsxdp-dpctl'; printf ' %q' "$@"; printf '\n'; } >>"$transcript"
+  local rc
+  set +e
+  # Kernel-assigned program ids vary from run to run.
+  "$dpctl" "$@" 2>&1 | sed -E 's/program id [0-9]+/program id N/' >>"$transcript"
+  rc=${PIPESTATUS[0]}
+  set -e
+  [ $rc = 0 ] || echo "[exit $rc]" >>"$transcript"
+}
+note() { printf '\n# %s\n' "$*" >>"$transcript"; }
+
+note "no datapath yet"
+t show
+t dump-flows
+t del-dp nosuch
+note "datapaths and ports"
+t add-dp --max-flows 1000 --cache mask lab sp1 sp2,port_no=7
+t add-if lab sp3,mode=generic
+t add-if lab busy
+t add-if lab busy,port_no=9 --force
+t add-if lab sp3
+t add-if lab nosuchif
+t add-if lab sp4,port_no=7
+t add-if lab sp4,mode=fast
+t show lab
+t del-if lab busy
+t del-if lab 99
+note "flows"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.0/255.255.255.0,frag=no)" "push_vlan(vid=10,pcp=0),7"
+t add-flow lab "ufid:11111111-2222-3333-4444-555555555555,recirc_id(0),in_port(sp2),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(frag=no))" "pop_vlan,sp1"
+t add-flow "recirc_id(0),in_port(1),eth(src=50:54:00:00:00:01),eth_type(0x0800),ipv4(src=10.1.1.1,proto=6,frag=no),tcp(dst=80),tcp_flags(+syn-ack)" "set(ipv4(src=10.1.1.100)),7"
+t add-flow "recirc_id(0x1),in_port(1),ct_state(+new-est+trk),eth(),eth_type(0x0800),ipv4(frag=no)" "set(skb_mark(0x5/0xff)),recirc(0x2)"
+t dump-flows
+t dump-flows -m lab
+t dump-flows "filter=in_port(1),eth_type(0x0800)"
+t dump-flows lab "ipv4(proto=6)"
+t get-flow ufid:11111111-2222-3333-4444-555555555555
+t mod-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.0/255.255.255.0,frag=no)" "push_vlan(vid=20,pcp=1),7"
+t mod-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806)" "7"
+t mod-flow --may-create "recirc_id(0),in_port(1),eth(),eth_type(0x0806)" "7"
+t mod-flow --clear "recirc_id(0),in_port(1),eth(),eth_type(0x0806)" "drop"
+t dump-flows
+t del-flow "ufid:11111111-2222-3333-4444-555555555555"
+t del-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806)"
+t del-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806)"
+t dump-flows
+note "malformed input: exit 2, column and expected form, nothing changed"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no" "7"
+t add-flow "recirc_id(0),in_port(1),eth(src=50:54:00:00:00:zz),eth_type(0x0800),ipv4(frag=no)" "7"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "push_vlan(vid=10),frobnicate"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "clone(7)"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "7,3"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)" "set(ipv4(src=1.2.3.4)),7"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "pop_vlan,7"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "42"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.0/255.255.255.0,frag=no)" "7"
+t add-flow "recirc_id(0),in_port(nosuchport),eth(),eth_type(0x0800),ipv4(frag=no)" "7"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.1/255.0.0.255,frag=no)" "set(ipv4(src=10.0.0.255/255.255.255.0)),7"
+t trace lab 1 "0011zz"
+t trace lab 1 "00112233"
+t trace lab 8 "505400000002505400000001080045000020"
+t get-flow "ufid:nonsense"
+t dump-flows
+note "a second datapath: commands must name one"
+t add-dp other
+t dump-flows
+t show
+t del-dp other
+note "removal leaves nothing behind"
+t del-dp xdp@lab
+t show
+if [ -e /sys/fs/bpf/ovsxdp ] || [ -n "$(ls -A /run/ovsxdp 2>/dev/null)" ]; then
+  echo "LEFT BEHIND: $(ls -R /sys/fs/bpf/ovsxdp /run/ovsxdp 2>&1)" >>"$transcript"
+else
+  echo "(no pins under /sys/fs/bpf/ovsxdp, no lock files under /run/ovsxdp)" >>"$transcript"
+fi
+
+# Trace: one packet per action, through a live datapath and standalone.
+"$dpctl" add-dp tr sp1,port_no=1 sp2,port_no=2 sp3,port_no=3
+"$dpctl" add-flows tr "$src/tests/cli/trace/every_action.flows"
+traces=$work/trace.txt
+while read -r name hex; do
+  echo "# $name" >>"$traces"
+  live=$("$dpctl" trace tr 1 "$hex" 2>&1) || live="$live [exit $?]"
+  standalone=$("$dpctl" trace --flows "$src/tests/cli/trace/every_action.flows" 1 "$hex" 2>&1) || standalone="$standalone [exit $?]"
+  if [ "$live" != "$standalone" ]; then
+    echo "FAIL: the two trace forms differ for $name:"; echo "live: $live"; echo "standalone: $standalone"; exit 1
+  fi
+  echo "$live" >>"$traces"
+done < <(/usr/bin/python3 "$src/tests/cli/trace/packets.py")
+"$dpctl" del-dp tr
+
+status=0
+for pair in "session.txt:dpctl_session.txt" "trace.txt:trace_every_action.txt"; do
+  got=$work/${pair%%:*} golden=$src/tests/cli/golden/${pair##*:}
+  if [ -n "${UPDATE_GOLDEN:-}" ]; then
+    cp "$got" "$golden"; echo "updated $golden"
+  elif diff -u "$golden" "$got"; then
+    echo "ok: matches $golden ($(wc -l <"$got") lines)"
+  else
+    echo "FAIL: differs from $golden (UPDATE_GOLDEN=1 rewrites it, after you have checked the diff)"; status=1
+  fi
+done
+exit $status
