@@ -105,7 +105,7 @@ enum ovsxdp_counter {
   OVSXDP_C_MISSED,              /* lookups that found none (upcalled) */
   OVSXDP_C_LOST,                /* upcalls lost: ring buffer full */
   OVSXDP_C_MASK_PROBES,         /* masks probed by lookups that hit */
-  OVSXDP_C_CACHE_HIT,           /* lookups answered by the mask cache's mask */
+  OVSXDP_C_CACHE_HIT,           /* lookups answered by the lookup cache */
   OVSXDP_C_CACHE_MISS,
   OVSXDP_C_MISS_DROPPED,        /* missed packets dropped (policy) */
   OVSXDP_C_MISS_PASSED,         /* missed packets passed to the kernel stack (policy) */
@@ -123,7 +123,7 @@ enum ovsxdp_counter {
   OVSXDP_C_RECIRCULATED,        /* recirc actions executed */
   OVSXDP_C_EXECUTED,            /* packets run by the execute program */
   OVSXDP_C_EXECUTE_NO_REQUEST,  /* execute runs without a request */
-  OVSXDP_COUNTER_MAX,
+  OVSXDP_COUNTER_MAX,           /* host: keep counter_name() in step */
 };
 
 /* ports: DEVMAP_HASH port_no -> struct bpf_devmap_val.
