@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config clang-19 lld-19 llvm-19 libclang-rt-19-dev
   libbpf-dev bpftool doctest-dev librange-v3-dev
   # run and test
-  iproute2 iputils-ping util-linux tcpdump python3 python3-scapy openvswitch-switch
+  iproute2 iputils-ping ethtool util-linux tcpdump python3 python3-scapy openvswitch-switch
 )
 
 if [[ $(id -u) -ne 0 ]]; then
