@@ -57,14 +57,15 @@ step "three hosts in network namespaces, each on a veth whose other end will be 
 for h in a b c; do
   ip netns add "$p-$h"
   ip link add "$p-p$h" type veth peer name "$p-h$h" netns "$p-$h"
+  sysctl -qw "net.ipv6.conf.$p-p$h.disable_ipv6=1"  # no IPv6 chatter from our side
   ip link set "$p-p$h" up
+  in_ns $h sysctl -qw net.ipv6.conf.all.disable_ipv6=1
   in_ns $h ip link set lo up
   in_ns $h ip link set "$p-h$h" address "${mac[$h]}" up
   # XDP frames carry no checksum-offload state: the senders compute checksums.
   in_ns $h ethtool -K "$p-h$h" tx off >/dev/null
   # A veth delivers frames redirected into it only when its peer runs XDP.
   in_ns $h ip link set "$p-h$h" xdpdrv obj "$xdp_pass" sec xdp
-  in_ns $h sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 done
 in_ns a ip addr add 10.0.0.1/24 dev "$p-ha"
 in_ns a ip neigh add 10.0.0.100 lladdr $vmac dev "$p-ha"
@@ -72,6 +73,7 @@ in_ns b ip addr add 10.0.0.2/24 dev "$p-hb"
 in_ns c ip addr add 10.0.0.3/24 dev "$p-hc"
 in_ns c ip neigh add 10.0.0.1 lladdr "${mac[a]}" dev "$p-hc"
 ip link add "$p-tx" type veth peer name "$p-ty"
+sysctl -qw "net.ipv6.conf.$p-tx.disable_ipv6=1" "net.ipv6.conf.$p-ty.disable_ipv6=1"
 ip link set "$p-tx" up
 ip link set "$p-ty" up
 echo "a: 10.0.0.1   b: 10.0.0.2   c: 10.0.0.3, reached from a as 10.0.0.100   trunk: $p-tx <-> $p-ty"
@@ -155,5 +157,7 @@ rewritten=$(packets "in_port(1),eth(dst=$vmac)")
 [ "${rewritten:-0}" -ge 100 ] || fail "the rewrite flow counted ${rewritten:-0} packets (expected at least 100)"
 tagged=$(packets "in_port(4),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800))")
 [ "${tagged:-0}" -ge 100 ] || fail "the pop_vlan flow on the trunk counted ${tagged:-0} packets (expected at least 100)"
+missed=$("$dpctl" show "$p" | sed -n 's/.*missed:\([0-9]*\).*/\1/p')
+[ "$missed" = 0 ] || fail "$missed packets missed every flow (the flows should cover all traffic here)"
 echo
 echo "demo passed: ping and TCP crossed the XDP datapath; cleaning up"
