@@ -187,7 +187,11 @@ def compare(what, expected, got, detail=""):
 
 def main():
     setup_namespace()
-    work = tempfile.mkdtemp(prefix="ovsxdp-vs-ovs-")
+    with tempfile.TemporaryDirectory(prefix="ovsxdp-vs-ovs-") as work:
+        return compare_all(work)
+
+
+def compare_all(work):
     dp("add-dp", "ref", *["x%d,port_no=%d" % (p, p) for p in PORTS])
     installed = 0
     with OvsOracle(ports={"p%d" % p: p for p in PORTS}) as o:
