@@ -9,11 +9,7 @@
 # Usage: test_dpctl_session.sh DPCTL SOURCE_DIR
 set -euo pipefail
 dpctl=$1 src=$2
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP: needs root (namespaces, BPF)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 77
-fi
+source "$(dirname "$0")/../support/require_root.sh" "namespaces, BPF"
 if [ -z "${OVSXDP_IN_SESSION_NS:-}" ]; then
   OVSXDP_IN_SESSION_NS=1 exec unshare --net --mount "$0" "$@"
 fi

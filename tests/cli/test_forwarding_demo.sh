@@ -7,11 +7,7 @@
 # Usage: test_forwarding_demo.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP: needs root (namespaces, XDP)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 77
-fi
+source "$(dirname "$0")/../support/require_root.sh" "namespaces, XDP"
 exec unshare --net --mount /bin/bash -c '
   set -euo pipefail
   mount --make-rprivate /

@@ -5,11 +5,7 @@
 # namespace (own bpffs, own /run): nothing outlives the test.
 set -euo pipefail
 example=$1 xdp_pass_obj=$2
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP: needs root (network namespaces, XDP)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 77
-fi
+source "$(dirname "$0")/../support/require_root.sh" "network namespaces, XDP"
 
 exec unshare --net --mount /bin/bash -s "$example" "$xdp_pass_obj" <<'INNER'
 set -euo pipefail
