@@ -13,7 +13,7 @@ extern "C" SEC("xdp") int ovsxdp_trace(xdp_md* ctx) {
   ovsxdp_xdp_meta meta;
   if (!dp::take_metadata(ctx, meta)) return XDP_ABORTED;
   ovsxdp_exec_state* st = dp::begin_packet(OVSXDP_PROGRAM_TRACE, meta.in_port, meta.nonce);
-  if (!st) return XDP_DROP;
+  if (!st) return dp::drop_internal();
   return dp::run<dp::trace_sink>(ctx, st, nullptr);
 }
 
@@ -29,7 +29,7 @@ OVSXDP_INLINE int execute_request(xdp_md* ctx, u32 kind) {
     return XDP_DROP;
   }
   ovsxdp_exec_state* st = dp::begin_packet(kind, meta.in_port, meta.nonce);
-  if (!st) return XDP_DROP;
+  if (!st) return dp::drop_internal();
   copy(st->key, request->metadata);
   st->key.in_port = meta.in_port;
   dp::count(OVSXDP_C_EXECUTED);

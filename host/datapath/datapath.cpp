@@ -191,7 +191,7 @@ const char* counter_name(ovsxdp_counter counter) {
   static const char* const names[OVSXDP_COUNTER_MAX] = {
       "hit", "missed", "lost", "mask_probes", "cache_hit", "cache_miss", "miss_dropped", "miss_passed",
       "drop_malformed", "drop_recursion", "drop_action", "drop_explicit", "drop_no_output", "drop_no_port",
-      "drop_l3_on_ethernet", "drop_ttl", "unknown_ingress", "upcall_action", "output", "recirculated", "executed",
+      "drop_l3_on_ethernet", "drop_ttl", "drop_internal", "unknown_ingress", "upcall_action", "output", "recirculated", "executed",
       "execute_no_request"};
   return counter < OVSXDP_COUNTER_MAX ? names[counter] : "unknown";
 }

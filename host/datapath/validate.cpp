@@ -42,7 +42,7 @@ bool value_outside_mask(const T& value, const T& mask) {
 // What the packet looks like at a point in the action list.
 struct packet_state {
   std::uint16_t eth_type;  // 0 when not known exactly
-  bool vlan;               // an outer VLAN tag is known to be present
+  int vlan;                // VLAN tags known to be present (0, 1 or 2; pushes add more)
   std::uint8_t mac_proto;
   std::uint8_t ip_proto;   // 0 when not matched exactly
   std::uint8_t ip_frag;    // as the flow's masked key holds it
@@ -106,12 +106,12 @@ class action_checker {
               require_ethernet(a, s);
               if (x.tpid != kVlan && x.tpid != kQinq) refuse_action(a, "tpid must be 0x8100 or 0x88a8");
               if (!(x.tci & OVSXDP_VLAN_PRESENT)) refuse_action(a, "the tci must have the present bit (cfi, 0x1000) set");
-              s.vlan = true;
+              s.vlan++;
             },
             [&](const act::pop_vlan&) {
               require_ethernet(a, s);
               if (!s.vlan) refuse_action(a, "the flow does not match a VLAN tag (match eth_type(0x8100),vlan(...) or push one first)");
-              s.vlan = false;
+              s.vlan--;
             },
             [&](const act::set_ethernet& x) {
               require_ethernet(a, s);
@@ -281,7 +281,7 @@ void validate_actions(const ovsxdp_flow_key& masked_key, const ovsxdp_flow_key& 
                       const std::function<bool(std::uint32_t)>& port_exists) {
   packet_state s{};
   s.eth_type = mask.eth_type == 0xffff ? ntoh16(masked_key.eth_type) : 0;
-  s.vlan = (masked_key.vlan_tci & hton16(OVSXDP_VLAN_PRESENT)) != 0;
+  s.vlan = ((masked_key.vlan_tci & hton16(OVSXDP_VLAN_PRESENT)) != 0) + ((masked_key.cvlan_tci & hton16(OVSXDP_VLAN_PRESENT)) != 0);
   s.mac_proto = masked_key.mac_proto;
   s.ip_proto = mask.ip_proto == 0xff ? masked_key.ip_proto : 0;
   s.ip_frag = masked_key.ip_frag;

@@ -117,6 +117,7 @@ enum ovsxdp_counter {
   OVSXDP_C_DROP_NO_PORT,        /* output to a port not in the datapath */
   OVSXDP_C_DROP_L3_ON_ETHERNET, /* output of a packet without Ethernet header */
   OVSXDP_C_DROP_TTL,            /* dec_ttl hit 1 with an empty le_1 list */
+  OVSXDP_C_DROP_INTERNAL,       /* a map entry or record the datapath relies on was missing: fail closed */
   OVSXDP_C_UNKNOWN_INGRESS,     /* arrived on an interface that is not a port: passed */
   OVSXDP_C_UPCALL_ACTION,       /* userspace() actions sent */
   OVSXDP_C_OUTPUT,              /* packets output */

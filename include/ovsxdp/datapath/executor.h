@@ -86,7 +86,7 @@ template <class Sink>
 OVSXDP_INLINE int step(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* set, u32& off, u32& end,
                        bool& ttl_branch) {
   const auto* h = action::record_at<ovsxdp_action_header>(*set, off);
-  if (!h) return XDP_DROP;
+  if (!h) return drop_internal();
   const u32 size = h->words * 4u;
   if (size < sizeof(ovsxdp_action_header) || size > end - off) {
     count(OVSXDP_C_DROP_ACTION);
@@ -96,14 +96,14 @@ OVSXDP_INLINE int step(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_s
   switch (h->type) {
     case OVSXDP_ACTION_OUTPUT: {
       const auto* a = action::record_at<ovsxdp_action_output>(*set, off);
-      return a ? Sink::output(ctx, st, a->port) : XDP_DROP;
+      return a ? Sink::output(ctx, st, a->port) : drop_internal();
     }
     case OVSXDP_ACTION_DROP:
       count(OVSXDP_C_DROP_EXPLICIT);
       return XDP_DROP;
     case OVSXDP_ACTION_RECIRC: {
       const auto* a = action::record_at<ovsxdp_action_recirc>(*set, off);
-      if (!a) return XDP_DROP;
+      if (!a) return drop_internal();
       st->recirc_id = a->recirc_id;
       count(OVSXDP_C_RECIRCULATED);
       return kRecirculate;
@@ -180,12 +180,12 @@ OVSXDP_INLINE int run_actions(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_a
 
 extern "C" [[gnu::noinline]] int ovsxdp_run_actions_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st,
                                                      const struct ovsxdp_action_set* set) {
-  if (!st || !set) return XDP_DROP;
+  if (!st || !set) return ovsxdp::dp::drop_internal();
   return ovsxdp::dp::run_actions<ovsxdp::dp::live_sink>(ctx, st, set);
 }
 
 extern "C" [[gnu::noinline]] int ovsxdp_run_actions_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st,
                                                       const struct ovsxdp_action_set* set) {
-  if (!st || !set) return XDP_DROP;
+  if (!st || !set) return ovsxdp::dp::drop_internal();
   return ovsxdp::dp::run_actions<ovsxdp::dp::trace_sink>(ctx, st, set);
 }

@@ -86,4 +86,11 @@ OVSXDP_INLINE void count(u32 counter, u64 n = 1) {
   if (u64* c = map_lookup<u64>(&dp_counters, counter)) *c += n;
 }
 
+// Something the datapath relies on is missing (a map entry, a record in
+// bounds): drop, never pass, and count it.
+OVSXDP_INLINE int drop_internal() {
+  count(OVSXDP_C_DROP_INTERNAL);
+  return XDP_DROP;
+}
+
 }  // namespace ovsxdp::dp

@@ -64,7 +64,7 @@ OVSXDP_INLINE int run(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_se
       }
       count(OVSXDP_C_HIT);
       const ovsxdp_flow* flow = map_lookup<ovsxdp_flow>(&dp_flows, slot);
-      if (!flow) return XDP_DROP;
+      if (!flow) return drop_internal();
       set = map_lookup<ovsxdp_action_set>(&dp_action_sets, flow->actions);
       if (!set) {
         count(OVSXDP_C_DROP_ACTION);
@@ -90,7 +90,7 @@ OVSXDP_INLINE int port_packet(xdp_md* ctx) {
     return XDP_PASS;
   }
   ovsxdp_exec_state* st = begin_packet(OVSXDP_PROGRAM_DATAPATH, port->port_no, 0);
-  if (!st) return XDP_DROP;
+  if (!st) return drop_internal();
   return run<Sink>(ctx, st, nullptr);
 }
 

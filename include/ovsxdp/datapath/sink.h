@@ -117,7 +117,7 @@ OVSXDP_INLINE int miss_verdict() {
 
 extern "C" [[gnu::noinline]] int ovsxdp_output_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 port) {
   using namespace ovsxdp;
-  if (!st) return XDP_DROP;
+  if (!st) return dp::drop_internal();
   if (dp::prepare_output(ctx, *st) != XDP_PASS) return XDP_DROP;
   if (bpf_redirect_map(&dp_ports, port, 0) != XDP_REDIRECT) {
     dp::count(OVSXDP_C_DROP_NO_PORT);
@@ -143,7 +143,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_userspace_live(struct xdp_md* ctx, struc
 
 extern "C" [[gnu::noinline]] int ovsxdp_miss_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st) {
   using namespace ovsxdp;
-  if (!st) return XDP_DROP;
+  if (!st) return dp::drop_internal();
   dp::emit_upcall(ctx, *st, OVSXDP_UPCALL_MISS, 0, nullptr, 0);
   return dp::miss_verdict();
 }
@@ -152,7 +152,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_miss_live(struct xdp_md* ctx, struct ovs
 
 extern "C" [[gnu::noinline]] int ovsxdp_output_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 port) {
   using namespace ovsxdp;
-  if (!st) return XDP_DROP;
+  if (!st) return dp::drop_internal();
   if (dp::prepare_output(ctx, *st) != XDP_PASS) return XDP_DROP;
   if (!bpf_map_lookup_elem(&dp_ports, &port)) {
     dp::count(OVSXDP_C_DROP_NO_PORT);
@@ -176,7 +176,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_userspace_trace(struct xdp_md* ctx, stru
 
 extern "C" [[gnu::noinline]] int ovsxdp_miss_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st) {
   using namespace ovsxdp;
-  if (!st) return XDP_DROP;
+  if (!st) return dp::drop_internal();
   dp::emit_trace(ctx, *st, OVSXDP_TRACE_UPCALL, OVSXDP_UPCALL_MISS);
   return dp::miss_verdict();
 }
