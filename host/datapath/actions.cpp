@@ -123,7 +123,7 @@ class encoder {
               r.flags = static_cast<std::uint16_t>((x.tunnel_out_port ? OVSXDP_USERSPACE_HAS_TUNNEL_PORT : 0) |
                                                    (x.attach_actions ? OVSXDP_USERSPACE_ATTACH_ACTIONS : 0));
               r.tunnel_out_port = x.tunnel_out_port.value_or(0);
-              std::memcpy(&out[offset + sizeof(ovsxdp_action_userspace)], x.userdata.data(), x.userdata.size());
+              if (!x.userdata.empty()) std::memcpy(&out[offset + sizeof(ovsxdp_action_userspace)], x.userdata.data(), x.userdata.size());
             },
             [&](const act::ct_clear&) { add<ovsxdp_action_ct_clear>(OVSXDP_ACTION_CT_CLEAR); },
         },
@@ -257,7 +257,9 @@ class decoder {
 
 std::vector<std::uint8_t> encode_actions(const action_list& actions) {
   encoder e;
-  e.list(actions);
+  // No actions means drop (OVS prints an empty list as "drop"): store it so,
+  // and the flow dumps and counts as the drop it is.
+  e.list(actions.empty() ? action_list{act::drop{}} : actions);
   if (e.out.size() > OVSXDP_ACTIONS_MAX_BYTES)
     throw invalid_flow("encode actions", "", "the action list needs " + std::to_string(e.out.size()) + " bytes; the datapath holds at most " +
                                           std::to_string(OVSXDP_ACTIONS_MAX_BYTES) + " per flow",
@@ -265,7 +267,12 @@ std::vector<std::uint8_t> encode_actions(const action_list& actions) {
   return e.out;
 }
 
-action_list decode_actions(std::span<const std::uint8_t> bytes) { return decoder(bytes).list(0, bytes.size()); }
+action_list decode_actions(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() > OVSXDP_ACTIONS_MAX_BYTES)
+    throw error("decode actions", "", std::to_string(bytes.size()) + " bytes of records; a datapath action list holds at most " +
+                                          std::to_string(OVSXDP_ACTIONS_MAX_BYTES));
+  return decoder(bytes).list(0, bytes.size());
+}
 
 std::string action_name(const action& a) {
   return std::visit(overloaded{

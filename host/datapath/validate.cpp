@@ -229,6 +229,8 @@ void validate_match(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask) {
   // A tag too short to parse: eth_type 0x8100/0x88a8 with vlan(tci=0) and
   // an empty encap(), which Linux accepts (parse_vlan_from_nlattrs).
   const bool truncated_tag = !mask.vlan_tpid && !k.vlan_tci && (eth_type == kVlan || eth_type == kQinq);
+  if ((mask.vlan_tci || mask.vlan_tpid) && mask.mac_proto && k.mac_proto == OVSXDP_MAC_NONE)
+    refuse_match("vlan(...)", "needs eth(...): a packet without an Ethernet header has no VLAN tag");
   if ((mask.vlan_tci || mask.vlan_tpid) && !truncated_tag) {
     if (mask.vlan_tpid != 0xffff || (k.vlan_tpid != hton16(kVlan) && k.vlan_tpid != hton16(kQinq)))
       refuse_match("vlan(...)", "needs its eth_type (0x8100 or 0x88a8) matched exactly");

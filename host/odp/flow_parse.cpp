@@ -723,6 +723,7 @@ class action_parser {
 
   action_list run() {
     s_.skip_separators();
+    if (s_.done()) s_.fail("no actions", "actions, or drop to drop the packet");
     if (s_.rest().size() == 4 && strncasecmp(s_.rest().data(), "drop", 4) == 0) return {act::drop{}};
     return list(false);
   }

@@ -68,7 +68,8 @@ std::vector<action_case> cases() {
   c.push_back({"output forwards the frame unchanged", {{kIp4, "2"}}, tcp4(), XDP_REDIRECT, {out(2, tcp4())}, OVSXDP_C_OUTPUT});
   c.push_back({"output to the ingress port", {{kIp4, "1"}}, tcp4(), XDP_REDIRECT, {out(1, tcp4())}});
   c.push_back({"drop action", {{kIp4, "drop"}}, tcp4(), XDP_DROP, {}, OVSXDP_C_DROP_EXPLICIT});
-  c.push_back({"an empty action list drops", {{kIp4, ""}}, tcp4(), XDP_DROP, {}, OVSXDP_C_DROP_NO_OUTPUT});
+  c.push_back({"an action list without output drops, counted as such", {{kIp4, "set(skb_mark(0x1))"}}, tcp4(), XDP_DROP, {},
+               OVSXDP_C_DROP_NO_OUTPUT});
   // ---- VLAN ----
   c.push_back({"push_vlan 0x8100", {{kIp4, "push_vlan(vid=10,pcp=3),2"}}, tcp4(), XDP_REDIRECT,
                {out(2, eth().vlan(10, 3).ipv4("10.0.0.1", "10.0.0.2").tcp(1234, 80, 0x018).payload(12).build())}});

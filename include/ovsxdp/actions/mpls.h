@@ -14,7 +14,7 @@ namespace detail {
 // both positions.
 template <u32 N>
 OVSXDP_INLINE bool move_l2_fixed(xdp_md* ctx, bool down) {
-  struct window {
+  struct OVSXDP_WIRE window {
     u8 bytes[N + 4];
   };
   auto* w = cursor(frame_of(ctx)).at<window>(0);

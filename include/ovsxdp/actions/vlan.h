@@ -11,7 +11,7 @@ namespace ovsxdp::action {
 OVSXDP_INLINE int push_vlan(xdp_md* ctx, ovsxdp_exec_state& st, be16 tpid, be16 tci) {
   if (st.key.mac_proto != OVSXDP_MAC_ETHERNET) return fail(st, OVSXDP_C_DROP_ACTION);
   if (!move_head(ctx, -static_cast<int>(vlan::kTagLength))) return fail(st, OVSXDP_C_DROP_ACTION);
-  struct moved {
+  struct OVSXDP_WIRE moved {
     u8 macs[12];
     vlan::tag tag;
   };
@@ -38,7 +38,7 @@ OVSXDP_INLINE int push_vlan(xdp_md* ctx, ovsxdp_exec_state& st, be16 tpid, be16 
 // Removes the outermost tag; without one it does nothing, as in Linux.
 OVSXDP_INLINE int pop_vlan(xdp_md* ctx, ovsxdp_exec_state& st) {
   if (st.key.mac_proto != OVSXDP_MAC_ETHERNET) return fail(st, OVSXDP_C_DROP_ACTION);
-  struct tagged {
+  struct OVSXDP_WIRE tagged {
     u8 macs[12];
     vlan::tag tag;
   };

@@ -58,6 +58,23 @@ OVSXDP_INLINE void copy(T& dst, const T& src) {
   __builtin_memcpy(&dst, &src, sizeof(T));
 }
 
+// Packet headers sit at any byte offset. On the host a plain struct access
+// there is misaligned (undefined behaviour, and UBSan says so); packing gives
+// the header types alignment 1. BPF may load packet data unaligned as it is,
+// and packing would turn every field load into byte loads, so BPF builds
+// leave the types as they are.
+#if defined(__bpf__)
+#define OVSXDP_WIRE
+#else
+#define OVSXDP_WIRE __attribute__((packed))
+#endif
+
+// A scalar in packet bytes (cursor.at<wire<be32>>()->value).
+template <class T>
+struct OVSXDP_WIRE wire {
+  T value;
+};
+
 // Load/store of possibly unaligned packet bytes.
 template <class T>
 OVSXDP_INLINE T load_unaligned(const void* p) {

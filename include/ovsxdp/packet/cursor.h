@@ -39,6 +39,7 @@ class cursor {
   template <class T>
   OVSXDP_INLINE T* at(u32 offset) const {
     if (offset > kMaxPacketOffset) return nullptr;
+#if defined(__bpf__)
     // The barriers matter: without the first two, clang splits `data + (x - 2)`
     // into `(data + x) - 2`, a negative fixed offset the verifier refuses;
     // without the last, it compares integers instead of packet pointers.
@@ -49,14 +50,24 @@ class cursor {
     opaque(limit);
     if (limit > end_) return nullptr;
     return reinterpret_cast<T*>(p);
+#else
+    // On the host, compare lengths: a pointer past the end (or into an empty
+    // frame's null) is undefined behaviour even when never dereferenced.
+    if (u64{offset} + sizeof(T) > length()) return nullptr;
+    return reinterpret_cast<T*>(data_ + offset);
+#endif
   }
 
   // True when `size` bytes starting at `offset` are inside the frame.
   OVSXDP_INLINE bool has(u32 offset, u32 size) const {
     if (offset > kMaxPacketOffset || size > kMaxPacketOffset) return false;
+#if defined(__bpf__)
     u8* limit = data_ + offset + size;
     opaque(limit);
     return limit <= end_;
+#else
+    return u64{offset} + size <= length();
+#endif
   }
 
   // Frame length as a bounded scalar.

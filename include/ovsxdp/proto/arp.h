@@ -6,7 +6,7 @@
 
 namespace ovsxdp::arp {
 
-struct header {
+struct OVSXDP_WIRE header {
   be16 hardware_type;
   be16 protocol_type;
   u8 hardware_length;

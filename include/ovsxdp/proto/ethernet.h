@@ -11,14 +11,14 @@ inline constexpr u32 kAddressLength = 6;
 inline constexpr u32 kHeaderLength = 14;
 inline constexpr u16 kMinEthertype = 0x0600;  // smaller values are 802.3 lengths
 
-struct header {
+struct OVSXDP_WIRE header {
   u8 dst[kAddressLength];
   u8 src[kAddressLength];
   be16 type;
 };
 static_assert(sizeof(header) == kHeaderLength);
 
-struct llc_snap {
+struct OVSXDP_WIRE llc_snap {
   u8 dsap, ssap, control;
   u8 oui[3];
   be16 type;
@@ -42,9 +42,9 @@ OVSXDP_INLINE bool is_ethertype(be16 value) { return ntoh16(value) >= kMinEthert
 // Reads the ethertype (or 802.3 length) at `offset` and returns the ethertype
 // the key records; `next` receives where the network header starts.
 OVSXDP_INLINE be16 parse_ethertype(const cursor& c, u32 offset, u32& next) {
-  const be16* raw = c.at<be16>(offset);
+  const auto* raw = c.at<wire<be16>>(offset);
   if (!raw) return 0;
-  be16 value = *raw;
+  be16 value = raw->value;
   next = offset + 2;
   if (is_ethertype(value)) return value;
   const llc_snap* llc = c.at<llc_snap>(next);

@@ -6,7 +6,7 @@
 
 namespace ovsxdp::icmpv6 {
 
-struct header {
+struct OVSXDP_WIRE header {
   u8 type;
   u8 code;
   be16 checksum;
@@ -14,13 +14,13 @@ struct header {
 };
 static_assert(sizeof(header) == 8);
 
-struct neighbor_message {
+struct OVSXDP_WIRE neighbor_message {
   header icmp;
   u8 target[16];
 };
 static_assert(sizeof(neighbor_message) == 24);
 
-struct nd_option {
+struct OVSXDP_WIRE nd_option {
   u8 type;
   u8 length;  // in 8-octet units
   u8 address[6];

@@ -6,7 +6,7 @@
 
 namespace ovsxdp::ipv4 {
 
-struct header {
+struct OVSXDP_WIRE header {
   u8 version_ihl;
   u8 tos;
   be16 total_length;

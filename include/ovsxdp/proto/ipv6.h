@@ -7,7 +7,7 @@
 
 namespace ovsxdp::ipv6 {
 
-struct header {
+struct OVSXDP_WIRE header {
   be32 version_class_label;
   be16 payload_length;
   u8 next_header;
@@ -17,12 +17,12 @@ struct header {
 };
 static_assert(sizeof(header) == 40);
 
-struct extension_header {
+struct OVSXDP_WIRE extension_header {
   u8 next_header;
   u8 length;  // in 8-octet units, not counting the first 8 (AH: 4-octet units minus 2)
 };
 
-struct fragment_header {
+struct OVSXDP_WIRE fragment_header {
   u8 next_header;
   u8 reserved;
   be16 offset_flags;  // offset << 3 | M
@@ -83,9 +83,9 @@ OVSXDP_INLINE u32 parse(const cursor& c, u32 offset, ovsxdp_flow_key& key) {
     u32 length;
     if (nh == next::fragment) {
       fragment = true;
-      const be16* offset_flags = c.at<be16>(start + 2);
+      const auto* offset_flags = c.at<wire<be16>>(start + 2);
       if (!offset_flags) break;
-      if (ntoh16(*offset_flags) & ~0x7u) {
+      if (ntoh16(offset_flags->value) & ~0x7u) {
         // A later fragment: only its own next header is known.
         if (!is_extension(eh->next_header) || eh->next_header == next::none) {
           key.ip_frag = OVSXDP_FRAG_LATER;

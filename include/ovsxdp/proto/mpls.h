@@ -20,11 +20,11 @@ OVSXDP_INLINE void parse(const cursor& c, u32 offset, ovsxdp_flow_key& key) {
   u32 count = 0;
 #pragma unroll
   for (u32 i = 0; i < kMaxLabelsScanned; i++) {
-    const be32* lse = c.at<be32>(offset + i * kLseLength);
+    const auto* lse = c.at<wire<be32>>(offset + i * kLseLength);
     if (!lse) return;  // truncated before bottom of stack: Linux records no count
-    if (i < OVSXDP_MPLS_LABEL_DEPTH) key.nw.mpls.lse[i] = *lse;
+    if (i < OVSXDP_MPLS_LABEL_DEPTH) key.nw.mpls.lse[i] = lse->value;
     count = i + 1;
-    if (*lse & be32_c<kBottomOfStack>) break;
+    if (lse->value & be32_c<kBottomOfStack>) break;
   }
   const u32 kept = count > OVSXDP_MPLS_LABEL_DEPTH ? OVSXDP_MPLS_LABEL_DEPTH : count;
   key.mpls_labels = static_cast<u8>((1u << kept) - 1);  // a bitmask, so masked flows match deeper stacks

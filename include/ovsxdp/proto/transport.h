@@ -17,7 +17,7 @@ inline constexpr u8 sctp = 132;
 }  // namespace ip_proto
 
 namespace tcp {
-struct header {
+struct OVSXDP_WIRE header {
   be16 src;
   be16 dst;
   be32 seq;
@@ -47,7 +47,7 @@ OVSXDP_INLINE void parse(const cursor& c, u32 offset, ovsxdp_flow_key& key) {
 }  // namespace tcp
 
 namespace udp {
-struct header {
+struct OVSXDP_WIRE header {
   be16 src;
   be16 dst;
   be16 length;
@@ -64,7 +64,7 @@ OVSXDP_INLINE void parse(const cursor& c, u32 offset, ovsxdp_flow_key& key) {
 }  // namespace udp
 
 namespace sctp {
-struct header {
+struct OVSXDP_WIRE header {
   be16 src;
   be16 dst;
   be32 verification_tag;
@@ -82,7 +82,7 @@ OVSXDP_INLINE void parse(const cursor& c, u32 offset, ovsxdp_flow_key& key) {
 
 namespace icmp {
 // Linux requires a whole struct icmphdr (8 bytes) before it reads type/code.
-struct header {
+struct OVSXDP_WIRE header {
   u8 type;
   u8 code;
   be16 checksum;

@@ -11,7 +11,7 @@ inline constexpr u16 kVidMask = 0x0fff;
 inline constexpr u16 kPcpShift = 13;
 inline constexpr u16 kPresent = OVSXDP_VLAN_PRESENT;
 
-struct tag {
+struct OVSXDP_WIRE tag {
   be16 tpid;
   be16 tci;
 };
@@ -24,7 +24,7 @@ OVSXDP_INLINE bool is_tpid(be16 value) {
 // Parses one tag at `offset` if there is one and the ethertype behind it is
 // present too (Linux parse_vlan_tag); returns true and advances on success.
 OVSXDP_INLINE bool parse_tag(const cursor& c, u32& offset, be16& tpid_out, be16& tci_out) {
-  struct tag_and_type {
+  struct OVSXDP_WIRE tag_and_type {
     tag t;
     be16 next;
   };

@@ -1,0 +1,41 @@
+// Writes seed inputs for the fuzzers: the extractor's packet table, the flows
+// of the trace tests as "KEY\nACTIONS" text, and their action lists encoded
+// as datapath records. Usage: make_fuzz_seeds DIR
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "datapath/actions.hpp"
+#include "datapath/flow_text.hpp"
+#include "support/extract_cases.hpp"
+
+namespace fs = std::filesystem;
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: make_fuzz_seeds DIR\n";
+    return 2;
+  }
+  const fs::path dir = argv[1];
+  for (const char* sub : {"extract", "flow_text", "actions"}) fs::create_directories(dir / sub);
+  auto write = [](const fs::path& p, const void* data, std::size_t n) {
+    std::ofstream(p, std::ios::binary).write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+  };
+  int n = 0;
+  for (const auto& c : ovsxdp::testing::extract_cases()) {
+    write(dir / "extract" / std::to_string(n++), c.frame.data(), c.frame.size());
+  }
+  n = 0;
+  std::ifstream flows(OVSXDP_SOURCE_DIR "/tests/cli/trace/every_action.flows");
+  for (std::string line; std::getline(flows, line);) {
+    const auto text = ovsxdp::split_flow_line(line);
+    if (!text) continue;
+    const std::string seed = text->key + "\n" + text->actions;
+    write(dir / "flow_text" / std::to_string(n), seed.data(), seed.size());
+    const auto encoded = ovsxdp::encode_actions(ovsxdp::odp::parse_actions(text->actions));
+    write(dir / "actions" / std::to_string(n), encoded.data(), encoded.size());
+    n++;
+  }
+  std::cout << "seeds written to " << dir << "\n";
+  return 0;
+}
