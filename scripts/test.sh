@@ -1,24 +1,43 @@
 #!/bin/bash
 # The whole test suite on a fresh Debian 12 machine, as root: installs what is
-# needed, builds, runs every test, prints the BPF program sizes.
+# needed, builds, runs every test, prints the BPF program sizes; then builds
+# again with AddressSanitizer and UBSan and runs the suite once more there.
 # Under CI=true a test that would skip (no root, no OVS) fails instead.
+# OVSXDP_SANITIZED=0 leaves out the sanitizer pass (quicker by hand).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${OVSXDP_BUILD_DIR:-$root/build}
 "$root/scripts/setup-debian.sh"
 "$root/scripts/build.sh"
-cd "$build"
-set +e
-ctest --output-on-failure --timeout 900 "$@" 2>&1 | tee ctest.log
-status=${PIPESTATUS[0]}
-set -e
-if [[ -f bpf-program-sizes.txt ]]; then
+
+status=0
+run_ctest() {  # DIR LOG ARGS...
+  local dir=$1 log=$2
+  shift 2
+  set +e
+  (cd "$dir" && ctest --output-on-failure --timeout 900 "$@" 2>&1 | tee "$log")
+  local s=${PIPESTATUS[0]}
+  set -e
+  if [[ ${CI:-} == true ]] && grep -q '\*\*\*Skipped' "$log"; then
+    echo "test.sh: a test was skipped under CI=true" >&2
+    s=1
+  fi
+  ((s == 0)) || status=1
+}
+
+run_ctest "$build" "$build/ctest.log" "$@"
+if [[ -f $build/bpf-program-sizes.txt ]]; then
   echo
   echo "BPF program sizes (xlated instructions after verification; verified = instructions the verifier walked):"
-  cat bpf-program-sizes.txt
+  cat "$build/bpf-program-sizes.txt"
 fi
-if [[ ${CI:-} == true ]] && grep -q '\*\*\*Skipped' ctest.log; then
-  echo "test.sh: a test was skipped under CI=true" >&2
-  status=1
+
+if [[ ${OVSXDP_SANITIZED:-1} != 0 ]]; then
+  echo
+  echo "== the suite again, host code built with AddressSanitizer and UBSan (the fuzzers already run with them)"
+  mkdir -p "$build-sanitized"
+  OVSXDP_BUILD_DIR="$build-sanitized" "$root/scripts/build.sh" -DOVSXDP_SANITIZE=ON >"$build-sanitized/build.log" 2>&1 ||
+    { tail -30 "$build-sanitized/build.log"; exit 1; }
+  run_ctest "$build-sanitized" "$build-sanitized/ctest.log" -E '^(fuzz_|bench_)' "$@"
 fi
 exit $status

@@ -208,6 +208,8 @@ struct datapath::impl {
   unique_fd rcu_outer, rcu_inner;
   ring_buffer* upcall_ring = nullptr;
   ring_buffer* trace_ring = nullptr;
+  std::uint64_t trace_nonce = 0;  // the run whose trace events are being collected
+  std::vector<std::pair<std::uint32_t, trace_event>> trace_collected;  // {sequence, event}
   const std::function<void(const upcall&)>* upcall_handler = nullptr;
   std::size_t upcalls_seen = 0;
 
@@ -597,6 +599,21 @@ struct datapath::impl {
     return e;
   }
 
+  static int on_trace_event(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<impl*>(ctx);
+    if (size < sizeof(ovsxdp_trace_event)) return 0;
+    ovsxdp_trace_event e;
+    std::memcpy(&e, data, sizeof e);
+    if (e.nonce != self->trace_nonce) return 0;  // another run's leftovers
+    trace_event t;
+    t.kind = static_cast<ovsxdp_trace_kind>(e.kind);
+    t.port = e.port;
+    const auto* bytes = static_cast<const std::uint8_t*>(data) + sizeof e;
+    t.packet.assign(bytes, bytes + std::min<std::size_t>(e.length, size - sizeof e));
+    self->trace_collected.emplace_back(e.sequence, std::move(t));
+    return 0;
+  }
+
   ring_buffer* ring(ring_buffer*& slot, const char* map_name, ring_buffer_sample_fn fn, void* ctx) {
     if (!slot) {
       slot = ring_buffer__new(map(map_name).fd(), fn, ctx, nullptr);
@@ -609,34 +626,20 @@ struct datapath::impl {
     ovsxdp_xdp_meta meta{OVSXDP_META_MAGIC, in_port, nonce};
     xdp_test_options options;
     options.metadata = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&meta), sizeof meta);
-    struct collected {
-      std::uint64_t nonce;
-      std::vector<std::pair<std::uint32_t, trace_event>> events;
-    } c{nonce, {}};
-    ring_buffer* rb = ring(trace_ring, "trace_events",
-                           [](void* ctx, void* data, size_t size) -> int {
-                             auto* c = static_cast<collected*>(ctx);
-                             if (size < sizeof(ovsxdp_trace_event)) return 0;
-                             ovsxdp_trace_event e;
-                             std::memcpy(&e, data, sizeof e);
-                             if (e.nonce != c->nonce) return 0;  // another run's leftovers
-                             trace_event t;
-                             t.kind = static_cast<ovsxdp_trace_kind>(e.kind);
-                             t.port = e.port;
-                             const auto* bytes = static_cast<const std::uint8_t*>(data) + sizeof e;
-                             t.packet.assign(bytes, bytes + std::min<std::size_t>(e.length, size - sizeof e));
-                             c->events.emplace_back(e.sequence, std::move(t));
-                             return 0;
-                           },
-                           &c);
+    // The ring buffer lives as long as this handle, so its callback's context
+    // is the handle, not this stack frame.
+    ring_buffer* rb = ring(trace_ring, "trace_events", &impl::on_trace_event, this);
     ring_buffer__consume(rb);  // drop leftovers of interrupted runs
-    c.events.clear();
+    trace_nonce = nonce;
+    trace_collected.clear();
     const xdp_test_result r = run_xdp(programs[kind].get(), packet, options);
     ring_buffer__consume(rb);
-    std::sort(c.events.begin(), c.events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto& events = trace_collected;
+    std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     trace_result out;
     out.verdict = r.verdict;
-    for (auto& [seq, e] : c.events) out.events.push_back(std::move(e));
+    for (auto& [seq, e] : events) out.events.push_back(std::move(e));
+    events.clear();
     if (r.verdict == XDP_ABORTED) throw error("trace a packet in datapath", name, "the trace program aborted (metadata missing or refused)");
     return out;
   }
