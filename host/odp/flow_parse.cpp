@@ -296,12 +296,8 @@ class key_parser {
         }
         s_.fail("bad IPv6 address '" + std::string(text) + "' for " + what, is_mask ? "an IPv6 address or a prefix length" : "an IPv6 address", at);
       case field_format::frag:
-        if (is_mask) {
-          auto v = to_number(text);
-          if (!v || *v > 0xff) s_.fail("bad frag mask '" + std::string(text) + "'", "a number 0..0xff", at);
-          *p = static_cast<std::uint8_t>(*v);
-          return;
-        }
+        // An enumeration: matched exactly or left out, as OVS reads it.
+        if (is_mask) s_.fail("frag takes no mask", "frag=no|first|later, or leave frag out to match any", at);
         if (text == "no") *p = OVSXDP_FRAG_NONE;
         else if (text == "first") *p = OVSXDP_FRAG_FIRST;
         else if (text == "later") *p = OVSXDP_FRAG_LATER;

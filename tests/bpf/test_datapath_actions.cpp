@@ -175,8 +175,22 @@ std::vector<action_case> cases() {
   // ---- trunc ----
   c.push_back({"trunc cuts the output", {{kIp4, "trunc(60),2"}}, eth().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(100).build(), XDP_REDIRECT,
                {out(2, truncated(eth().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(100).build(), 60))}, -1, false});
-  c.push_back({"trunc never cuts into the L2 header", {{kVlan, "trunc(14),2"}}, eth().vlan(10).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), XDP_REDIRECT,
-               {out(2, truncated(eth().vlan(10).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), 18))}, -1, false});
+  // Linux keeps the outermost VLAN tag out of the packet data, so max_len
+  // counts without it: a tagged packet leaves with max_len + 4 bytes.
+  c.push_back({"trunc counts without the outer VLAN tag", {{kVlan, "trunc(14),2"}}, eth().vlan(10).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(),
+               XDP_REDIRECT, {out(2, truncated(eth().vlan(10).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), 18))}, -1, false});
+  c.push_back({"trunc of a tagged frame keeps max_len + 4", {{kVlan, "trunc(60),2"}},
+               eth().vlan(10).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(100).build(), XDP_REDIRECT,
+               {out(2, truncated(eth().vlan(10).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(100).build(), 64))}, -1, false});
+  c.push_back({"trunc of a double-tagged frame: only the outer tag is left out",
+               {{"recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=100),encap(eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(frag=no)))",
+                 "trunc(14),2"}},
+               eth().vlan(100, 0, 0x88a8).vlan(10).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), XDP_REDIRECT,
+               {out(2, truncated(eth().vlan(100, 0, 0x88a8).vlan(10).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), 18))}, -1, false});
+  c.push_back({"trunc after push_vlan counts without the pushed tag", {{kIp4, "push_vlan(vid=5,pcp=0),trunc(14),2"}}, tcp4(), XDP_REDIRECT,
+               {out(2, truncated(eth().vlan(5).ipv4("10.0.0.1", "10.0.0.2").tcp(1234, 80, 0x018).payload(12).build(), 18))}, -1, false});
+  c.push_back({"trunc before push_vlan: the cut is counted at trunc", {{kIp4, "trunc(14),push_vlan(vid=5,pcp=0),2"}}, tcp4(), XDP_REDIRECT,
+               {out(2, truncated(eth().vlan(5).ipv4("10.0.0.1", "10.0.0.2").tcp(1234, 80, 0x018).payload(12).build(), 18))}, -1, false});
   c.push_back({"trunc longer than the frame leaves it", {{kIp4, "trunc(1000),2"}}, tcp4(), XDP_REDIRECT, {out(2, tcp4())}});
   // ---- userspace ----
   c.push_back({"userspace sends an upcall and the list goes on", {{kIp4, "userspace(pid=7,userdata(0102030405060708)),2"}}, tcp4(), XDP_REDIRECT,
