@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -143,7 +144,8 @@ void set_rodata_u32(bpf_object* object, bpf_map* rodata, const char* variable, s
   }
 }
 
-// Holds the writers' lock of one datapath.
+// Holds the writers' lock of one datapath (flock: the kernel releases it when
+// the holder dies).
 class writer_lock {
  public:
   explicit writer_lock(int fd) : fd_(fd) {
@@ -255,6 +257,19 @@ struct datapath::impl {
   }
 
   ovsxdp_info& info() const { return *info_mem.as<ovsxdp_info>(); }
+
+  // The writers' lock plus crash detection, for every change to the datapath.
+  class write_scope {
+   public:
+    explicit write_scope(impl& p) : p_(p), lock_(p.lock_fd.get()) { p_.begin_write(); }
+    ~write_scope() { p_.end_write(); }
+    write_scope(const write_scope&) = delete;
+    write_scope& operator=(const write_scope&) = delete;
+
+   private:
+    impl& p_;
+    writer_lock lock_;
+  };
   ovsxdp_mask* masks() const { return masks_mem.as<ovsxdp_mask>(); }
   ovsxdp_flow* flows() const { return flows_mem.as<ovsxdp_flow>(); }
   ovsxdp_action_set* sets() const { return sets_mem.as<ovsxdp_action_set>(); }
@@ -275,6 +290,46 @@ struct datapath::impl {
   void refresh() {
     if (table.generation == info().generation) return;
     rebuild();
+  }
+
+  // Under the writers' lock, before the first change: a nonzero writer_pid
+  // means the last holder died mid-write (SIGKILL, a crash) without bumping
+  // the generation, so everyone's bookkeeping may be stale and the maps may
+  // hold half of its work. Rebuild, repair, then mark this write in progress.
+  void begin_write() {
+    if (info().writer_pid) {
+      rebuild();
+      repair_megaflows();
+    } else {
+      refresh();
+    }
+    atomic_store(info().writer_pid, static_cast<std::uint32_t>(getpid()));
+  }
+  void end_write() { atomic_store(info().writer_pid, 0u); }
+
+  // Makes the megaflow hash table agree with the flow slots: every live flow
+  // findable, nothing else. A writer killed between the two leaves one
+  // without the other.
+  void repair_megaflows() {
+    const map_handle& m = map("megaflows");
+    std::vector<ovsxdp_megaflow_id> stale;
+    ovsxdp_megaflow_id key{}, next{};
+    const ovsxdp_megaflow_id* prev = nullptr;
+    while (bpf_map_get_next_key(m.fd(), prev, &next) == 0) {
+      std::uint32_t slot = OVSXDP_NO_FLOW;
+      const bool found = m.lookup(next, slot);
+      const bool ok = found && slot < info().max_flows && flows()[slot].state == OVSXDP_FLOW_LIVE &&
+                      flows()[slot].mask_index == next.mask_index && flows()[slot].hash == next.hash;
+      if (!ok) stale.push_back(next);
+      key = next;
+      prev = &key;
+    }
+    for (const auto& id : stale) m.erase(id);
+    for (const auto& [u, slot] : table.by_ufid) {
+      const ovsxdp_flow& f = flows()[slot];
+      m.update(ovsxdp_megaflow_id{f.mask_index, 0, f.hash}, slot);
+    }
+    bump_generation();
   }
 
   void rebuild() {
@@ -368,6 +423,7 @@ struct datapath::impl {
     std::vector<ovsxdp_flow_stats> zero_stats(static_cast<std::size_t>(cpus));
     for (std::uint32_t slot : t.dying_flows) {
       ovsxdp_flow& f = flows()[slot];
+      if (f.state != OVSXDP_FLOW_DYING) continue;  // another writer got there first
       if (bpf_map_update_elem(map("flow_stats").fd(), &slot, zero_stats.data(), BPF_ANY))
         throw system_error("clear statistics of flow slot", std::to_string(slot), errno);
       release_set(f.actions);
@@ -672,8 +728,9 @@ datapath::~datapath() {
   if (!impl_) return;
   try {
     if (!impl_->table.dying_flows.empty() || !impl_->table.retired_sets.empty()) {
-      writer_lock lock(impl_->lock_fd.get());
+      impl::write_scope write(*impl_);
       impl_->reclaim();
+      impl_->bump_generation();
     }
   } catch (...) {
     // Left DYING: the next writer's rebuild reclaims them.
@@ -825,7 +882,7 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
   const unsigned ifindex = if_nametoindex(ifname.c_str());
   if (!ifindex) throw error("add port", ifname, "no such interface in this network namespace");
   if (ifname.size() >= 16) throw error("add port", ifname, "interface names are at most 15 characters");
-  writer_lock lock(p.lock_fd.get());
+  impl::write_scope write(p);
   ovsxdp_port_ref existing;
   if (p.map("port_ifindex").lookup(ifindex, existing))
     throw error("add port", ifname, "it is already port " + std::to_string(existing.port_no) + " of datapath " + p.name);
@@ -900,7 +957,7 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
 
 void datapath::remove_port(std::uint32_t port_no) {
   auto& p = *impl_;
-  writer_lock lock(p.lock_fd.get());
+  impl::write_scope write(p);
   ovsxdp_port_info pi;
   if (!p.map("port_info").lookup(port_no, pi)) throw error("remove port", std::to_string(port_no), "no such port in datapath " + p.name);
   unlink((p.dir + "/links/" + std::to_string(port_no)).c_str());  // the last link reference: XDP detaches
@@ -951,8 +1008,7 @@ std::vector<ovsxdp_ufid> datapath::add_flows(std::span<const flow_spec> specs) {
     validate_actions(mask_key(spec.key, spec.mask), spec.mask, spec.actions, exists);
     encoded.push_back(encode_actions(spec.actions));
   }
-  writer_lock lock(p.lock_fd.get());
-  p.refresh();
+  impl::write_scope write(p);
   std::vector<ovsxdp_ufid> out;
   out.reserve(specs.size());
   try {
@@ -967,8 +1023,7 @@ std::vector<ovsxdp_ufid> datapath::add_flows(std::span<const flow_spec> specs) {
 
 void datapath::modify_flow(const flow_selector& sel, const action_list& actions, bool clear_stats) {
   auto& p = *impl_;
-  writer_lock lock(p.lock_fd.get());
-  p.refresh();
+  impl::write_scope write(p);
   auto slot = p.find(sel);
   if (!slot) throw error("modify a flow in datapath", p.name, "no such flow");
   ovsxdp_flow& f = p.flows()[*slot];
@@ -988,8 +1043,7 @@ bool datapath::delete_flow(const flow_selector& sel) { return delete_flows(std::
 
 std::size_t datapath::delete_flows(std::span<const flow_selector> sels) {
   auto& p = *impl_;
-  writer_lock lock(p.lock_fd.get());
-  p.refresh();
+  impl::write_scope write(p);
   std::size_t deleted = 0;
   for (const auto& sel : sels) {
     if (auto slot = p.find(sel)) {
@@ -1026,6 +1080,26 @@ std::size_t datapath::flow_count() const {
   return n;
 }
 
+datapath::occupancy datapath::audit() const {
+  const auto& p = *impl_;
+  occupancy o;
+  for (std::uint32_t i = 0; i < p.info().max_flows; i++) {
+    o.live_flows += p.flows()[i].state == OVSXDP_FLOW_LIVE;
+    o.dying_flows += p.flows()[i].state == OVSXDP_FLOW_DYING;
+  }
+  ovsxdp_megaflow_id key{}, next{};
+  const ovsxdp_megaflow_id* prev = nullptr;
+  while (bpf_map_get_next_key(p.map("megaflows").fd(), prev, &next) == 0) {
+    o.megaflow_entries++;
+    key = next;
+    prev = &key;
+  }
+  for (std::uint32_t i = 0; i < p.info().max_action_sets; i++) o.action_sets += p.sets()[i].refcount != 0;
+  for (std::uint32_t i = 0; i < p.info().max_masks; i++) o.active_masks += p.masks()[i].active != 0;
+  o.probe_positions = p.info().n_masks;
+  return o;
+}
+
 std::size_t datapath::mask_count() const {
   const auto& p = *impl_;
   std::size_t n = 0;
@@ -1038,8 +1112,7 @@ std::size_t datapath::mask_count() const {
 
 void datapath::flush() {
   auto& p = *impl_;
-  writer_lock lock(p.lock_fd.get());
-  p.refresh();
+  impl::write_scope write(p);
   std::vector<std::uint32_t> live;
   for (const auto& [u, slot] : p.table.by_ufid) live.push_back(slot);
   for (std::uint32_t slot : live) p.unlink(slot);
@@ -1049,8 +1122,7 @@ void datapath::flush() {
 
 void datapath::reclaim() {
   auto& p = *impl_;
-  writer_lock lock(p.lock_fd.get());
-  p.refresh();
+  impl::write_scope write(p);
   p.reclaim();
   p.bump_generation();
 }

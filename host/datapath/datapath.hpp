@@ -155,6 +155,15 @@ class datapath {
   std::vector<flow_entry> dump_flows() const;
   std::size_t flow_count() const;
   std::size_t mask_count() const;
+  // What the maps hold, counted from the maps themselves (not this handle's
+  // bookkeeping): after every flow is gone and reclaim() ran, all zero.
+  struct occupancy {
+    std::size_t live_flows = 0, dying_flows = 0;  // flow slots by state
+    std::size_t megaflow_entries = 0;             // hash-table entries
+    std::size_t action_sets = 0;                  // sets with references
+    std::size_t active_masks = 0, probe_positions = 0;
+  };
+  occupancy audit() const;
   void flush();
   // Waits one RCU grace period and releases deleted flows' slots now
   // (otherwise done in batches, and on destruction).

@@ -31,6 +31,9 @@ raw_socket::raw_socket(const std::string& ifname) : name_(ifname) {
   addr.sll_ifindex = ifindex_;
   if (bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     throw std::runtime_error("raw_socket: bind " + ifname + ": " + std::strerror(errno));
+  // Room for bursts: a test that counts frames must not lose them here.
+  const int bytes = 32 << 20;
+  setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes);
   // The stack moves a received VLAN tag into skb metadata; auxdata gives it
   // back so tests see the frame as it was on the wire.
   const int on = 1;

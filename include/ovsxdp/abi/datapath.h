@@ -225,6 +225,8 @@ struct ovsxdp_info {
   __u32 upcall_ring;
   __u32 n_masks;        /* entries of mask_order in use; read by BPF */
   __u32 lookup_cache;   /* enum ovsxdp_lookup_cache */
+  __u32 writer_pid;     /* nonzero while a writer is between its first and last change */
+  __u32 pad;
   __u64 generation;     /* bumped by every write under the datapath lock */
   __u64 created_ns;     /* CLOCK_REALTIME */
   /* Active mask slots, densely, in probe order (read by BPF). A removal moves
@@ -244,7 +246,7 @@ static_assert(sizeof(ovsxdp_upcall) == 32 + 272 + OVSXDP_USERDATA_MAX);
 static_assert(sizeof(ovsxdp_trace_event) == 24);
 static_assert(sizeof(ovsxdp_xdp_meta) == 16);
 static_assert(sizeof(ovsxdp_execute_request) == 272 + 16 + OVSXDP_ACTIONS_MAX_BYTES + 8);
-static_assert(sizeof(ovsxdp_info) == 56 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
+static_assert(sizeof(ovsxdp_info) == 64 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_port_info) == 32);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);
 #endif
