@@ -1,6 +1,8 @@
 #include "runtime/private_namespace.hpp"
 
+#include <dirent.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +17,34 @@
 
 namespace ovsxdp {
 
+namespace {
+
+// A process killed before its destructor ran leaves /tmp/ovsxdp-<tag>-<pid>-XXXXXX
+// behind (its bpffs mount died with its mount namespace, so only empty
+// directories and lock files remain); sweep those whose owner is gone.
+void remove_directories_of_dead_processes() {
+  DIR* tmp = opendir("/tmp");
+  if (!tmp) return;
+  while (const dirent* entry = readdir(tmp)) {
+    const std::string name = entry->d_name;
+    if (name.rfind("ovsxdp-", 0) != 0) continue;
+    const auto last_dash = name.rfind('-');
+    const auto pid_dash = last_dash == std::string::npos || last_dash == 0 ? std::string::npos : name.rfind('-', last_dash - 1);
+    if (pid_dash == std::string::npos || pid_dash + 1 >= last_dash) continue;
+    const std::string pid_text = name.substr(pid_dash + 1, last_dash - pid_dash - 1);
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+    const pid_t owner = static_cast<pid_t>(std::stol(pid_text));
+    if (owner <= 0 || kill(owner, 0) == 0 || errno != ESRCH) continue;
+    const std::string dir = "/tmp/" + name;
+    rmdir((dir + "/bpffs").c_str());
+    std::system(("rm -rf '" + dir + "/run'").c_str());
+    rmdir(dir.c_str());
+  }
+  closedir(tmp);
+}
+
+}  // namespace
+
 private_namespace private_namespace::enter(const std::string& purpose) {
   require_bpf_privileges("set up a private network namespace and bpffs for " + purpose);
   if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0)
@@ -24,7 +54,8 @@ private_namespace private_namespace::enter(const std::string& purpose) {
   std::string tag = purpose;
   for (char& c : tag)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
-  std::string dir_template = "/tmp/ovsxdp-" + tag + "-XXXXXX";
+  remove_directories_of_dead_processes();
+  std::string dir_template = "/tmp/ovsxdp-" + tag + "-" + std::to_string(getpid()) + "-XXXXXX";
   if (!mkdtemp(dir_template.data())) throw system_error("create a private directory for", purpose, errno);
   private_namespace ns;
   ns.dir_ = dir_template;
