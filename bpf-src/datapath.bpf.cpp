@@ -3,6 +3,7 @@
 //   ovsxdp_trace          BPF_PROG_TEST_RUN: the same, outputs recorded
 //   ovsxdp_execute        BPF_PROG_TEST_RUN live frames: given actions, transmit
 //   ovsxdp_execute_trace  BPF_PROG_TEST_RUN: given actions, outputs recorded
+//   ovsxdp_copy           devmap egress program: one copy of a forked packet
 #include "ovsxdp/datapath/pipeline.h"
 
 using namespace ovsxdp;
@@ -33,7 +34,14 @@ OVSXDP_INLINE int execute_request(xdp_md* ctx, u32 kind) {
   copy(st->key, request->metadata);
   st->key.in_port = meta.in_port;
   dp::count(OVSXDP_C_EXECUTED);
-  const int verdict = dp::run<Sink>(ctx, st, &request->actions);
+  // Lists that fork run from an action set: the copies find their plans by its slot.
+  const ovsxdp_action_set* actions = &request->actions;
+  if (request->set_slot != OVSXDP_NO_SET) {
+    st->set_slot = request->set_slot;
+    actions = map_lookup<ovsxdp_action_set>(&dp_action_sets, request->set_slot);
+    if (!actions) return dp::drop_internal();
+  }
+  const int verdict = dp::run<Sink>(ctx, st, actions);
   request->verdict = static_cast<u32>(verdict);
   __sync_fetch_and_add(&request->executions, 1);
   return verdict;
@@ -45,5 +53,7 @@ extern "C" SEC("xdp") int ovsxdp_execute(xdp_md* ctx) { return execute_request<d
 extern "C" SEC("xdp") int ovsxdp_execute_trace(xdp_md* ctx) {
   return execute_request<dp::trace_sink>(ctx, OVSXDP_PROGRAM_EXECUTE_TRACE);
 }
+
+extern "C" SEC("xdp/devmap") int ovsxdp_copy(xdp_md* ctx) { return ovsxdp_copy_packet(ctx); }
 
 OVSXDP_LICENSE;

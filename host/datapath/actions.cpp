@@ -56,6 +56,15 @@ class encoder {
     r.mask = mask;
   }
 
+  // Appends a nested list; returns its length in bytes.
+  std::uint16_t nested(const action_list& actions, const char* owner) {
+    const std::size_t start = out.size();
+    list(actions);
+    const std::size_t bytes = out.size() - start;
+    if (bytes > 0xffff) throw invalid_flow("encode actions", owner, "its nested list is too long");
+    return static_cast<std::uint16_t>(bytes);
+  }
+
   void one(const action& a) {
     std::visit(
         overloaded{
@@ -121,11 +130,35 @@ class encoder {
               r.pid = x.pid;
               r.userdata_len = static_cast<std::uint16_t>(x.userdata.size());
               r.flags = static_cast<std::uint16_t>((x.tunnel_out_port ? OVSXDP_USERSPACE_HAS_TUNNEL_PORT : 0) |
-                                                   (x.attach_actions ? OVSXDP_USERSPACE_ATTACH_ACTIONS : 0));
+                                                   (x.attach_actions ? OVSXDP_USERSPACE_ATTACH_ACTIONS : 0) |
+                                                   (x.keep_cutlen ? OVSXDP_USERSPACE_KEEP_CUTLEN : 0));
               r.tunnel_out_port = x.tunnel_out_port.value_or(0);
               if (!x.userdata.empty()) std::memcpy(&out[offset + sizeof(ovsxdp_action_userspace)], x.userdata.data(), x.userdata.size());
             },
             [&](const act::ct_clear&) { add<ovsxdp_action_ct_clear>(OVSXDP_ACTION_CT_CLEAR); },
+            [&](const act::clone& x) {
+              const std::size_t offset = out.size();
+              add<ovsxdp_action_clone>(OVSXDP_ACTION_CLONE).flags = x.invisible ? OVSXDP_NESTED_INVISIBLE : 0;
+              at<ovsxdp_action_clone>(offset).h.arg = nested(x.actions, "clone");
+            },
+            [&](const act::sample& x) {
+              const std::size_t offset = out.size();
+              auto& r = add<ovsxdp_action_sample>(OVSXDP_ACTION_SAMPLE);
+              r.probability = x.probability;
+              r.flags = x.invisible ? OVSXDP_NESTED_INVISIBLE : 0;
+              at<ovsxdp_action_sample>(offset).h.arg = nested(x.actions, "sample");
+            },
+            [&](const act::check_pkt_len& x) {
+              const std::size_t offset = out.size();
+              auto& r = add<ovsxdp_action_check_pkt_len>(OVSXDP_ACTION_CHECK_PKT_LEN);
+              r.max_len = x.max_len;
+              r.flags = x.invisible ? OVSXDP_NESTED_INVISIBLE : 0;
+              const std::uint16_t gt = nested(x.gt, "check_pkt_len");
+              const std::uint16_t le = nested(x.le, "check_pkt_len");
+              at<ovsxdp_action_check_pkt_len>(offset).gt_bytes = gt;
+              at<ovsxdp_action_check_pkt_len>(offset).le_bytes = le;
+            },
+            [&](const act::meter& x) { add<ovsxdp_action_meter>(OVSXDP_ACTION_METER).meter_id = x.id; },
         },
         a.base());
   }
@@ -144,14 +177,31 @@ class decoder {
       std::memcpy(&h, &bytes_[off], sizeof h);
       const std::size_t size = h.words * 4u;
       if (size < sizeof h || size > end - off) fail(off, "record length " + std::to_string(size) + " runs past the list");
-      out.push_back(one(h, off, size));
-      off += size;
-      if (h.type == OVSXDP_ACTION_DEC_TTL) off += h.arg;  // nested list consumed by one()
+      if (h.type != OVSXDP_ACTION_FORK) out.push_back(one(h, off, size));  // a fork record is the datapath's, not the flow's
+      off += size + nested_bytes(h, off, size);  // nested lists were consumed by one()
     }
     return out;
   }
 
  private:
+  std::size_t nested_bytes(const ovsxdp_action_header& h, std::size_t off, std::size_t size) {
+    switch (h.type) {
+      case OVSXDP_ACTION_DEC_TTL:
+      case OVSXDP_ACTION_CLONE:
+      case OVSXDP_ACTION_SAMPLE: return h.arg;
+      case OVSXDP_ACTION_CHECK_PKT_LEN: {
+        auto r = record<ovsxdp_action_check_pkt_len>(off, size);
+        return std::size_t{r.gt_bytes} + r.le_bytes;
+      }
+      default: return 0;
+    }
+  }
+
+  action_list nested(std::size_t begin, std::size_t length, std::size_t owner) {
+    if (begin + length > bytes_.size()) fail(owner, "nested list runs past the actions");
+    return list(begin, begin + length);
+  }
+
   [[noreturn]] void fail(std::size_t off, const std::string& what) {
     throw error("decode actions", "byte " + std::to_string(off), what);
   }
@@ -243,9 +293,28 @@ class decoder {
         u.userdata.assign(&bytes_[off + sizeof r], &bytes_[off + sizeof r] + r.userdata_len);
         if (r.flags & OVSXDP_USERSPACE_HAS_TUNNEL_PORT) u.tunnel_out_port = r.tunnel_out_port;
         u.attach_actions = (r.flags & OVSXDP_USERSPACE_ATTACH_ACTIONS) != 0;
+        u.keep_cutlen = (r.flags & OVSXDP_USERSPACE_KEEP_CUTLEN) != 0;
         return u;
       }
       case OVSXDP_ACTION_CT_CLEAR: return act::ct_clear{};
+      case OVSXDP_ACTION_CLONE: {
+        auto r = record<ovsxdp_action_clone>(off, size);
+        return act::clone{nested(off + size, h.arg, off), (r.flags & OVSXDP_NESTED_INVISIBLE) != 0};
+      }
+      case OVSXDP_ACTION_SAMPLE: {
+        auto r = record<ovsxdp_action_sample>(off, size);
+        return act::sample{r.probability, nested(off + size, h.arg, off), (r.flags & OVSXDP_NESTED_INVISIBLE) != 0};
+      }
+      case OVSXDP_ACTION_CHECK_PKT_LEN: {
+        auto r = record<ovsxdp_action_check_pkt_len>(off, size);
+        act::check_pkt_len c;
+        c.max_len = r.max_len;
+        c.gt = nested(off + size, r.gt_bytes, off);
+        c.le = nested(off + size + r.gt_bytes, r.le_bytes, off);
+        c.invisible = (r.flags & OVSXDP_NESTED_INVISIBLE) != 0;
+        return c;
+      }
+      case OVSXDP_ACTION_METER: return act::meter{record<ovsxdp_action_meter>(off, size).meter_id};
       default: fail(off, "unknown action type " + std::to_string(h.type));
     }
   }
@@ -265,6 +334,13 @@ std::vector<std::uint8_t> encode_actions(const action_list& actions) {
                                           std::to_string(OVSXDP_ACTIONS_MAX_BYTES) + " per flow",
                 "split the work with recirc() over several flows");
   return e.out;
+}
+
+void encode_action_records(const action_list& actions, std::vector<std::uint8_t>& out) {
+  encoder e;
+  e.out = std::move(out);
+  e.list(actions);
+  out = std::move(e.out);
 }
 
 action_list decode_actions(std::span<const std::uint8_t> bytes) {
@@ -300,6 +376,10 @@ std::string action_name(const action& a) {
                         [](const act::recirc&) -> std::string { return "recirc"; },
                         [](const act::userspace&) -> std::string { return "userspace"; },
                         [](const act::ct_clear&) -> std::string { return "ct_clear"; },
+                        [](const act::clone&) -> std::string { return "clone"; },
+                        [](const act::sample&) -> std::string { return "sample"; },
+                        [](const act::check_pkt_len&) -> std::string { return "check_pkt_len"; },
+                        [](const act::meter&) -> std::string { return "meter"; },
                     },
                     a.base());
 }

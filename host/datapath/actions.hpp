@@ -51,15 +51,35 @@ struct userspace {
   std::vector<std::uint8_t> userdata;
   std::optional<std::uint32_t> tunnel_out_port;
   bool attach_actions = false;
+  // Set by the fork planner on upcalls run in place inside a clone or sample
+  // that more actions follow (OVSXDP_USERSPACE_KEEP_CUTLEN); not part of the text.
+  bool keep_cutlen = false;
 };
 struct ct_clear {};
+// `invisible`: set by the fork planner when nothing after the action can
+// observe it, so it is stepped over in place (OVSXDP_NESTED_INVISIBLE).
+struct clone {
+  std::vector<action> actions;
+  bool invisible = false;
+};
+struct sample {
+  std::uint32_t probability = OVSXDP_SAMPLE_ALWAYS;  // of UINT32_MAX
+  std::vector<action> actions;
+  bool invisible = false;
+};
+struct check_pkt_len {
+  std::uint16_t max_len = 0;
+  std::vector<action> gt, le;
+  bool invisible = false;
+};
+struct meter { std::uint32_t id = 0; };
 }  // namespace act
 
 using action_variant =
     std::variant<act::output, act::drop, act::push_vlan, act::pop_vlan, act::set_ethernet, act::set_ipv4, act::set_ipv6,
                  act::set_transport, act::set_mpls, act::set_skb_mark, act::set_priority, act::dec_ttl, act::trunc,
                  act::hash, act::push_mpls, act::pop_mpls, act::add_mpls, act::push_eth, act::pop_eth, act::recirc,
-                 act::userspace, act::ct_clear>;
+                 act::userspace, act::ct_clear, act::clone, act::sample, act::check_pkt_len, act::meter>;
 
 struct action : action_variant {
   using action_variant::action_variant;
@@ -69,8 +89,11 @@ struct action : action_variant {
 using action_list = std::vector<action>;
 
 // ABI bytes of an action list; throws ovsxdp::error when it does not fit
-// OVSXDP_ACTIONS_MAX_BYTES or a field is out of range.
+// OVSXDP_ACTIONS_MAX_BYTES or a field is out of range. No fork record: the
+// datapath adds one where the list needs copies (datapath/fork_plan.hpp).
 std::vector<std::uint8_t> encode_actions(const action_list& actions);
+// The records of `actions` appended to `out`, without the size check.
+void encode_action_records(const action_list& actions, std::vector<std::uint8_t>& out);
 // The action list in ABI bytes; throws ovsxdp::error on malformed records.
 action_list decode_actions(std::span<const std::uint8_t> bytes);
 

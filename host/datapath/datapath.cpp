@@ -19,6 +19,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "datapath/fork_plan.hpp"
 #include "datapath/validate.hpp"
 #include "ovsxdp/datapath/state.h"
 #include "ovsxdp/flow/hash.h"
@@ -39,8 +40,10 @@ namespace {
 
 constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats", "action_sets", "counters", "lookup_cache",
                                      "ports", "port_ifindex", "port_info", "exec_requests", "info", "scratch", "upcalls",
-                                     "trace_events"};
-constexpr const char* kProgramPins[OVSXDP_PROGRAM_KINDS] = {"prog_datapath", "prog_trace", "prog_execute", "prog_execute_trace"};
+                                     "trace_events", "meters", "fork_groups", "fork_plans", "copy_contexts", "fork_sequence",
+                                     "saved_frame"};
+constexpr const char* kProgramPins[OVSXDP_PROGRAM_KINDS] = {"prog_datapath", "prog_trace", "prog_execute", "prog_execute_trace",
+                                                                         "prog_copy"};
 
 bool ufid_equal(const ovsxdp_ufid& a, const ovsxdp_ufid& b) { return a.words[0] == b.words[0] && a.words[1] == b.words[1]; }
 
@@ -194,7 +197,7 @@ const char* counter_name(ovsxdp_counter counter) {
       "hit", "missed", "lost", "mask_probes", "cache_hit", "cache_miss", "miss_dropped", "miss_passed",
       "drop_malformed", "drop_recursion", "drop_action", "drop_explicit", "drop_no_output", "drop_no_port",
       "drop_l3_on_ethernet", "drop_ttl", "drop_internal", "unknown_ingress", "upcall_action", "output", "recirculated", "executed",
-      "execute_no_request"};
+      "execute_no_request", "forked", "copy_skipped", "copy_lost", "drop_meter", "drop_fork"};
   return counter < OVSXDP_COUNTER_MAX ? names[counter] : "unknown";
 }
 
@@ -440,6 +443,7 @@ struct datapath::impl {
     if (index >= info().max_action_sets) return;
     ovsxdp_action_set& s = sets()[index];
     if (s.refcount && --s.refcount == 0) {
+      if (s.flags & OVSXDP_SET_FORKS) drop_group(index);
       auto& v = table.sets_by_hash[s.content_hash];
       v.erase(std::remove(v.begin(), v.end(), index), v.end());
       table.free_sets.push_back(index);
@@ -486,11 +490,77 @@ struct datapath::impl {
     table.retired_masks.clear();
   }
 
+  // ---- copy groups (include/ovsxdp/datapath/fork.h) ----
+  // The devmap and the plans of action set `slot`, made fresh from its bytes
+  // and the current ports, then swapped in (plans first: a fork that finds
+  // the group finds its plans).
+  void build_group(std::uint32_t slot) {
+    const ovsxdp_action_set& s = sets()[slot];
+    const std::vector<std::uint8_t> bytes(s.bytes, s.bytes + s.length);
+    const std::vector<copy_plan> copies = plan_copies(bytes);
+    const std::string what = "action set " + std::to_string(slot) + " of datapath " + name;
+    unique_fd group(bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "ovsxdp_group", sizeof(std::uint32_t), sizeof(bpf_devmap_val), OVSXDP_FORK_MAX_COPIES,
+                                   nullptr));
+    if (!group) throw system_error("create the copy group of", what, errno);
+    LIBBPF_OPTS(bpf_map_create_opts, lazy, .map_flags = BPF_F_NO_PREALLOC);
+    unique_fd plans(bpf_map_create(BPF_MAP_TYPE_HASH, "ovsxdp_plans", sizeof(ovsxdp_copy_plan_key), sizeof(ovsxdp_copy_plan),
+                                   2 * OVSXDP_FORK_MAX_COPIES, &lazy));
+    if (!plans) throw system_error("create the copy plans of", what, errno);
+    std::vector<ovsxdp_copy_plan> raw(copies.size());
+    std::map<std::uint32_t, std::vector<std::uint32_t>> by_ifindex;
+    for (std::uint32_t i = 0; i < copies.size(); i++) {
+      ovsxdp_copy_plan& r = raw[i];
+      std::memset(&r, 0, sizeof r);
+      r.copy_index = static_cast<std::uint16_t>(i);
+      r.n_steps = static_cast<std::uint16_t>(copies[i].steps.size());
+      r.carrier = copies[i].carrier ? 1 : 0;
+      std::copy(copies[i].steps.begin(), copies[i].steps.end(), r.steps);
+      ovsxdp_port_info pi;
+      if (!map("port_info").lookup(copies[i].port, pi)) continue;  // a removed port: no copy leaves there
+      by_ifindex[pi.ifindex].push_back(i);
+      bpf_devmap_val entry{};
+      entry.ifindex = pi.ifindex;
+      entry.bpf_prog.fd = programs[OVSXDP_PROGRAM_COPY].get();
+      if (bpf_map_update_elem(group.get(), &i, &entry, BPF_ANY)) throw system_error("add copy " + std::to_string(i) + " to the copy group of", what, errno);
+    }
+    for (auto& [ifindex, indices] : by_ifindex)
+      for (std::uint32_t k = 0; k < indices.size(); k++) {
+        raw[indices[k]].repeats = static_cast<std::uint16_t>(indices.size());
+        const ovsxdp_copy_plan_key key{ifindex, k};
+        if (bpf_map_update_elem(plans.get(), &key, &raw[indices[k]], BPF_ANY)) throw system_error("write a copy plan of", what, errno);
+      }
+    for (std::uint32_t i = 0; i < raw.size(); i++) {
+      const ovsxdp_copy_plan_key key{0, i};
+      if (bpf_map_update_elem(plans.get(), &key, &raw[i], BPF_ANY)) throw system_error("write a copy plan of", what, errno);
+    }
+    int fd = plans.get();
+    if (bpf_map_update_elem(map("fork_plans").fd(), &slot, &fd, BPF_ANY)) throw system_error("install the copy plans of", what, errno);
+    fd = group.get();
+    if (bpf_map_update_elem(map("fork_groups").fd(), &slot, &fd, BPF_ANY)) throw system_error("install the copy group of", what, errno);
+  }
+
+  void drop_group(std::uint32_t slot) {
+    bpf_map_delete_elem(map("fork_groups").fd(), &slot);
+    bpf_map_delete_elem(map("fork_plans").fd(), &slot);
+  }
+
+  bool group_exists(std::uint32_t slot) const {
+    std::uint32_t id = 0;
+    return bpf_map_lookup_elem(map("fork_groups").fd(), &slot, &id) == 0;
+  }
+
+  // Ports changed: every group is rebuilt against the new ports.
+  void rebuild_groups() {
+    for (std::uint32_t i = 0; i < info().max_action_sets; i++)
+      if (sets()[i].refcount && (sets()[i].flags & OVSXDP_SET_FORKS)) build_group(i);
+  }
+
   std::uint32_t acquire_set(const std::vector<std::uint8_t>& bytes) {
     const std::uint64_t h = content_hash(bytes.data(), bytes.size());
     for (std::uint32_t i : table.sets_by_hash[h]) {
       ovsxdp_action_set& s = sets()[i];
       if (s.length == bytes.size() && std::memcmp(s.bytes, bytes.data(), bytes.size()) == 0) {
+        if ((s.flags & OVSXDP_SET_FORKS) && !group_exists(i)) build_group(i);  // a writer died before making it
         s.refcount++;
         return i;
       }
@@ -506,6 +576,15 @@ struct datapath::impl {
     std::memcpy(s.bytes, bytes.data(), bytes.size());
     s.length = static_cast<std::uint16_t>(bytes.size());
     s.content_hash = h;
+    s.flags = plan_copies(bytes).empty() ? 0 : OVSXDP_SET_FORKS;
+    if (s.flags & OVSXDP_SET_FORKS) {
+      try {
+        build_group(i);
+      } catch (...) {
+        table.free_sets.push_back(i);
+        throw;
+      }
+    }
     s.refcount = 1;
     table.sets_by_hash[h].push_back(i);
     return i;
@@ -700,23 +779,63 @@ struct datapath::impl {
     return out;
   }
 
-  std::uint64_t put_request(const action_list& actions, const ovsxdp_flow_key* metadata) {
-    const std::vector<std::uint8_t> encoded = encode_actions(actions);
+  // An execute request; lists that fork run from an action set (the copies
+  // find their plans by its slot), held until release_request.
+  struct request_handle {
+    std::uint64_t nonce = 0;
+    std::optional<std::uint32_t> set;
+  };
+  request_handle put_request(const action_list& actions, const ovsxdp_flow_key* metadata) {
+    const planned_actions planned = plan_actions(actions);
     auto request = std::make_unique<ovsxdp_execute_request>();
     std::memset(request.get(), 0, sizeof *request);
     if (metadata) request->metadata = *metadata;
-    request->actions.length = static_cast<std::uint16_t>(encoded.size());
-    std::memcpy(request->actions.bytes, encoded.data(), encoded.size());
-    const std::uint64_t nonce = random_u64();
-    map("exec_requests").update(nonce, *request);
-    return nonce;
+    request->actions.length = static_cast<std::uint16_t>(planned.bytes.size());
+    std::memcpy(request->actions.bytes, planned.bytes.data(), planned.bytes.size());
+    request->set_slot = OVSXDP_NO_SET;
+    request_handle handle;
+    if (planned.fork_offset) {
+      write_scope write(*this);
+      handle.set = acquire_set(planned.bytes);
+      request->set_slot = *handle.set;
+      bump_generation();
+    }
+    handle.nonce = random_u64();
+    try {
+      map("exec_requests").update(handle.nonce, *request);
+    } catch (...) {
+      release_request(handle);
+      throw;
+    }
+    return handle;
+  }
+
+  void release_request(const request_handle& handle) {
+    map("exec_requests").erase(handle.nonce);
+    if (!handle.set) return;
+    write_scope write(*this);
+    table.retired_sets.push_back(*handle.set);  // copies may still be in flight: freed after a grace period
+    bump_generation();
   }
 
   // Executed actions have no match to check against; outputs must still exist.
   void validate_for_execute(const action_list& actions) const {
     for (const auto& a : actions)
-      if (const auto* o = std::get_if<act::output>(&a.base()))
-        if (!port_exists(o->port)) throw error("execute a packet in datapath", name, "output to port " + std::to_string(o->port) + ", which is not in the datapath");
+      std::visit(
+          [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, act::output>) {
+              if (!port_exists(x.port)) throw error("execute a packet in datapath", name, "output to port " + std::to_string(x.port) + ", which is not in the datapath");
+            } else if constexpr (std::is_same_v<T, act::clone> || std::is_same_v<T, act::sample>) {
+              validate_for_execute(x.actions);
+            } else if constexpr (std::is_same_v<T, act::check_pkt_len>) {
+              validate_for_execute(x.gt);
+              validate_for_execute(x.le);
+            } else if constexpr (std::is_same_v<T, act::dec_ttl>) {
+              validate_for_execute(x.le_1);
+            }
+          },
+          a.base());
   }
 };
 
@@ -765,7 +884,7 @@ datapath datapath::create(const datapath_options& o) {
     throw error("create datapath", o.name, "unknown lookup cache kind " + std::to_string(o.lookup_cache), "use none, mask or flow");
   if (o.max_masks < 1 || o.max_masks > OVSXDP_MASKS_LIMIT)
     throw error("create datapath", o.name, "max_masks must be 1.." + std::to_string(OVSXDP_MASKS_LIMIT));
-  if (o.max_flows < 1 || o.max_action_sets < 1 || o.max_ports < 1) throw error("create datapath", o.name, "table sizes must be at least 1");
+  if (o.max_flows < 1 || o.max_action_sets < 1 || o.max_ports < 1 || o.max_meters < 1) throw error("create datapath", o.name, "table sizes must be at least 1");
   if (o.upcall_ring_bytes < 4096 || (o.upcall_ring_bytes & (o.upcall_ring_bytes - 1)))
     throw error("create datapath", o.name, "the upcall ring size must be a power of two of at least 4096 bytes");
   const std::string root = o.bpffs + "/ovsxdp", dir = dp_dir(o.bpffs, o.name);
@@ -786,20 +905,25 @@ datapath datapath::create(const datapath_options& o) {
     size(skel->maps.dp_port_ifindex, o.max_ports);
     size(skel->maps.dp_port_info, o.max_ports);
     size(skel->maps.dp_upcalls, o.upcall_ring_bytes);
+    size(skel->maps.dp_meters, o.max_meters);
+    size(skel->maps.dp_fork_groups, o.max_action_sets);
+    size(skel->maps.dp_fork_plans, o.max_action_sets);
     skel->rodata->ovsxdp_miss_policy = o.miss_policy;
     skel->rodata->ovsxdp_lookup_cache = o.lookup_cache;
     skel.load();
     bpf_map* maps_in_order[] = {skel->maps.dp_masks, skel->maps.dp_megaflows, skel->maps.dp_flows, skel->maps.dp_flow_stats,
                                 skel->maps.dp_action_sets, skel->maps.dp_counters, skel->maps.dp_lookup_cache, skel->maps.dp_ports,
                                 skel->maps.dp_port_ifindex, skel->maps.dp_port_info, skel->maps.dp_exec_requests, skel->maps.dp_info,
-                                skel->maps.dp_scratch, skel->maps.dp_upcalls, skel->maps.dp_trace_events};
+                                skel->maps.dp_scratch, skel->maps.dp_upcalls, skel->maps.dp_trace_events,
+                                skel->maps.dp_meters, skel->maps.dp_fork_groups, skel->maps.dp_fork_plans, skel->maps.dp_copy_contexts,
+                                skel->maps.dp_fork_sequence, skel->maps.dp_saved_frame};
     static_assert(std::size(maps_in_order) == std::size(kMapNames));
     for (std::size_t i = 0; i < std::size(kMapNames); i++) {
       const std::string path = dir + "/" + kMapNames[i];
       if (bpf_obj_pin(bpf_map__fd(maps_in_order[i]), path.c_str())) throw system_error("pin map", path, errno);
     }
     bpf_program* progs[] = {skel->progs.ovsxdp_datapath, skel->progs.ovsxdp_trace, skel->progs.ovsxdp_execute,
-                            skel->progs.ovsxdp_execute_trace};
+                            skel->progs.ovsxdp_execute_trace, skel->progs.ovsxdp_copy};
     for (unsigned k = 0; k < OVSXDP_PROGRAM_KINDS; k++) {
       const std::string path = dir + "/" + kProgramPins[k];
       if (bpf_obj_pin(bpf_program__fd(progs[k]), path.c_str())) throw system_error("pin program", path, errno);
@@ -812,6 +936,7 @@ datapath datapath::create(const datapath_options& o) {
     info.max_masks = o.max_masks;
     info.max_action_sets = o.max_action_sets;
     info.max_ports = o.max_ports;
+    info.max_meters = o.max_meters;
     info.miss_policy = o.miss_policy;
     info.upcall_ring = o.upcall_ring_bytes;
     info.lookup_cache = o.lookup_cache;
@@ -951,6 +1076,7 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
     p.map("port_info").erase(number);
     throw;
   }
+  p.rebuild_groups();  // copies to this port number can leave now
   p.bump_generation();
   return out;
 }
@@ -964,6 +1090,7 @@ void datapath::remove_port(std::uint32_t port_no) {
   p.map("ports").erase(port_no);
   p.map("port_ifindex").erase(pi.ifindex);
   p.map("port_info").erase(port_no);
+  p.rebuild_groups();  // no copy leaves through the removed port
   p.bump_generation();
 }
 
@@ -1006,7 +1133,7 @@ std::vector<ovsxdp_ufid> datapath::add_flows(std::span<const flow_spec> specs) {
   for (const auto& spec : specs) {
     validate_match(spec.key, spec.mask);
     validate_actions(mask_key(spec.key, spec.mask), spec.mask, spec.actions, exists);
-    encoded.push_back(encode_actions(spec.actions));
+    encoded.push_back(plan_actions(spec.actions).bytes);
   }
   impl::write_scope write(p);
   std::vector<ovsxdp_ufid> out;
@@ -1028,7 +1155,7 @@ void datapath::modify_flow(const flow_selector& sel, const action_list& actions,
   if (!slot) throw error("modify a flow in datapath", p.name, "no such flow");
   ovsxdp_flow& f = p.flows()[*slot];
   validate_actions(f.key, p.masks()[f.mask_index].mask, actions, [&](std::uint32_t port) { return p.port_exists(port); });
-  const std::uint32_t set = p.acquire_set(encode_actions(actions));
+  const std::uint32_t set = p.acquire_set(plan_actions(actions).bytes);
   const std::uint32_t old = f.actions;
   atomic_store(f.actions, set);  // readers see the old list or the new one, never a mix
   p.table.retired_sets.push_back(old);
@@ -1152,7 +1279,8 @@ std::uint32_t datapath::execute(std::span<const std::uint8_t> packet, std::uint3
                                 const ovsxdp_flow_key* metadata) {
   auto& p = *impl_;
   p.validate_for_execute(actions);
-  const std::uint64_t nonce = p.put_request(actions, metadata);
+  const impl::request_handle request = p.put_request(actions, metadata);
+  const std::uint64_t nonce = request.nonce;
   ovsxdp_xdp_meta meta{OVSXDP_META_MAGIC, in_port, nonce};
   xdp_test_options options;
   options.metadata = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&meta), sizeof meta);
@@ -1165,10 +1293,10 @@ std::uint32_t datapath::execute(std::span<const std::uint8_t> packet, std::uint3
     if (!p.map("exec_requests").lookup(nonce, done))
       throw error("execute a packet in datapath", p.name, "the execute request vanished while it ran (another process deleted it?)");
   } catch (...) {
-    p.map("exec_requests").erase(nonce);
+    p.release_request(request);
     throw;
   }
-  p.map("exec_requests").erase(nonce);
+  p.release_request(request);
   if (done.executions == 0)
     throw error("execute a packet in datapath", p.name, "the execute program did not run the request (metadata missing or refused)");
   return done.verdict;
@@ -1184,20 +1312,24 @@ trace_result datapath::trace_actions(std::uint32_t in_port, std::span<const std:
                                      const ovsxdp_flow_key* metadata) {
   auto& p = *impl_;
   p.validate_for_execute(actions);
-  writer_lock lock(p.lock_fd.get());
-  const std::uint64_t nonce = p.put_request(actions, metadata);
+  const impl::request_handle request = p.put_request(actions, metadata);
   try {
-    trace_result r = p.run_trace(OVSXDP_PROGRAM_EXECUTE_TRACE, in_port, packet, nonce);
-    p.map("exec_requests").erase(nonce);
+    trace_result r;
+    {
+      writer_lock lock(p.lock_fd.get());  // one trace-ring reader at a time
+      r = p.run_trace(OVSXDP_PROGRAM_EXECUTE_TRACE, in_port, packet, request.nonce);
+    }
+    p.release_request(request);
     return r;
   } catch (...) {
-    p.map("exec_requests").erase(nonce);
+    p.release_request(request);
     throw;
   }
 }
 
 std::vector<program_info> datapath::programs() const {
-  static const char* names[OVSXDP_PROGRAM_KINDS] = {"ovsxdp_datapath", "ovsxdp_trace", "ovsxdp_execute", "ovsxdp_execute_trace"};
+  static const char* names[OVSXDP_PROGRAM_KINDS] = {"ovsxdp_datapath", "ovsxdp_trace", "ovsxdp_execute", "ovsxdp_execute_trace",
+                                                       "ovsxdp_copy"};
   std::vector<program_info> out;
   for (unsigned k = 0; k < OVSXDP_PROGRAM_KINDS; k++) {
     program_info info = describe_program(impl_->programs[k].get());

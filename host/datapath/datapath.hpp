@@ -27,6 +27,7 @@ struct datapath_options {
   std::uint32_t max_masks = OVSXDP_DEFAULT_MAX_MASKS;
   std::uint32_t max_action_sets = OVSXDP_DEFAULT_MAX_ACTION_SETS;
   std::uint32_t max_ports = OVSXDP_DEFAULT_MAX_PORTS;
+  std::uint32_t max_meters = OVSXDP_DEFAULT_MAX_METERS;
   std::uint32_t upcall_ring_bytes = OVSXDP_DEFAULT_UPCALL_RING;
   ovsxdp_miss_policy miss_policy = OVSXDP_MISS_DROP;
   ovsxdp_lookup_cache lookup_cache = OVSXDP_CACHE_FLOW;  // per-CPU cache in front of the megaflow search

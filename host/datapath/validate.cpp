@@ -86,6 +86,15 @@ class action_checker {
   template <class... F>
   overloaded(F...) -> overloaded<F...>;
 
+  // A nested list acts on a copy: what it does to the packet stays inside.
+  void nested(const action& owner, const action_list& actions, const packet_state& s) {
+    if (++depth_ > kMaxNesting) refuse_action(owner, "action lists nest at most " + std::to_string(kMaxNesting) + " deep (as in Linux)");
+    list(actions, s);
+    depth_--;
+  }
+  static constexpr int kMaxNesting = 16;
+  int depth_ = 0;
+
   void require_ethernet(const action& a, const packet_state& s) {
     if (s.mac_proto != OVSXDP_MAC_ETHERNET) refuse_action(a, "the packet has no Ethernet header at this point (after pop_eth or add_mpls)");
   }
@@ -95,9 +104,6 @@ class action_checker {
         overloaded{
             [&](const act::output& x) {
               if (!port_exists_(x.port)) refuse_action(a, "port " + std::to_string(x.port) + " is not in the datapath");
-              if (!last)
-                refuse_action(a, "output:" + std::to_string(x.port) +
-                                     " is not the last action; several outputs in one list need clone support, which this datapath does not have yet");
             },
             [&](const act::drop&) {
               if (!last) refuse_action(a, "drop must be the last action");
@@ -147,7 +153,7 @@ class action_checker {
             [&](const act::set_priority& x) {
               if (x.value & ~x.mask) refuse_action(a, "value bits outside the mask");
             },
-            [&](const act::dec_ttl& x) { list(x.le_1, s); },
+            [&](const act::dec_ttl& x) { nested(a, x.le_1, s); },
             [&](const act::trunc& x) {
               if (x.max_len < 14) refuse_action(a, "max_len must be at least 14 (an Ethernet header)");
             },
@@ -194,13 +200,18 @@ class action_checker {
               if (s.vlan) refuse_action(a, "not allowed on a VLAN-tagged packet");
               s.mac_proto = OVSXDP_MAC_NONE;
             },
-            [&](const act::recirc&) {
-              if (!last) refuse_action(a, "recirc must be the last action until clone support lands (the rest would need a copy)");
-            },
+            [&](const act::recirc&) {},  // where it may stand is the fork planner's rule (fork_plan.cpp)
             [&](const act::userspace& x) {
               if (x.userdata.size() > OVSXDP_USERDATA_MAX) refuse_action(a, "userdata is limited to " + std::to_string(OVSXDP_USERDATA_MAX) + " bytes");
             },
             [&](const act::ct_clear&) {},
+            [&](const act::clone& x) { nested(a, x.actions, s); },
+            [&](const act::sample& x) { nested(a, x.actions, s); },
+            [&](const act::check_pkt_len& x) {
+              nested(a, x.gt, s);
+              nested(a, x.le, s);
+            },
+            [&](const act::meter&) {},
         },
         a.base());
   }

@@ -1,7 +1,7 @@
 // Install-time validation of a flow's match and actions, the way Linux's
 // OVS datapath validates them (net/openvswitch/flow_netlink.c match_validate
 // and __ovs_nla_copy_actions), plus the rules of this datapath: outputs to
-// known ports only, and (until clone support) one output, as the last action.
+// known ports only. Where copies are needed is fork_plan.hpp's business.
 // Every refusal throws ovsxdp::invalid_flow naming the offending attribute/action.
 #pragma once
 

@@ -772,6 +772,13 @@ class action_parser {
 
   static bool is_action_word(std::string_view n) { return n == "drop" || n == "pop_vlan" || n == "pop_eth" || n == "ct_clear"; }
 
+  // A nested action list; OVS prints an empty one as "drop".
+  action_list nested_actions() {
+    action_list l = list(true);
+    if (l.size() == 1 && std::holds_alternative<act::drop>(l.front().base())) l.clear();
+    return l;
+  }
+
   action with_arguments(std::string_view n, std::size_t at) {
     if (n == "output") return act::output{static_cast<std::uint32_t>(number("output port", 0xfffffffe))};
     if (n == "push_vlan") return push_vlan();
@@ -818,12 +825,44 @@ class action_parser {
       return e;
     }
     if (n == "userspace") return userspace();
-    if (n == "clone" || n == "sample" || n == "check_pkt_len" || n == "meter" || n == "ct" || n == "tnl_push" || n == "tnl_pop" ||
+    if (n == "clone") return act::clone{nested_actions()};
+    if (n == "meter") return act::meter{static_cast<std::uint32_t>(number("meter id", 0xffffffff))};
+    if (n == "sample") {
+      expect_field("sample=");
+      const std::size_t pat = s_.pos();
+      const std::string t(s_.token("%"));
+      char* end = nullptr;
+      const double percent = std::strtod(t.c_str(), &end);
+      if (t.empty() || end != t.c_str() + t.size() || !(percent >= 0.0 && percent <= 100.0))
+        s_.fail("bad sample percentage '" + t + "'", "sample(sample=P%,actions(...)) with 0 <= P <= 100", pat);
+      s_.expect('%', "'%' after the percentage");
+      s_.expect(',', "',actions(...)'");
+      expect_field("actions(");
+      // As OVS: probability = P / 100 * UINT32_MAX, truncated.
+      act::sample smp{static_cast<std::uint32_t>(percent / 100.0 * 4294967295.0), nested_actions()};
+      s_.expect(')', "')' closing actions(...)");
+      return smp;
+    }
+    if (n == "check_pkt_len") {
+      expect_field("size=");
+      act::check_pkt_len c;
+      c.max_len = static_cast<std::uint16_t>(number("check_pkt_len size", 0xffff));
+      s_.expect(',', "',gt(...)'");
+      expect_field("gt(");
+      c.gt = nested_actions();
+      s_.expect(')', "')' closing gt(...)");
+      s_.expect(',', "',le(...)'");
+      expect_field("le(");
+      c.le = nested_actions();
+      s_.expect(')', "')' closing le(...)");
+      return c;
+    }
+    if (n == "ct" || n == "tnl_push" || n == "tnl_pop" ||
         n == "lb_output" || n == "push_nsh" || n == "pop_nsh" || n == "psample")
       s_.fail("action '" + std::string(n) + "' is not supported by this datapath yet", "", at);
     s_.fail("unknown action '" + std::string(n) + "'",
             "a port number, drop, push_vlan, pop_vlan, set, dec_ttl, trunc, hash, push_mpls, pop_mpls, add_mpls, push_eth, "
-            "pop_eth, recirc, userspace or ct_clear",
+            "pop_eth, recirc, userspace, ct_clear, clone, sample, check_pkt_len or meter",
             at);
   }
 
@@ -1006,6 +1045,7 @@ template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
 std::string format_list(const action_list& actions);
+std::string nested(const action_list& actions) { return actions.empty() ? std::string("drop") : format_list(actions); }
 
 std::string format_one(const action& a) {
   char buf[160];
@@ -1128,6 +1168,15 @@ std::string format_one(const action& a) {
             return s + ")";
           },
           [&](const act::ct_clear&) { return std::string("ct_clear"); },
+          [&](const act::clone& x) { return "clone(" + nested(x.actions) + ")"; },
+          [&](const act::sample& x) {
+            std::snprintf(buf, sizeof buf, "sample(sample=%.1f%%,actions(", 100.0 * x.probability / 4294967295.0);
+            return std::string(buf) + nested(x.actions) + "))";
+          },
+          [&](const act::check_pkt_len& x) {
+            return "check_pkt_len(size=" + std::to_string(x.max_len) + ",gt(" + nested(x.gt) + "),le(" + nested(x.le) + "))";
+          },
+          [&](const act::meter& x) { return "meter(" + std::to_string(x.id) + ")"; },
       },
       a.base());
 }

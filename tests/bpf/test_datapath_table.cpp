@@ -218,8 +218,9 @@ TEST_CASE("flows that Linux would refuse are refused with the reason, and nothin
   refused(kPrefix + "ipv4(frag=no)", "pop_vlan,2", "does not match a VLAN tag");
   refused(kPrefix + "ipv4(frag=no)", "9", "port 9 is not in the datapath");
   refused(kPrefix + "ipv4(frag=no)", "set(ipv4(src=10.0.0.255/255.255.255.0)),2", "value bits outside the mask");
-  refused(kPrefix + "ipv4(frag=no)", "2,2", "not the last action");
-  refused(kPrefix + "ipv4(frag=no)", "recirc(1),2", "recirc must be the last action");
+  refused(kPrefix + "ipv4(frag=no)", "recirc(1),2", "recirc followed by outputs or upcalls");
+  refused(kPrefix + "ipv4(frag=no)", "2,clone(push_vlan(vid=5,pcp=0),recirc(1)),1", "recirc after an action that copies the packet");
+  refused(kPrefix + "ipv4(frag=no)", "2,2,2,2,2,2,2,2,2", "more than 8 copies go through port 2");
   refused(kPrefix + "ipv4(frag=no)", "set(tcp(dst=80)),2", "ip proto 6");
   refused(kPrefix + "ipv4(frag=no)", "push_vlan(vid=5,pcp=0,cfi=0),2", "present bit");
   refused(kPrefix + "ipv4(frag=no)", "trunc(10),2", "at least 14");
@@ -228,8 +229,8 @@ TEST_CASE("flows that Linux would refuse are refused with the reason, and nothin
   refused("recirc_id(0),in_port(1),eth(),eth_type(0x0800),tcp(dst=80)", "2", "need eth_type IPv4/IPv6, an exact proto");
   refused("recirc_id(0),in_port(1),eth(),eth_type(0x0806),ipv6(label=5)", "2", "needs eth_type(0x0800) or eth_type(0x86dd)");
   std::string many;
-  for (int i = 0; i < 40; i++) many += "set(ipv6(src=2001:db8::1)),";
-  refused("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)", many + "2", "bytes; the datapath holds at most 512");
+  for (int i = 0; i < 30; i++) many += "set(ipv6(src=2001:db8::1)),";
+  refused("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)", many + "2", "bytes; the datapath holds at most 2048");
 }
 
 TEST_CASE("an exact match for any packet, as a slow path installs it, passes validation and matches that packet") {

@@ -21,7 +21,7 @@ std::vector<shipped_program> load_shipped_programs() {
   {
     datapath dp = datapath::create(s.options(name));
     // Executed per packet: the entry programs plus every action function they call.
-    const std::uint32_t budgets[OVSXDP_PROGRAM_KINDS] = {12000, 12000, 12000, 12000};
+    const std::uint32_t budgets[OVSXDP_PROGRAM_KINDS] = {12500, 12500, 12500, 12500, 10000};
     const auto programs = dp.programs();
     for (std::size_t k = 0; k < programs.size(); k++) out.push_back({programs[k], budgets[k]});
   }

@@ -3,14 +3,14 @@
 // An action list is a flat byte array of 4-byte-aligned records. Every record
 // starts with struct ovsxdp_action_header; `words` is the record's length in
 // 4-byte words, header included, so the executor can step over any record.
-// Nested lists (dec_ttl's le_1 branch) follow their owner inline, and the
-// owner's `arg` gives their length in bytes. Records are plain C structs
+// Nested lists (dec_ttl's le_1 branch, clone, sample, check_pkt_len's two
+// branches) follow their owner inline; the owner gives their lengths in bytes. Records are plain C structs
 // shared byte-for-byte by BPF and host.
 #pragma once
 
 #include <linux/types.h>
 
-#define OVSXDP_ACTIONS_MAX_BYTES 512  /* one action list, nested lists included */
+#define OVSXDP_ACTIONS_MAX_BYTES 2048 /* one action list, nested lists included (a 64-port flood with per-port tags fits) */
 #define OVSXDP_ACTIONS_MAX_COUNT 64   /* records one pass may execute */
 #define OVSXDP_USERDATA_MAX 64        /* bytes of userspace() userdata kept */
 
@@ -31,7 +31,15 @@ enum ovsxdp_action_type : __u8 {
   OVSXDP_ACTION_RECIRC = 14,
   OVSXDP_ACTION_USERSPACE = 15,
   OVSXDP_ACTION_CT_CLEAR = 16,
-  OVSXDP_ACTION_TYPE_MAX = 16,
+  OVSXDP_ACTION_CLONE = 17,          /* arg: bytes of the nested list that follows */
+  OVSXDP_ACTION_SAMPLE = 18,         /* arg: bytes of the nested list that follows */
+  OVSXDP_ACTION_CHECK_PKT_LEN = 19,  /* the gt list, then the le list, follow */
+  OVSXDP_ACTION_METER = 20,
+  /* Inserted by the host, never written by users: the packet is broadcast
+   * here to the action set's copy group and the rest of the list runs once
+   * per copy, in the copies' egress programs (see datapath/fork.h). */
+  OVSXDP_ACTION_FORK = 21,
+  OVSXDP_ACTION_TYPE_MAX = 21,
 };
 
 /* What a set/set_masked action writes (arg of OVSXDP_ACTION_SET). */
@@ -191,6 +199,9 @@ struct ovsxdp_action_recirc {
 
 #define OVSXDP_USERSPACE_HAS_TUNNEL_PORT 1
 #define OVSXDP_USERSPACE_ATTACH_ACTIONS 2
+/* Set by the host on upcalls run in place inside a clone or sample that
+ * more actions follow: the copy's pending trunc is spent, the original's is not. */
+#define OVSXDP_USERSPACE_KEEP_CUTLEN 4
 struct ovsxdp_action_userspace {
   struct ovsxdp_action_header h;
   __u32 pid;
@@ -204,8 +215,45 @@ struct ovsxdp_action_ct_clear {
   struct ovsxdp_action_header h;
 };
 
+/* Set by the host on a clone, sample or check_pkt_len that runs in place but
+ * that nothing after it can observe (its nested list only changes a copy
+ * nobody sends): the executor steps over it. */
+#define OVSXDP_NESTED_INVISIBLE 1
+
+struct ovsxdp_action_clone {
+  struct ovsxdp_action_header h;  /* arg: bytes of the nested list */
+  __u32 flags;                    /* OVSXDP_NESTED_* */
+};
+
+#define OVSXDP_SAMPLE_ALWAYS 0xffffffffu
+struct ovsxdp_action_sample {
+  struct ovsxdp_action_header h;  /* arg: bytes of the nested list */
+  __u32 probability;              /* of UINT32_MAX: OVSXDP_SAMPLE_ALWAYS always, 0 never */
+  __u32 flags;                    /* OVSXDP_NESTED_* */
+};
+
+struct ovsxdp_action_check_pkt_len {
+  struct ovsxdp_action_header h;
+  __u16 max_len;   /* frame length (VLAN tags included) > max_len: gt branch */
+  __u16 gt_bytes;  /* the gt list follows this record, then the le list */
+  __u16 le_bytes;
+  __u16 flags;     /* OVSXDP_NESTED_* */
+};
+
+struct ovsxdp_action_meter {
+  struct ovsxdp_action_header h;
+  __u32 meter_id;
+};
+
+struct ovsxdp_action_fork {
+  struct ovsxdp_action_header h;  /* arg: copies in the group (informational) */
+};
+
 #ifdef __cplusplus
 static_assert(sizeof(ovsxdp_action_header) == 4);
+static_assert(sizeof(ovsxdp_action_clone) == 8 && sizeof(ovsxdp_action_fork) == 4);
+static_assert(sizeof(ovsxdp_action_sample) == 12 && sizeof(ovsxdp_action_meter) == 8);
+static_assert(sizeof(ovsxdp_action_check_pkt_len) == 12);
 static_assert(sizeof(ovsxdp_action_output) == 8);
 static_assert(sizeof(ovsxdp_action_push_vlan) == 8);
 static_assert(sizeof(ovsxdp_set_ipv4) == 12 && sizeof(ovsxdp_set_ipv6) == 40 && sizeof(ovsxdp_set_ethernet) == 12);

@@ -4,12 +4,13 @@
 // bump OVSXDP_ABI_VERSION.
 #pragma once
 
+#include <linux/bpf.h> /* struct bpf_spin_lock */
 #include <linux/types.h>
 
 #include "ovsxdp/abi/actions.h"
 #include "ovsxdp/abi/flow_key.h"
 
-#define OVSXDP_ABI_VERSION 1
+#define OVSXDP_ABI_VERSION 2
 #define OVSXDP_INFO_MAGIC 0x6f767378u      /* "ovsx" */
 
 /* Passes through the pipeline per packet: the first lookup plus recirculations
@@ -26,9 +27,19 @@
 /* Default sizes; every one is configurable when a datapath is created. */
 #define OVSXDP_DEFAULT_MAX_FLOWS 200000     /* OVS's default flow limit */
 #define OVSXDP_DEFAULT_MAX_MASKS 64
-#define OVSXDP_DEFAULT_MAX_ACTION_SETS 65536
+#define OVSXDP_DEFAULT_MAX_ACTION_SETS 16384  /* 2 KiB each */
 #define OVSXDP_DEFAULT_MAX_PORTS 1024
 #define OVSXDP_DEFAULT_UPCALL_RING (4u << 20)
+#define OVSXDP_DEFAULT_MAX_METERS 1024
+#define OVSXDP_NO_SET 0xffffffffu
+
+/* Copies (datapath/fork.h). A fork broadcasts the frame to the action set's
+ * copy group; each copy runs a short list of steps in its egress program. */
+#define OVSXDP_FORK_MAX_COPIES 256      /* copies one fork can make (devmap entries) */
+#define OVSXDP_COPY_MAX_STEPS 30        /* actions one copy runs, its emission included */
+#define OVSXDP_COPY_MAX_REPEATS 8       /* copies of one fork to the same interface */
+#define OVSXDP_COPY_CONTEXTS 256        /* per CPU: forks in flight between a program and the flush */
+#define OVSXDP_COPY_META_MAGIC 0x4f56434fu  /* "OVCO": XDP metadata of a copy */
 
 /* Programs built from the pipeline; each has its own scratch slot. */
 enum ovsxdp_program_kind : __u32 {
@@ -36,7 +47,8 @@ enum ovsxdp_program_kind : __u32 {
   OVSXDP_PROGRAM_TRACE = 1,        /* BPF_PROG_TEST_RUN: lookup, execute, record outputs */
   OVSXDP_PROGRAM_EXECUTE = 2,      /* BPF_PROG_TEST_RUN live frames: given actions, transmit */
   OVSXDP_PROGRAM_EXECUTE_TRACE = 3, /* BPF_PROG_TEST_RUN: given actions, record outputs */
-  OVSXDP_PROGRAM_KINDS = 4,
+  OVSXDP_PROGRAM_COPY = 4,         /* devmap egress program: one copy of a forked packet */
+  OVSXDP_PROGRAM_KINDS = 5,
 };
 
 /* masks: ARRAY [max_masks], mmapable. A slot is probed when `active` is 1. */
@@ -91,9 +103,10 @@ struct ovsxdp_flow_stats {
 
 /* action_sets: ARRAY [max_action_sets], mmapable. Immutable while referenced:
  * changing a flow's actions means a new set and an atomic swap. */
+#define OVSXDP_SET_FORKS 1  /* has a fork record: a copy group and plans exist for its slot */
 struct ovsxdp_action_set {
   __u16 length;        /* bytes used in `bytes` */
-  __u16 pad;
+  __u16 flags;         /* OVSXDP_SET_* (host-managed) */
   __u32 refcount;      /* flows using it (host-managed); 0 = free */
   __u64 content_hash;  /* for deduplication (host-managed) */
   __u8 bytes[OVSXDP_ACTIONS_MAX_BYTES];
@@ -124,6 +137,11 @@ enum ovsxdp_counter {
   OVSXDP_C_RECIRCULATED,        /* recirc actions executed */
   OVSXDP_C_EXECUTED,            /* packets run by the execute program */
   OVSXDP_C_EXECUTE_NO_REQUEST,  /* execute runs without a request */
+  OVSXDP_C_FORKED,              /* packets broadcast to a copy group */
+  OVSXDP_C_COPY_SKIPPED,        /* copies whose sample, check_pkt_len, dec_ttl or meter branch was not taken */
+  OVSXDP_C_COPY_LOST,           /* copies without their fork's context or plan (should stay 0) */
+  OVSXDP_C_DROP_METER,          /* packets over a meter's rate */
+  OVSXDP_C_DROP_FORK,           /* forks that could not broadcast (no group, no metadata room) */
   OVSXDP_COUNTER_MAX,           /* host: keep counter_name() in step */
 };
 
@@ -197,6 +215,49 @@ struct ovsxdp_execute_request {
   /* Written by the program: live-frame test runs report no return value. */
   __u32 verdict;
   __u32 executions;
+  __u32 set_slot;  /* OVSXDP_NO_SET: run `actions`; else this action set (lists that fork need one) */
+  __u32 pad;
+};
+
+/* meters: ARRAY [max_meters] (OVS meter semantics, one drop band). Rates are
+ * kept in nano-units: a kbps bucket holds bits * 10^6 (rate kbit/s * ns),
+ * a pktps bucket packets * 10^9. flags == 0: no meter (the action is a no-op). */
+#define OVSXDP_METER_KBPS 1
+#define OVSXDP_METER_PKTPS 2
+#define OVSXDP_METER_BURST 4
+#define OVSXDP_METER_STATS 8
+struct ovsxdp_meter {
+  struct bpf_spin_lock lock;
+  __u32 flags;          /* OVSXDP_METER_*; 0 = not configured */
+  __u32 rate;           /* band rate, kbit/s or packets/s */
+  __u32 burst;          /* band burst size, kbit or packets */
+  __u64 bucket;         /* tokens, nano-units */
+  __u64 max_bucket;     /* burst in nano-units */
+  __u64 last_ns;        /* bpf_ktime_get_ns of the last refill */
+  __u64 packets, bytes; /* everything the meter saw */
+  __u64 band_packets, band_bytes;  /* over the rate: dropped */
+  __u64 created_ns;     /* CLOCK_MONOTONIC */
+};
+
+/* fork_plans inner map key: a copy by interface and occurrence (copies of
+ * one fork to the same interface are told apart by the order their egress
+ * programs run in), or, with ifindex 0, by copy index (trace runs them in
+ * emission order). */
+struct ovsxdp_copy_plan_key {
+  __u32 ifindex;
+  __u32 index;
+};
+/* A step: byte offset of a record in the parent action set, plus what the
+ * copy needs from a branching record. */
+#define OVSXDP_STEP_OFFSET 0x0fff
+#define OVSXDP_STEP_GT 0x1000           /* check_pkt_len: this copy is in the gt branch */
+#define OVSXDP_STEP_TTL_EXPIRED 0x2000  /* dec_ttl: this copy is in the le_1 branch */
+struct ovsxdp_copy_plan {
+  __u16 copy_index;
+  __u16 n_steps;
+  __u16 repeats;  /* copies of this fork to the same interface */
+  __u16 carrier;  /* 1: emits an upcall only; the frame is not transmitted */
+  __u16 steps[OVSXDP_COPY_MAX_STEPS];
 };
 
 enum ovsxdp_miss_policy : __u32 {
@@ -226,7 +287,7 @@ struct ovsxdp_info {
   __u32 n_masks;        /* entries of mask_order in use; read by BPF */
   __u32 lookup_cache;   /* enum ovsxdp_lookup_cache */
   __u32 writer_pid;     /* nonzero while a writer is between its first and last change */
-  __u32 pad;
+  __u32 max_meters;
   __u64 generation;     /* bumped by every write under the datapath lock */
   __u64 created_ns;     /* CLOCK_REALTIME */
   /* Active mask slots, densely, in probe order (read by BPF). A removal moves
@@ -245,7 +306,10 @@ static_assert(sizeof(ovsxdp_action_set) == 16 + OVSXDP_ACTIONS_MAX_BYTES);
 static_assert(sizeof(ovsxdp_upcall) == 32 + 272 + OVSXDP_USERDATA_MAX);
 static_assert(sizeof(ovsxdp_trace_event) == 24);
 static_assert(sizeof(ovsxdp_xdp_meta) == 16);
-static_assert(sizeof(ovsxdp_execute_request) == 272 + 16 + OVSXDP_ACTIONS_MAX_BYTES + 8);
+static_assert(sizeof(ovsxdp_execute_request) == 272 + 16 + OVSXDP_ACTIONS_MAX_BYTES + 16);
+static_assert(sizeof(ovsxdp_meter) == 80);
+static_assert(sizeof(ovsxdp_copy_plan_key) == 8 && sizeof(ovsxdp_copy_plan) == 8 + 2 * OVSXDP_COPY_MAX_STEPS);
+static_assert(OVSXDP_ACTIONS_MAX_BYTES - 1 <= OVSXDP_STEP_OFFSET);
 static_assert(sizeof(ovsxdp_info) == 64 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_port_info) == 32);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);

@@ -34,4 +34,20 @@ OVSXDP_INLINE int dec_ttl(xdp_md* ctx, ovsxdp_exec_state& st) {
   return kOk;
 }
 
+// Whether dec_ttl would take the le_1 branch, without changing anything
+// (copies in that branch check it; see datapath/fork.h).
+OVSXDP_INLINE bool ttl_expired(xdp_md* ctx, const ovsxdp_exec_state& st) {
+  if (st.key.cvlan_tci) return false;
+  const cursor c(frame_of(ctx));
+  if (st.key.eth_type == be16_c<ethernet::type::ipv4>) {
+    const auto* ip = c.at<ipv4::header>(st.layout.l3);
+    return ip && ip->ttl <= 1;
+  }
+  if (st.key.eth_type == be16_c<ethernet::type::ipv6>) {
+    const auto* ip = c.at<ipv6::header>(st.layout.l3);
+    return ip && ip->hop_limit <= 1;
+  }
+  return false;
+}
+
 }  // namespace ovsxdp::action

@@ -9,6 +9,7 @@
 #include "ovsxdp/actions/dec_ttl.h"
 #include "ovsxdp/actions/eth.h"
 #include "ovsxdp/actions/hash.h"
+#include "ovsxdp/actions/sample.h"
 #include "ovsxdp/actions/mpls.h"
 #include "ovsxdp/actions/set_field.h"
 #include "ovsxdp/actions/trunc.h"
@@ -78,10 +79,42 @@ OVSXDP_INLINE int run_set(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_actio
   }
 }
 
-// One action: returns kNext to go on, or the pass's result (an XDP verdict
-// or kRecirculate). `off` and `end` move for dec_ttl's branch.
+// Executor result: go on with the next record.
 inline constexpr int kNext = -1000;
 
+// Actions that change the packet or its metadata and then let the list go
+// on: the same in place and in copies. Returns an action::result.
+template <class Sink>
+OVSXDP_INLINE int run_plain(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* set, u32 off, u8 type, u16 arg) {
+  switch (type) {
+    case OVSXDP_ACTION_PUSH_VLAN: return ovsxdp_do_push_vlan(ctx, st, set, off);
+    case OVSXDP_ACTION_POP_VLAN: return ovsxdp_do_pop_vlan(ctx, st, set, off);
+    case OVSXDP_ACTION_SET: return run_set(ctx, st, set, off, arg);
+    case OVSXDP_ACTION_TRUNC: return ovsxdp_do_trunc(ctx, st, set, off);
+    case OVSXDP_ACTION_HASH: return ovsxdp_do_hash(ctx, st, set, off);
+    case OVSXDP_ACTION_PUSH_MPLS: return ovsxdp_do_push_mpls(ctx, st, set, off);
+    case OVSXDP_ACTION_POP_MPLS: return ovsxdp_do_pop_mpls(ctx, st, set, off);
+    case OVSXDP_ACTION_ADD_MPLS: return ovsxdp_do_add_mpls(ctx, st, set, off);
+    case OVSXDP_ACTION_PUSH_ETH: return ovsxdp_do_push_eth(ctx, st, set, off);
+    case OVSXDP_ACTION_POP_ETH: return ovsxdp_do_pop_eth(ctx, st, set, off);
+    case OVSXDP_ACTION_USERSPACE: return Sink::userspace(ctx, st, set, off);
+    case OVSXDP_ACTION_CT_CLEAR: return ovsxdp_do_ct_clear(ctx, st, set, off);
+    default: return action::fail(*st, OVSXDP_C_DROP_ACTION);
+  }
+}
+
+// Takes a branch: the pass continues inside it and ends where it ends
+// (dec_ttl's le_1, an in-place check_pkt_len).
+OVSXDP_INLINE void enter_branch(u32& off, u32& end, u32 start, u32 length) {
+  off = start;
+  if (length < end - start) end = start + length;
+}
+
+// One action: returns kNext to go on, or the pass's result (an XDP verdict
+// or kRecirculate). `off` and `end` move for branches. The host placed
+// clone, sample and check_pkt_len in the in-place list only where running
+// them on the packet itself is what OVS does (nothing that emits follows
+// them, or they only upcall); elsewhere a fork record comes first.
 template <class Sink>
 OVSXDP_INLINE int step(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* set, u32& off, u32& end,
                        bool& ttl_branch) {
@@ -108,6 +141,40 @@ OVSXDP_INLINE int step(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_s
       count(OVSXDP_C_RECIRCULATED);
       return kRecirculate;
     }
+    case OVSXDP_ACTION_FORK: return Sink::fork(ctx, st);
+    case OVSXDP_ACTION_CLONE: {
+      const auto* a = action::record_at<ovsxdp_action_clone>(*set, off);
+      if (!a) return drop_internal();
+      off += size;  // the nested list runs on the packet, then what follows it
+      if (a->flags & OVSXDP_NESTED_INVISIBLE) off += h->arg;
+      return kNext;
+    }
+    case OVSXDP_ACTION_SAMPLE: {
+      const auto* a = action::record_at<ovsxdp_action_sample>(*set, off);
+      if (!a) return drop_internal();
+      off += size;
+      if ((a->flags & OVSXDP_NESTED_INVISIBLE) || !action::sample_taken(a->probability, bpf_get_prandom_u32())) off += h->arg;
+      return kNext;
+    }
+    case OVSXDP_ACTION_CHECK_PKT_LEN: {
+      const auto* a = action::record_at<ovsxdp_action_check_pkt_len>(*set, off);
+      if (!a) return drop_internal();
+      const u32 start = off + size;
+      if (a->flags & OVSXDP_NESTED_INVISIBLE) off = start + a->gt_bytes + a->le_bytes;
+      else if (action::frame_length(ctx) > a->max_len) enter_branch(off, end, start, a->gt_bytes);
+      else enter_branch(off, end, start + a->gt_bytes, a->le_bytes);
+      return kNext;
+    }
+    case OVSXDP_ACTION_METER: {
+      const auto* a = action::record_at<ovsxdp_action_meter>(*set, off);
+      if (!a) return drop_internal();
+      if (!Sink::meter(a->meter_id, action::frame_length(ctx))) {
+        count(OVSXDP_C_DROP_METER);
+        return XDP_DROP;
+      }
+      off += size;
+      return kNext;
+    }
     case OVSXDP_ACTION_DEC_TTL: {
       const u32 nested = h->arg;
       r = ovsxdp_do_dec_ttl(ctx, st, set, off);
@@ -118,8 +185,7 @@ OVSXDP_INLINE int step(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_s
         }
         // Run the le_1 list, then end the pass (Linux dec_ttl_exception_handler).
         ttl_branch = true;
-        off += size;
-        if (nested < end - off) end = off + nested;
+        enter_branch(off, end, off + size, nested);
         return kNext;
       }
       if (r == action::kOk) {
@@ -128,19 +194,7 @@ OVSXDP_INLINE int step(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_s
       }
       break;
     }
-    case OVSXDP_ACTION_PUSH_VLAN: r = ovsxdp_do_push_vlan(ctx, st, set, off); break;
-    case OVSXDP_ACTION_POP_VLAN: r = ovsxdp_do_pop_vlan(ctx, st, set, off); break;
-    case OVSXDP_ACTION_SET: r = run_set(ctx, st, set, off, h->arg); break;
-    case OVSXDP_ACTION_TRUNC: r = ovsxdp_do_trunc(ctx, st, set, off); break;
-    case OVSXDP_ACTION_HASH: r = ovsxdp_do_hash(ctx, st, set, off); break;
-    case OVSXDP_ACTION_PUSH_MPLS: r = ovsxdp_do_push_mpls(ctx, st, set, off); break;
-    case OVSXDP_ACTION_POP_MPLS: r = ovsxdp_do_pop_mpls(ctx, st, set, off); break;
-    case OVSXDP_ACTION_ADD_MPLS: r = ovsxdp_do_add_mpls(ctx, st, set, off); break;
-    case OVSXDP_ACTION_PUSH_ETH: r = ovsxdp_do_push_eth(ctx, st, set, off); break;
-    case OVSXDP_ACTION_POP_ETH: r = ovsxdp_do_pop_eth(ctx, st, set, off); break;
-    case OVSXDP_ACTION_USERSPACE: r = Sink::userspace(ctx, st, set, off); break;
-    case OVSXDP_ACTION_CT_CLEAR: r = ovsxdp_do_ct_clear(ctx, st, set, off); break;
-    default: r = action::fail(*st, OVSXDP_C_DROP_ACTION); break;
+    default: r = run_plain<Sink>(ctx, st, set, off, h->type, h->arg); break;
   }
   if (r < 0) {
     count(st->drop_reason ? st->drop_reason : OVSXDP_C_DROP_ACTION);
@@ -189,3 +243,6 @@ extern "C" [[gnu::noinline]] int ovsxdp_run_actions_trace(struct xdp_md* ctx, st
   if (!st || !set) return ovsxdp::dp::drop_internal();
   return ovsxdp::dp::run_actions<ovsxdp::dp::trace_sink>(ctx, st, set);
 }
+
+// Copies of forked packets run the rest of the list (needs the executor above).
+#include "ovsxdp/datapath/fork.h"

@@ -49,6 +49,53 @@ OVSXDP_MAP(dp_info, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_info, 1, BPF_F_MMAP
 // Working state of each program kind, per CPU (a program never nests with itself).
 OVSXDP_MAP(dp_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_exec_state, OVSXDP_PROGRAM_KINDS, 0);
 
+// Meters (OVS meter table), by meter id; a spin lock in each.
+OVSXDP_MAP(dp_meters, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_meter, OVSXDP_DEFAULT_MAX_METERS, 0);
+
+// Copy groups, by action-set slot: the interfaces a fork broadcasts to, each
+// entry with the copy egress program. Inner maps are made by the host.
+struct dp_fork_group_def {
+  __uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+  __uint(max_entries, OVSXDP_FORK_MAX_COPIES);
+  __type(key, __u32);
+  __type(value, struct bpf_devmap_val);
+};
+struct dp_fork_groups_def {
+  __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+  __uint(max_entries, OVSXDP_DEFAULT_MAX_ACTION_SETS);
+  __type(key, __u32);
+  __array(values, dp_fork_group_def);
+};
+dp_fork_groups_def dp_fork_groups SEC(".maps");
+
+// Copy plans, by action-set slot: what each copy of a fork runs.
+struct dp_fork_plan_def {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(map_flags, BPF_F_NO_PREALLOC);  // most groups use a few of the entries
+  __uint(max_entries, 2 * OVSXDP_FORK_MAX_COPIES);
+  __type(key, struct ovsxdp_copy_plan_key);
+  __type(value, struct ovsxdp_copy_plan);
+};
+struct dp_fork_plans_def {
+  __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+  __uint(max_entries, OVSXDP_DEFAULT_MAX_ACTION_SETS);
+  __type(key, __u32);
+  __array(values, dp_fork_plan_def);
+};
+dp_fork_plans_def dp_fork_plans SEC(".maps");
+
+// Forks in flight on this CPU, by sequence number modulo OVSXDP_COPY_CONTEXTS.
+OVSXDP_MAP(dp_copy_contexts, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_copy_context, OVSXDP_COPY_CONTEXTS, 0);
+// This CPU's last fork sequence number.
+OVSXDP_MAP(dp_fork_sequence, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u32, 1, 0);
+
+// The frame at a fork, for trace runs: each copy starts from it again.
+struct ovsxdp_saved_frame {
+  __u32 length;
+  __u8 bytes[OVSXDP_UPCALL_PACKET_MAX];
+};
+OVSXDP_MAP(dp_saved_frame, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_saved_frame, 1, 0);
+
 struct dp_upcalls_def {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, OVSXDP_DEFAULT_UPCALL_RING);
@@ -74,6 +121,13 @@ OVSXDP_BTF_TYPE(ovsxdp_exec_state);
 OVSXDP_BTF_TYPE(ovsxdp_megaflow_id);
 OVSXDP_BTF_TYPE(ovsxdp_ufid);
 OVSXDP_BTF_TYPE(bpf_devmap_val);
+OVSXDP_BTF_TYPE(ovsxdp_meter);
+OVSXDP_BTF_TYPE(ovsxdp_copy_context);
+OVSXDP_BTF_TYPE(ovsxdp_copy_plan);
+OVSXDP_BTF_TYPE(ovsxdp_copy_plan_key);
+OVSXDP_BTF_TYPE(ovsxdp_saved_frame);
+OVSXDP_BTF_TYPE(dp_fork_group_def);
+OVSXDP_BTF_TYPE(dp_fork_plan_def);
 
 // Load-time policy (set by the host before load; rodata, so the verifier
 // prunes what a setting turns off).

@@ -39,6 +39,7 @@ OVSXDP_INLINE ovsxdp_exec_state* begin_packet(u32 kind, u32 in_port, u64 nonce) 
   st->recirc_id = 0;
   st->drop_reason = 0;
   st->sequence = 0;
+  st->set_slot = OVSXDP_NO_SET;
   st->nonce = nonce;
   return st;
 }
@@ -65,6 +66,7 @@ OVSXDP_INLINE int run(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_se
       count(OVSXDP_C_HIT);
       const ovsxdp_flow* flow = map_lookup<ovsxdp_flow>(&dp_flows, slot);
       if (!flow) return drop_internal();
+      st->set_slot = flow->actions;
       set = map_lookup<ovsxdp_action_set>(&dp_action_sets, flow->actions);
       if (!set) {
         count(OVSXDP_C_DROP_ACTION);

@@ -5,6 +5,7 @@
 // the pipeline differs between the datapath and its trace variant.
 #pragma once
 
+#include "ovsxdp/actions/meter.h"
 #include "ovsxdp/actions/trunc.h"
 #include "ovsxdp/bpf/kfuncs.h"
 #include "ovsxdp/datapath/maps.h"
@@ -111,9 +112,32 @@ OVSXDP_INLINE int miss_verdict() {
   return XDP_DROP;
 }
 
+// Meters: a meter id that is not configured lets everything through (OVS).
+OVSXDP_INLINE bool meter_pass(u32 meter_id, u32 bytes, bool charge) {
+  ovsxdp_meter* m = map_lookup<ovsxdp_meter>(&dp_meters, meter_id);
+  if (!m || !m->flags) return true;
+  return action::meter_admit(*m, bpf_ktime_get_ns(), bytes, charge);
+}
+
 }  // namespace ovsxdp::dp
 
+// Forks (datapath/fork.h): the rest of the list runs once per copy.
+extern "C" int ovsxdp_fork_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st);
+extern "C" int ovsxdp_fork_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st);
+
 // ---- live sink: transmit, upcall to the ring buffer ----
+
+extern "C" [[gnu::noinline]] int ovsxdp_meter_live(__u32 meter_id, __u32 bytes) { return ovsxdp::dp::meter_pass(meter_id, bytes, true); }
+
+// A copy's own output, in its egress program: the frame leaves on this device.
+extern "C" [[gnu::noinline]] int ovsxdp_copy_output_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 port) {
+  using namespace ovsxdp;
+  if (!st) return dp::drop_internal();
+  asm volatile("" ::"r"(port));
+  if (dp::prepare_output(ctx, *st) != XDP_PASS) return XDP_DROP;
+  dp::count(OVSXDP_C_OUTPUT);
+  return XDP_PASS;
+}
 
 extern "C" [[gnu::noinline]] int ovsxdp_output_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 port) {
   using namespace ovsxdp;
@@ -136,7 +160,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_userspace_live(struct xdp_md* ctx, struc
   u8 userdata[OVSXDP_USERDATA_MAX];
   const u32 length = dp::copy_userdata(*set, off, userdata);
   dp::emit_upcall(ctx, *st, OVSXDP_UPCALL_ACTION, a->pid, userdata, length);
-  st->cutlen = 0;
+  if (!(a->flags & OVSXDP_USERSPACE_KEEP_CUTLEN)) st->cutlen = 0;
   dp::count(OVSXDP_C_UPCALL_ACTION);
   return 0;
 }
@@ -149,6 +173,9 @@ extern "C" [[gnu::noinline]] int ovsxdp_miss_live(struct xdp_md* ctx, struct ovs
 }
 
 // ---- trace sink: record what would be sent ----
+
+// Trace runs ask the meter without spending its tokens.
+extern "C" [[gnu::noinline]] int ovsxdp_meter_trace(__u32 meter_id, __u32 bytes) { return ovsxdp::dp::meter_pass(meter_id, bytes, false); }
 
 extern "C" [[gnu::noinline]] int ovsxdp_output_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 port) {
   using namespace ovsxdp;
@@ -167,9 +194,10 @@ extern "C" [[gnu::noinline]] int ovsxdp_userspace_trace(struct xdp_md* ctx, stru
                                                         const struct ovsxdp_action_set* set, __u32 off) {
   using namespace ovsxdp;
   if (!st || !set) return -1;
-  if (!action::record_at<ovsxdp_action_userspace>(*set, off)) return action::fail(*st, OVSXDP_C_DROP_ACTION);
+  const auto* a = action::record_at<ovsxdp_action_userspace>(*set, off);
+  if (!a) return action::fail(*st, OVSXDP_C_DROP_ACTION);
   dp::emit_trace(ctx, *st, OVSXDP_TRACE_UPCALL, OVSXDP_UPCALL_ACTION);
-  st->cutlen = 0;
+  if (!(a->flags & OVSXDP_USERSPACE_KEEP_CUTLEN)) st->cutlen = 0;
   dp::count(OVSXDP_C_UPCALL_ACTION);
   return 0;
 }
@@ -189,6 +217,9 @@ struct live_sink {
     return ovsxdp_userspace_live(ctx, st, set, off);
   }
   OVSXDP_INLINE static int miss(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_miss_live(ctx, st); }
+  OVSXDP_INLINE static bool meter(u32 meter_id, u32 bytes) { return ovsxdp_meter_live(meter_id, bytes) != 0; }
+  OVSXDP_INLINE static int fork(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_fork_live(ctx, st); }
+  OVSXDP_INLINE static int copy_output(xdp_md* ctx, ovsxdp_exec_state* st, u32 port) { return ovsxdp_copy_output_live(ctx, st, port); }
 };
 
 struct trace_sink {
@@ -197,6 +228,9 @@ struct trace_sink {
     return ovsxdp_userspace_trace(ctx, st, set, off);
   }
   OVSXDP_INLINE static int miss(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_miss_trace(ctx, st); }
+  OVSXDP_INLINE static bool meter(u32 meter_id, u32 bytes) { return ovsxdp_meter_trace(meter_id, bytes) != 0; }
+  OVSXDP_INLINE static int fork(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_fork_trace(ctx, st); }
+  OVSXDP_INLINE static int copy_output(xdp_md* ctx, ovsxdp_exec_state* st, u32 port) { return ovsxdp_output_trace(ctx, st, port); }
 };
 
 }  // namespace ovsxdp::dp

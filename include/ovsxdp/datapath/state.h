@@ -14,6 +14,29 @@ struct ovsxdp_exec_state {
   __u32 recirc_id;    // set by a recirc action
   __u32 drop_reason;  // counter of the failure that ended the pass
   __u32 sequence;     // trace events emitted in this run
-  __u32 pad;
+  __u32 set_slot;     // action set being run (OVSXDP_NO_SET: an execute request's own list)
   __u64 nonce;        // trace/execute run id (0 for live traffic)
 };
+
+// What every copy of a forked packet starts from, per CPU: the fork writes
+// it, the copies' egress programs (run later, at the devmap flush on the same
+// CPU) read it. Decisions that must be the same for every copy live here too.
+struct ovsxdp_copy_context {
+  struct ovsxdp_exec_state state;  // at the fork
+  __u32 sequence;                  // the fork's; a copy whose metadata disagrees was overwritten
+  __u32 seed;                      // sample decisions
+  __u64 meters_decided[OVSXDP_ACTIONS_MAX_BYTES / 4 / 64];  // by meter record offset / 4
+  __u64 meters_passed[OVSXDP_ACTIONS_MAX_BYTES / 4 / 64];
+  __u64 copies_taken[OVSXDP_ACTIONS_MAX_BYTES / 4 / 64];   // by copy index: repeats to one interface
+};
+
+// XDP metadata every copy carries into its egress program.
+struct ovsxdp_copy_meta {
+  __u32 magic;     // OVSXDP_COPY_META_MAGIC
+  __u32 sequence;
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(ovsxdp_copy_meta) == 8);
+static_assert(OVSXDP_ACTIONS_MAX_BYTES / 4 / 64 == 8 && OVSXDP_FORK_MAX_COPIES <= 8 * 64);
+#endif
