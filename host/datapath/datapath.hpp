@@ -84,6 +84,26 @@ struct flow_entry {
   flow_stats stats;
 };
 
+// A meter (OVS meter semantics, one drop band): packets over `rate` (kbit/s,
+// or packets/s with pktps) beyond a burst of `burst` (kbit or packets;
+// the rate when not given, as OVS) are dropped by the meter action.
+struct meter_config {
+  std::uint32_t id = 0;
+  bool pktps = false;                  // rate and burst in packets, else kbit
+  std::uint32_t rate = 0;
+  std::optional<std::uint32_t> burst;  // absent: the rate
+  bool stats = true;
+};
+struct meter_stats {
+  std::uint64_t packets = 0, bytes = 0;              // everything metered
+  std::uint64_t band_packets = 0, band_bytes = 0;    // dropped (over the rate)
+  std::uint64_t age_ns = 0;                          // since it was (re)configured
+};
+struct meter_entry {
+  meter_config config;
+  meter_stats stats;
+};
+
 // A flow is named by its UFID, or by its exact match (key and mask).
 using flow_selector = std::variant<ovsxdp_ufid, flow_match>;
 
@@ -169,6 +189,13 @@ class datapath {
   // Waits one RCU grace period and releases deleted flows' slots now
   // (otherwise done in batches, and on destruction).
   void reclaim();
+
+  // ---- meters ----
+  // Adds or replaces meter `config.id` (bucket full, statistics zeroed).
+  void set_meter(const meter_config& config);
+  bool delete_meter(std::uint32_t id);
+  std::optional<meter_entry> get_meter(std::uint32_t id) const;
+  std::vector<meter_entry> dump_meters() const;
 
   // ---- counters ----
   datapath_counters counters() const;

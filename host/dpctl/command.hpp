@@ -55,5 +55,8 @@ int del_flows(const std::vector<std::string>& args);
 int get_flow(const std::vector<std::string>& args);
 int dump_flows(const std::vector<std::string>& args);
 int trace(const std::vector<std::string>& args);
+int add_meter(const std::vector<std::string>& args);
+int del_meter(const std::vector<std::string>& args);
+int dump_meters(const std::vector<std::string>& args);
 
 }  // namespace ovsxdp::dpctl

@@ -31,7 +31,7 @@ t() {
   local rc
   set +e
   # Kernel-assigned program ids vary from run to run.
-  "$dpctl" "$@" 2>&1 | sed -E 's/program id [0-9]+/program id N/' >>"$transcript"
+  "$dpctl" "$@" 2>&1 | sed -E 's/program id [0-9]+/program id N/; s/duration:[0-9.]+s/duration:Ns/' >>"$transcript"
   rc=${PIPESTATUS[0]}
   set -e
   [ $rc = 0 ] || echo "[exit $rc]" >>"$transcript"
@@ -91,6 +91,23 @@ t trace lab 1 "00112233"
 t trace lab 8 "505400000002505400000001080045000020"
 t get-flow "ufid:nonsense"
 t dump-flows
+note "one packet, many ports: outputs, clone, sample and check_pkt_len in one list"
+t add-flow lab "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)" "push_vlan(vid=10,pcp=0),2,pop_vlan,clone(set(ipv6(hlimit=5)),7),sample(sample=100.0%,actions(1)),check_pkt_len(size=60,gt(push_vlan(vid=1,pcp=0),2),le(7))"
+t dump-flows lab "filter=eth_type(0x86dd)"
+t trace lab 1 "505400000002505400000001""86dd6000000000083b40""fe800000000000000000000000000001""fe800000000000000000000000000002""0000000000000000"
+t add-flow lab "recirc_id(0),in_port(2),eth(),eth_type(0x86dd),ipv6(frag=no)" "7,recirc(5)"
+note "meters: OVS meter syntax, one drop band"
+t add-meter lab "meter=1,pktps,burst,stats,bands=type=drop,rate=1000,burst_size=50"
+t add-meter lab "meter=2,kbps,bands=type=drop,rate=10000"
+t add-meter lab "meter=3,kbps"
+t add-meter lab "meter=4000,kbps,bands=type=drop,rate=1"
+t add-meter lab "meter=3,kbps,bands=type=dscp_remark,rate=1"
+t dump-meters lab
+t add-flow lab "recirc_id(0),in_port(7),eth(),eth_type(0x0800),ipv4(frag=no)" "meter(1),2,meter(2),1"
+t trace lab 7 "505400000002505400000001080045000020000100004011f9c90a0000010a000002138800350000bd32"
+t del-meter lab 2
+t del-meter lab 2
+t dump-meters lab
 note "a second datapath: commands must name one"
 t add-dp other
 t dump-flows
