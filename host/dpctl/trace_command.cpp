@@ -65,6 +65,12 @@ void collect_ports(const action_list& actions, std::set<std::uint32_t>& ports) {
   for (const auto& a : actions) {
     if (const auto* o = std::get_if<act::output>(&a.base())) ports.insert(o->port);
     if (const auto* d = std::get_if<act::dec_ttl>(&a.base())) collect_ports(d->le_1, ports);
+    if (const auto* c = std::get_if<act::clone>(&a.base())) collect_ports(c->actions, ports);
+    if (const auto* s = std::get_if<act::sample>(&a.base())) collect_ports(s->actions, ports);
+    if (const auto* k = std::get_if<act::check_pkt_len>(&a.base())) {
+      collect_ports(k->gt, ports);
+      collect_ports(k->le, ports);
+    }
   }
 }
 

@@ -302,6 +302,28 @@ def action_cases():
         ("set ipv6 dst through a routing header", "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=17,frag=no),udp()",
          "set(ipv6(dst=2001:db8::77)),2", eth() / ip6() / IPv6ExtHdrRouting(addresses=[]) / UDP(sport=1, dport=2) / PAYLOAD),
     ]
+    # One packet, many ports (issue 6): modifications between outputs, clones,
+    # nested clones, sample 0%/100%, check_pkt_len above/at/below the size,
+    # trunc for the next output only, flooding with per-port tags.
+    n = len(raw(udp_pkt))
+    rows += [
+        ("copies: two outputs", v4, "2,3", udp_pkt),
+        ("copies: modifications between outputs", udp4, "set(ipv4(src=192.168.7.1)),2,set(ipv4(dst=192.168.7.2)),3,set(udp(dst=99)),4", udp_pkt),
+        ("copies: per-port VLAN flood", v4, "push_vlan(vid=10,pcp=0),2,pop_vlan,push_vlan(vid=20,pcp=1),3,pop_vlan,4", udp_pkt),
+        ("copies: trunk and access flood", v4, "push_vlan(vid=10,pcp=0),2,3,pop_vlan,4", udp_pkt),
+        ("copies: same port twice", v4, "2,set(ipv4(ttl=9)),2", udp_pkt),
+        ("copies: clone", v4, "clone(push_vlan(vid=5,pcp=0),2),3", udp_pkt),
+        ("copies: nested clones", udp4, "clone(set(ipv4(src=1.1.1.1)),clone(push_vlan(vid=7,pcp=0),2),3),4", udp_pkt),
+        ("copies: clone that changes nothing seen", v4, "clone(push_vlan(vid=5,pcp=0)),2", udp_pkt),
+        ("copies: sample 100%", v4, "sample(sample=100.0%,actions(push_vlan(vid=9,pcp=0),2)),3", udp_pkt),
+        ("copies: sample 0%", v4, "sample(sample=0.0%,actions(2)),3", udp_pkt),
+        ("copies: check_pkt_len above", v4, "check_pkt_len(size=%d,gt(push_vlan(vid=1,pcp=0),2),le(push_vlan(vid=2,pcp=0),2)),3" % (n - 1), udp_pkt),
+        ("copies: check_pkt_len at", v4, "check_pkt_len(size=%d,gt(push_vlan(vid=1,pcp=0),2),le(push_vlan(vid=2,pcp=0),2)),3" % n, udp_pkt),
+        ("copies: check_pkt_len below", v4, "check_pkt_len(size=%d,gt(push_vlan(vid=1,pcp=0),2),le(push_vlan(vid=2,pcp=0),2)),3" % (n + 1), udp_pkt),
+        ("copies: check_pkt_len last, in place", v4, "check_pkt_len(size=%d,gt(2),le(3))" % (n - 1), udp_pkt),
+        ("copies: trunc applies to the next output only", v4, "trunc(40),2,3", big),
+        ("copies: IPv6 hop limit in a clone", v6, "clone(set(ipv6(hlimit=5)),2),3", udp6_pkt),
+    ]
     cases = [Case("action %s" % name, 1, raw(pkt), flows=[(key, action)]) for name, key, action, pkt in rows]
     # Recirculation: chains up to the limit; metadata carried across passes.
     base = "in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)"
@@ -349,6 +371,12 @@ def action_cases():
                       flows=[("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=17,frag=no),udp()", "set(ipv6(src=2001:db8::99)),2")],
                       linux={2: [raw(Ether(raw(fixed))).hex()]},
                       reason="OVS userspace leaves the UDP checksum stale behind a routing header; Linux updates it"))
+    # Known difference: Linux's clone copies the skb's control block, pending
+    # trunc included, and the original keeps it: both outputs are cut.
+    # OVS userspace cuts only the clone's output.
+    cases.append(Case("action copies: trunc before a clone", 1, raw(big), flows=[(v4, "trunc(40),clone(2),3")],
+                      linux={2: [raw(big)[:40].hex()], 3: [raw(big)[:40].hex()]},
+                      reason="Linux's clone inherits the pending trunc and the original keeps it (skb_clone copies OVS_CB); OVS userspace cuts the clone only"))
     return cases
 
 
