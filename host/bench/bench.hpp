@@ -38,5 +38,6 @@ double median(std::vector<double> values);
 void write_json(const std::string& path, const std::string& section, const std::vector<std::pair<std::string, double>>& figures);
 
 int datapath_bench(std::vector<std::string> args);
+int copies_bench(std::vector<std::string> args);
 
 }  // namespace ovsxdp::bench

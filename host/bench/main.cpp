@@ -17,6 +17,9 @@ const benchmark kBenchmarks[] = {
     {"datapath", "datapath [--repeat N] [--rounds N] [--only TEXT] [--json FILE]",
      "per-packet ns of lookups and of each action (BPF_PROG_TEST_RUN), with ratios to a redirect-only floor",
      ovsxdp::bench::datapath_bench},
+    {"copies", "copies [--repeat N] [--rounds N] [--only TEXT] [--json FILE]",
+     "per-packet ns of one packet output to 1, 2, 4, 8, 16 ports and flooded with per-port rewrites (live frames through veths)",
+     ovsxdp::bench::copies_bench},
 };
 
 void usage(std::ostream& out) {
