@@ -11,6 +11,7 @@
 #include "odp/key_format.hpp"
 #include "odp/key_schema.hpp"
 #include "ovsxdp/base/types.h"
+#include "runtime/overloaded.hpp"
 
 namespace ovsxdp::odp {
 
@@ -1007,7 +1008,8 @@ class action_parser {
       return a;
     }
     if (n == "mpls") {
-      if (__builtin_popcount(k.mpls_labels) != 1) s_.fail("set(mpls(...)) takes one label stack entry", "", at);
+      // mpls() with no field is the all-zero mask, as for the other headers.
+      if (__builtin_popcount(k.mpls_labels) > 1) s_.fail("set(mpls(...)) takes one label stack entry", "", at);
       return act::set_mpls{{k.nw.mpls.lse[0]}, {m.nw.mpls.lse[0]}};
     }
     act::set_transport t;
@@ -1036,13 +1038,6 @@ std::string mac_text(const std::array<std::uint8_t, 6>& m) {
   std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
   return buf;
 }
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 std::string format_list(const action_list& actions);
 std::string nested(const action_list& actions) { return actions.empty() ? std::string("drop") : format_list(actions); }
