@@ -34,6 +34,9 @@ std::string machine_description();
 
 double median(std::vector<double> values);
 
+// `v` with `precision` decimals, for the tables.
+std::string fixed(double v, int precision);
+
 // {"machine": "...", "<section>": {"name": value, ...}}
 void write_json(const std::string& path, const std::string& section, const std::vector<std::pair<std::string, double>>& figures);
 

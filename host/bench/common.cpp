@@ -90,4 +90,10 @@ void write_json(const std::string& path, const std::string& section, const std::
   if (!out) throw system_error("write JSON results to", path, errno);
 }
 
+std::string fixed(double v, int precision) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(precision) << v;
+  return out.str();
+}
+
 }  // namespace ovsxdp::bench

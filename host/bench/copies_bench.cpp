@@ -66,12 +66,6 @@ std::vector<copy_scenario> scenarios() {
   return s;
 }
 
-std::string fixed(double v, int precision) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(precision) << v;
-  return out.str();
-}
-
 }  // namespace
 
 int copies_bench(std::vector<std::string> args) {

@@ -238,12 +238,6 @@ class runner {
   std::size_t frame_value_size_ = 0;
 };
 
-std::string fixed(double v, int precision) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(precision) << v;
-  return out.str();
-}
-
 }  // namespace
 
 int datapath_bench(std::vector<std::string> args) {

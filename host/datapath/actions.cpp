@@ -6,16 +6,10 @@
 #include <type_traits>
 
 #include "runtime/error.hpp"
+#include "runtime/overloaded.hpp"
 
 namespace ovsxdp {
 namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 template <class T>
 bool bytes_equal(const T& a, const T& b) {

@@ -576,7 +576,7 @@ struct datapath::impl {
     std::memcpy(s.bytes, bytes.data(), bytes.size());
     s.length = static_cast<std::uint16_t>(bytes.size());
     s.content_hash = h;
-    s.flags = plan_copies(bytes).empty() ? 0 : OVSXDP_SET_FORKS;
+    s.flags = fork_record_offset(bytes) ? OVSXDP_SET_FORKS : 0;  // build_group compiles the plans
     if (s.flags & OVSXDP_SET_FORKS) {
       try {
         build_group(i);

@@ -5,16 +5,10 @@
 #include <map>
 
 #include "runtime/error.hpp"
+#include "runtime/overloaded.hpp"
 
 namespace ovsxdp {
 namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 [[noreturn]] void refuse(const std::string& why, const std::string& hint = "") {
   throw invalid_flow("install flow", "", "actions: " + why, hint);
@@ -307,16 +301,12 @@ planned_actions plan_actions(const action_list& input) {
   return out;
 }
 
-std::vector<copy_plan> plan_copies(const std::vector<std::uint8_t>& bytes) {
-  std::optional<std::size_t> fork_offset;
+std::optional<std::size_t> fork_record_offset(const std::vector<std::uint8_t>& bytes) {
   for (std::size_t off = 0; off + sizeof(ovsxdp_action_header) <= bytes.size();) {
     ovsxdp_action_header h;
     std::memcpy(&h, &bytes[off], sizeof h);
     if (h.words == 0) break;
-    if (h.type == OVSXDP_ACTION_FORK) {
-      fork_offset = off;
-      break;
-    }
+    if (h.type == OVSXDP_ACTION_FORK) return off;
     std::size_t nested = 0;
     if (h.type == OVSXDP_ACTION_DEC_TTL || h.type == OVSXDP_ACTION_CLONE || h.type == OVSXDP_ACTION_SAMPLE) nested = h.arg;
     if (h.type == OVSXDP_ACTION_CHECK_PKT_LEN) {
@@ -326,16 +316,19 @@ std::vector<copy_plan> plan_copies(const std::vector<std::uint8_t>& bytes) {
     }
     off += h.words * 4u + nested;
   }
+  return std::nullopt;
+}
+
+std::vector<copy_plan> plan_copies(const std::vector<std::uint8_t>& bytes) {
+  const std::optional<std::size_t> fork_offset = fork_record_offset(bytes);
   if (!fork_offset) return {};
-  planned_actions out;
-  out.copies = copy_compiler(bytes).run(*fork_offset + sizeof(ovsxdp_action_fork), bytes.size());
-  out.bytes = bytes;
-  if (out.copies.size() > OVSXDP_FORK_MAX_COPIES)
-    refuse(std::to_string(out.copies.size()) + " copies of one packet; at most " + std::to_string(OVSXDP_FORK_MAX_COPIES));
+  std::vector<copy_plan> copies = copy_compiler(bytes).run(*fork_offset + sizeof(ovsxdp_action_fork), bytes.size());
+  if (copies.size() > OVSXDP_FORK_MAX_COPIES)
+    refuse(std::to_string(copies.size()) + " copies of one packet; at most " + std::to_string(OVSXDP_FORK_MAX_COPIES));
   std::map<std::uint32_t, unsigned> per_port;
-  for (std::size_t i = 0; i < out.copies.size(); i++) {
-    copy_plan& c = out.copies[i];
-    simplify(c, out.bytes);
+  for (std::size_t i = 0; i < copies.size(); i++) {
+    copy_plan& c = copies[i];
+    simplify(c, bytes);
     if (c.steps.size() > OVSXDP_COPY_MAX_STEPS)
       refuse("the copy for " + std::string(c.carrier ? "an upcall" : "output:" + std::to_string(c.port)) + " runs " + std::to_string(c.steps.size()) +
                  " actions; a copy runs at most " + std::to_string(OVSXDP_COPY_MAX_STEPS),
@@ -343,10 +336,10 @@ std::vector<copy_plan> plan_copies(const std::vector<std::uint8_t>& bytes) {
     if (c.carrier) {
       // An upcall-only copy rides on the interface of the nearest output.
       std::optional<std::uint32_t> port;
-      for (std::size_t j = i + 1; j < out.copies.size() && !port; j++)
-        if (!out.copies[j].carrier) port = out.copies[j].port;
+      for (std::size_t j = i + 1; j < copies.size() && !port; j++)
+        if (!copies[j].carrier) port = copies[j].port;
       for (std::size_t j = i; j-- > 0 && !port;)
-        if (!out.copies[j].carrier) port = out.copies[j].port;
+        if (!copies[j].carrier) port = copies[j].port;
       if (!port)
         refuse("a clone or sample that changes the packet before userspace() needs an output in the same list (its copy travels through a port)",
                "add the output, or move userspace() before the modifications");
@@ -355,7 +348,7 @@ std::vector<copy_plan> plan_copies(const std::vector<std::uint8_t>& bytes) {
     if (++per_port[c.port] > OVSXDP_COPY_MAX_REPEATS)
       refuse("more than " + std::to_string(OVSXDP_COPY_MAX_REPEATS) + " copies go through port " + std::to_string(c.port));
   }
-  return std::move(out.copies);
+  return copies;
 }
 
 }  // namespace ovsxdp

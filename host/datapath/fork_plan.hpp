@@ -46,6 +46,9 @@ struct planned_actions {
 // one port, upcall-only copies in a list without any output.
 planned_actions plan_actions(const action_list& actions);
 
+// Byte offset of the top-level fork record of an encoded list, if it has one.
+std::optional<std::size_t> fork_record_offset(const std::vector<std::uint8_t>& bytes);
+
 // The copies of an encoded list with a fork record (none without one).
 std::vector<copy_plan> plan_copies(const std::vector<std::uint8_t>& bytes);
 

@@ -5,6 +5,7 @@
 
 #include "ovsxdp/base/types.h"
 #include "runtime/error.hpp"
+#include "runtime/overloaded.hpp"
 
 namespace ovsxdp {
 namespace {
@@ -79,13 +80,6 @@ class action_checker {
   }
 
  private:
-  template <class... F>
-  struct overloaded : F... {
-    using F::operator()...;
-  };
-  template <class... F>
-  overloaded(F...) -> overloaded<F...>;
-
   // A nested list acts on a copy: what it does to the packet stays inside.
   void nested(const action& owner, const action_list& actions, const packet_state& s) {
     if (++depth_ > kMaxNesting) refuse_action(owner, "action lists nest at most " + std::to_string(kMaxNesting) + " deep (as in Linux)");

@@ -26,25 +26,11 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(SRC, "tests", "oracle"))
 
 from corpus import PORTS, Case, all_cases  # noqa: E402
-from ovs_oracle import OvsError, OvsOracle  # noqa: E402
+from ovs_oracle import OvsError, OvsOracle, trace_outputs, tx_outputs  # noqa: E402
 
 
 def ovs_outputs(o):
-    out = {}
-    for p in PORTS:
-        pkts = o.read_tx("p%d" % p)
-        if pkts:
-            out[p] = [x.hex() for x in pkts]
-    return out
-
-
-def trace_outputs(text):
-    out = {}
-    for line in text.splitlines():
-        if line.startswith("output:"):
-            port, hexpkt = line[7:].split(" ", 1)
-            out.setdefault(int(port), []).append(hexpkt)
-    return out
+    return tx_outputs(o, PORTS)
 
 
 def masked(outputs, hash_ports):

@@ -468,6 +468,27 @@ class OvsOracle:
 
 
 # ------------------------------------------------------------------ CLI
+def tx_outputs(oracle, ports):
+    """{port: [hex, ...]} of what OVS sent on each dummy port since the last read."""
+    out = {}
+    for p in ports:
+        pkts = oracle.read_tx("p%d" % p)
+        if pkts:
+            out[p] = [x.hex() for x in pkts]
+    return out
+
+
+def trace_outputs(trace_text):
+    """{port: [hex, ...]} from `ovsxdp-dpctl trace` output (upcalls are not
+    packets OVS's dummy ports show)."""
+    out = {}
+    for line in trace_text.splitlines():
+        if line.startswith("output:"):
+            port, hexpkt = line[7:].split(" ", 1)
+            out.setdefault(int(port), []).append(hexpkt)
+    return out
+
+
 def _extract_keys(args):
     """One line per input packet: 'KEY <dump-flows -m line>' with the exact
     key OVS extracted (megaflows disabled), or 'NONE <why>'."""

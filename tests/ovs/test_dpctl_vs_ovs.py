@@ -29,7 +29,7 @@ if not os.environ.get("OVSXDP_IN_OVS_NS"):
 
 sys.path.insert(0, os.path.join(src, "tests", "oracle"))
 logging.getLogger("scapy").setLevel(logging.ERROR)
-from ovs_oracle import OvsOracle, OvsError  # noqa: E402
+from ovs_oracle import OvsOracle, OvsError, trace_outputs, tx_outputs  # noqa: E402
 from scapy.all import ARP, Dot1Q, Ether, ICMP, IP, IPv6, Raw, TCP, UDP, raw  # noqa: E402
 from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr  # noqa: E402
 
@@ -56,23 +56,8 @@ def dp(*args, check=True):
     return r
 
 
-def ovsxdp_outputs(trace_text):
-    """{port: [hex, ...]} from trace output (upcalls are not packets OVS's dummy ports show)."""
-    out = {}
-    for line in trace_text.splitlines():
-        if line.startswith("output:"):
-            port, hexpkt = line[7:].split(" ", 1)
-            out.setdefault(int(port), []).append(hexpkt)
-    return out
-
-
 def ovs_outputs(o):
-    out = {}
-    for p in PORTS:
-        pkts = o.read_tx("p%d" % p)
-        if pkts:
-            out[p] = [x.hex() for x in pkts]
-    return out
+    return tx_outputs(o, PORTS)
 
 
 A, B = "00:01:02:03:04:05", "10:11:12:13:14:15"
@@ -209,7 +194,7 @@ def compare_all(work):
             dp("del-flows", "ref")
             dp("add-flow", "ref", key, actions)
             installed += 1
-            got = ovsxdp_outputs(dp("trace", "ref", "1", raw(pkt).hex()).stdout)
+            got = trace_outputs(dp("trace", "ref", "1", raw(pkt).hex()).stdout)
             compare("documented flow %s / %s" % (key[:60] + "...", actions), expected, got)
         for key, actions, why in LINUX_REFUSES:
             r = dp("add-flow", "ref", "recirc_id(0)," + key, actions, check=False)
@@ -246,7 +231,7 @@ def compare_all(work):
         if r.returncode:
             compare("packet %d through ovsxdp with OVS's dump" % i, second[i], "error: " + r.stderr.strip())
         else:
-            compare("packet %d through ovsxdp with OVS's dump" % i, second[i], ovsxdp_outputs(r.stdout))
+            compare("packet %d through ovsxdp with OVS's dump" % i, second[i], trace_outputs(r.stdout))
     dp("del-dp", "ref")
     print("%d documented flows installed in both, %d packets of a real dump compared; %d failures"
           % (installed, len(dump_packets()), len(failures)))
