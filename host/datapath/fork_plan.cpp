@@ -228,7 +228,9 @@ class copy_compiler {
 };
 
 // A set's target and mask, for the "overwritten by the next set" rule.
-bool set_covers(const std::vector<std::uint8_t>& bytes, std::uint16_t first, std::uint16_t second) {
+// Steps carry branch flags above the offset: only the offset addresses bytes.
+bool set_covers(const std::vector<std::uint8_t>& bytes, std::uint16_t first_step, std::uint16_t second_step) {
+  const std::size_t first = first_step & OVSXDP_STEP_OFFSET, second = second_step & OVSXDP_STEP_OFFSET;
   ovsxdp_action_header a, b;
   std::memcpy(&a, &bytes[first], sizeof a);
   std::memcpy(&b, &bytes[second], sizeof b);
