@@ -282,6 +282,10 @@ class decoder {
       case OVSXDP_ACTION_USERSPACE: {
         auto r = record<ovsxdp_action_userspace>(off, size);
         if (sizeof r + r.userdata_len > size) fail(off, "userdata runs past its record");
+        // The datapath keeps at most this much; longer records cannot have come from encode_actions.
+        if (r.userdata_len > OVSXDP_USERDATA_MAX)
+          fail(off, "userdata of " + std::to_string(r.userdata_len) + " bytes exceeds the " +
+                        std::to_string(OVSXDP_USERDATA_MAX) + "-byte limit");
         act::userspace u;
         u.pid = r.pid;
         u.userdata.assign(&bytes_[off + sizeof r], &bytes_[off + sizeof r] + r.userdata_len);
