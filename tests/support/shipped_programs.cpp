@@ -5,6 +5,7 @@
 #include "runtime/skeleton.hpp"
 #include "support/sandbox.hpp"
 // clang-format off
+#include "trafgen.skel.h"
 #include "vlan_tagger.skel.h"
 #include "xdp_pass.skel.h"
 // clang-format on
@@ -32,6 +33,9 @@ std::vector<shipped_program> load_shipped_programs() {
   // The README's library example: what a small program of your own costs.
   auto tagger = skeleton<vlan_tagger>::open_and_load("vlan_tagger");
   for (auto& info : describe_programs(tagger->obj)) out.push_back({info, 1400});
+  // The benchmarks' traffic generator and receiver: their cost is in every rate measured.
+  auto trafgen_programs = skeleton<trafgen>::open_and_load("trafgen");
+  for (auto& info : describe_programs(trafgen_programs->obj)) out.push_back({info, 160});
   return out;
 }
 
