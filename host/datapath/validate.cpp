@@ -231,6 +231,9 @@ void validate_match(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask) {
   const bool ipv4 = eth_type == kIpv4, ipv6 = eth_type == kIpv6, arp = eth_type == kArp || eth_type == kRarp;
 
   if (mask.mac_proto && mask.mac_proto != 0xff) refuse_match("packet_type", "must be matched exactly or not at all");
+  // Linux always matches the EtherType exactly (ovs_key_from_nlattrs forces its mask); a wildcarded one
+  // would also print as no eth_type at all, which reads back as an 802.2 frame.
+  if (mask.eth_type != 0xffff) refuse_match("eth_type(...)", "is always matched exactly; drop its mask");
   // A tag too short to parse: eth_type 0x8100/0x88a8 with vlan(tci=0) and
   // an empty encap(), which Linux accepts (parse_vlan_from_nlattrs).
   const bool truncated_tag = !mask.vlan_tpid && !k.vlan_tci && (eth_type == kVlan || eth_type == kQinq);
