@@ -238,13 +238,21 @@ struct datapath::impl {
     return 0;
   }
 
+  struct megaflow_id_hasher {
+    std::size_t operator()(const std::pair<std::uint32_t, std::uint64_t>& id) const noexcept {
+      return static_cast<std::size_t>(id.second ^ (std::uint64_t{id.first} * 0x9e3779b97f4a7c15ULL));
+    }
+  };
+
   // Bookkeeping rebuilt from the maps when another writer changed them.
   struct {
     std::uint64_t generation = ~0ULL;
     std::vector<std::uint32_t> free_flows, free_sets, free_masks;
     std::unordered_map<ovsxdp_ufid, std::uint32_t, ufid_hasher, ufid_eq> by_ufid;
     std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> sets_by_hash;
-    std::map<std::pair<std::uint32_t, std::uint64_t>, std::uint32_t> megaflows;  // {mask, hash} -> slot
+    // {mask, hash} -> slot. Hashed, not ordered: an install probes it once per
+    // mask, and a tree walk per probe was most of an install's host time.
+    std::unordered_map<std::pair<std::uint32_t, std::uint64_t>, std::uint32_t, megaflow_id_hasher> megaflows;
     std::map<std::string, std::uint32_t> masks_by_content;
     std::vector<std::uint32_t> dying_flows;      // unlinked; freed after a grace period
     std::vector<std::uint32_t> retired_sets;     // replaced by mod-flow; unreferenced after a grace period
