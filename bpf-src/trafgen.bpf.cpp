@@ -1,8 +1,9 @@
 // The traffic generator and the counting receiver (ABI: ovsxdp/abi/trafgen.h).
 //
 //   ovsxdp_trafgen_send   run by BPF_PROG_TEST_RUN with live frames in the
-//                         sender's namespace: names the frame's flow,
-//                         patches the checksums, XDP_TX out of the ingress
+//                         sender's namespace: restores the template's
+//                         headers, names the frame's flow, patches the
+//                         checksums, XDP_TX out of the ingress
 //   ovsxdp_trafgen_count  attached to the receiving interface: counts our
 //                         frames (and foreign ones), then drops them, or
 //                         swaps the MACs and sends them back (round trips)
@@ -62,6 +63,11 @@ extern "C" SEC("xdp") int ovsxdp_trafgen_send(xdp_md* ctx) {
   const ovsxdp_trafgen_config* cfg = map_lookup<ovsxdp_trafgen_config>(&trafgen_config, zero);
   ovsxdp_trafgen_stats* s = map_lookup<ovsxdp_trafgen_stats>(&trafgen_stats, zero);
   if (!cfg || !s) return XDP_ABORTED;
+  const int trim = static_cast<int>(cfg->frame_len) - static_cast<int>(ctx->data_end - ctx->data);
+  if (trim != 0 && bpf_xdp_adjust_tail(ctx, trim) != 0) return XDP_ABORTED;
+  const u32 restore = cfg->header_len;
+  if (restore < 14 || restore > OVSXDP_TRAFGEN_HEADER_BYTES || bpf_xdp_store_bytes(ctx, 0, const_cast<u8*>(cfg->header), restore) != 0)
+    return XDP_ABORTED;
   u32 flow = s->next_flow;
   if (flow >= cfg->flows) flow = 0;
   s->next_flow = flow + 1;

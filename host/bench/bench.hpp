@@ -42,5 +42,8 @@ void write_json(const std::string& path, const std::string& section, const std::
 
 int datapath_bench(std::vector<std::string> args);
 int copies_bench(std::vector<std::string> args);
+int forward_bench(std::vector<std::string> args);
+int latency_bench(std::vector<std::string> args);
+int flows_bench(std::vector<std::string> args);
 
 }  // namespace ovsxdp::bench

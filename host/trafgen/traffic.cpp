@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -26,7 +27,7 @@ namespace {
 constexpr std::uint32_t kEth = 14, kIpv4 = 20, kUdp = 8, kTcp = 20, kMagic = 8;
 constexpr std::uint32_t kDstLowOffset = kEth + 16 + 2;  // low 16 bits of the IPv4 destination
 constexpr std::uint32_t kIpChecksumOffset = kEth + 10;
-constexpr std::uint32_t kMaxFrame = 3000;  // one page of live-frame buffer, less the headroom
+constexpr std::uint32_t kMaxFrame = 3000;  // one page of live-frame buffer, less the headroom and the trimmed byte
 
 std::uint64_t monotonic_ns() {
   timespec ts{};
@@ -149,6 +150,10 @@ traffic_generator traffic_generator::load(const traffic_spec& spec) {
   c.csum_offset[1] = static_cast<std::uint16_t>(l4_checksum_offset(spec.protocol));
   c.csum_template[1] = word_at(i->frame, c.csum_offset[1]);
   c.csum_udp[1] = spec.protocol == traffic_protocol::udp;
+  c.header_len = static_cast<std::uint16_t>(std::min<std::size_t>(i->frame.size(), OVSXDP_TRAFGEN_HEADER_BYTES));
+  std::memcpy(c.header, i->frame.data(), c.header_len);
+  c.frame_len = static_cast<std::uint16_t>(i->frame.size());
+  i->frame.push_back(0);  // trimmed by the program: see ovsxdp/abi/trafgen.h
   const std::uint32_t key = 0;
   if (bpf_map_update_elem(bpf_map__fd(i->skel->maps.trafgen_config), &key, &c, BPF_ANY) != 0)
     throw system_error("configure the traffic generator", "trafgen_config", errno);

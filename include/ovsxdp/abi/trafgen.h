@@ -8,6 +8,15 @@
 // the IPv4 destination, say) and patches the checksums that cover that word.
 // Every frame ends with OVSXDP_TRAFGEN_MAGIC, so the receiver tells ours
 // from anything else on the wire.
+//
+// The kernel recycles live-frame pages without restoring their bytes, and
+// the device under test may rewrite them in place (a veth passes the very
+// page along): so the generator writes the template's headers back into
+// every frame before naming its flow. The kernel also reuses the page's
+// xdp_frame as it was left unless the program changed the frame's bounds
+// (it does not compare the metadata size), so the template handed to the
+// test run is one byte longer than frame_len and the generator trims it:
+// the bounds always differ and the kernel rebuilds the frame every time.
 #pragma once
 
 #include <linux/types.h>
@@ -15,6 +24,7 @@
 #define OVSXDP_TRAFGEN_MAGIC 0x6e6567706478766fULL /* "ovxdpgen" read as a little-endian u64 */
 #define OVSXDP_TRAFGEN_MAX_FLOWS 65536
 #define OVSXDP_TRAFGEN_MAX_FIELD_OFFSET 512 /* the flow word lies in the first 512 bytes */
+#define OVSXDP_TRAFGEN_HEADER_BYTES 128     /* template bytes restored per frame (all headers) */
 
 /* generator config: ARRAY [1]. */
 struct ovsxdp_trafgen_config {
@@ -24,7 +34,10 @@ struct ovsxdp_trafgen_config {
   __u16 csum_offset[2];         /* checksums covering the word (0: none) */
   __u16 csum_template[2];       /* their values in the template, as stored in the frame */
   __u8 csum_udp[2];             /* 1: a UDP checksum (0 means none, a computed 0 is sent as 0xffff) */
+  __u16 header_len;             /* bytes of header[] restored, 14..OVSXDP_TRAFGEN_HEADER_BYTES */
+  __u16 frame_len;              /* length of the frames sent (the test run's frame is one byte longer) */
   __u16 reserved;
+  __u8 header[OVSXDP_TRAFGEN_HEADER_BYTES];  /* the template's first bytes */
 };
 
 /* generator and receiver statistics: PERCPU_ARRAY [1], summed by the host. */
@@ -45,7 +58,7 @@ struct ovsxdp_trafgen_receiver_config {
 };
 
 #ifdef __cplusplus
-static_assert(sizeof(ovsxdp_trafgen_config) == 20);
+static_assert(sizeof(ovsxdp_trafgen_config) == 24 + OVSXDP_TRAFGEN_HEADER_BYTES);
 static_assert(__has_unique_object_representations(ovsxdp_trafgen_config));
 static_assert(sizeof(ovsxdp_trafgen_stats) == 48);
 static_assert(__has_unique_object_representations(ovsxdp_trafgen_stats));

@@ -210,6 +210,10 @@ extern "C" [[gnu::noinline]] int ovsxdp_copy_packet(struct xdp_md* ctx) {
     return XDP_DROP;
   }
   const u32 sequence = meta->sequence;
+  // The copy leaves without our metadata: the next device's XDP program must
+  // not see it, and the frame struct written back at transmission must not
+  // carry it into the page's next use.
+  if (bpf_xdp_adjust_meta(ctx, sizeof(ovsxdp_copy_meta)) != 0) return dp::drop_internal();
   ovsxdp_copy_context* c = map_lookup<ovsxdp_copy_context>(&dp_copy_contexts, sequence % OVSXDP_COPY_CONTEXTS);
   if (!c || c->sequence != sequence) {
     dp::count(OVSXDP_C_COPY_LOST);

@@ -1,0 +1,340 @@
+// ovsxdp-bench forward: packets per second across real veths, one topology
+// and one generator for every device under test, measured side by side:
+//
+//   floor              a redirect-only XDP program on a1 (the most any XDP switch can do)
+//   ovsxdp_*           the datapath on a1: 1 and 1,000 megaflows (cache hits),
+//                      VLAN push, a set-field rewrite, a 4-port flood
+//   linux_bridge       XDP_PASS on a1, then the kernel bridge
+//   ovs_afxdp          Open vSwitch 3.1's userspace datapath, AF_XDP ports, a PMD thread
+//
+// Rate = frames received on b0 / (last arrival - first transmit), both
+// stamped by the BPF programs, so a device that queues (OVS's PMD on the
+// other CPU) is timed until it has drained, and the test run's own setup is
+// not counted as traffic.
+// Rounds are interleaved and figures are medians. A scenario fails when it
+// does not measure what it claims: the datapath did not hit its flows for
+// every frame, or nothing arrived.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "bench/bench.hpp"
+#include "bench/ovs_peer.hpp"
+#include "bench/topology.hpp"
+#include "datapath/datapath.hpp"
+#include "datapath/flow_text.hpp"
+#include "runtime/error.hpp"
+#include "runtime/fd.hpp"
+#include "runtime/private_namespace.hpp"
+#include "runtime/skeleton.hpp"
+// clang-format off
+#include "forward_floor.skel.h"
+#include "xdp_pass.skel.h"
+// clang-format on
+
+namespace ovsxdp::bench {
+namespace {
+
+constexpr unsigned kGeneratorCpu = 0;
+constexpr unsigned kFloodPorts = 4;
+
+enum class device { floor, ovsxdp, linux_bridge, ovs_afxdp };
+
+struct scenario {
+  std::string json_name, title;
+  device dut;
+  std::uint32_t flows = 1;  // distinct flows the generator sends
+  std::string actions;      // ovsxdp: actions of every flow
+  unsigned outputs = 1;     // copies per frame
+};
+
+std::vector<scenario> all_scenarios() {
+  return {
+      {"floor", "floor: redirect-only XDP", device::floor, 1, "", 1},
+      {"ovsxdp_1flow", "ovsxdp, 1 megaflow", device::ovsxdp, 1, "2", 1},
+      {"ovsxdp_1000flows", "ovsxdp, 1,000 megaflows", device::ovsxdp, 1000, "2", 1},
+      {"ovsxdp_vlan", "ovsxdp, push_vlan", device::ovsxdp, 1, "push_vlan(vid=10,pcp=0),2", 1},
+      {"ovsxdp_rewrite", "ovsxdp, set eth+ipv4 (rewrite)", device::ovsxdp, 1,
+       "set(eth(src=02:00:00:00:0c:01,dst=02:00:00:00:0c:02)),set(ipv4(src=10.9.0.1,dst=10.9.0.2,ttl=63)),2", 1},
+      {"ovsxdp_flood4", "ovsxdp, flood to 4 ports", device::ovsxdp, 1, "2,3,4,5", kFloodPorts},
+      {"linux_bridge", "Linux bridge", device::linux_bridge, 1, "", 1},
+      {"ovs_afxdp", "Open vSwitch 3.1, AF_XDP, PMD", device::ovs_afxdp, 1, "", 1},
+  };
+}
+
+struct run_figures {
+  double mpps = 0;
+  double delivered = 0;  // frames received / frames expected (sent x outputs)
+  std::uint64_t foreign = 0;
+};
+
+struct options {
+  common_options common;
+  std::uint64_t packets = 1'000'000;
+  std::uint32_t frame_size = 64;
+  traffic_protocol protocol = traffic_protocol::udp;
+  bool require_lossless = false;  // XDP and bridge scenarios: every frame must arrive (tests)
+};
+
+options parse(std::vector<std::string> args) {
+  options o;
+  o.common = take_common_options(args);
+  for (std::size_t i = 0; i < args.size(); i++) {
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw usage_error(args[i] + " needs a value");
+      return args[++i];
+    };
+    if (args[i] == "--packets") o.packets = parse_number("--packets", value(), 1000, 1'000'000'000);
+    else if (args[i] == "--size") o.frame_size = static_cast<std::uint32_t>(parse_number("--size", value(), 62, 3000));
+    else if (args[i] == "--proto") {
+      const std::string p = value();
+      if (p == "udp") o.protocol = traffic_protocol::udp;
+      else if (p == "tcp") o.protocol = traffic_protocol::tcp;
+      else throw usage_error("--proto: '" + p + "' is not udp or tcp");
+    } else if (args[i] == "--require-lossless") o.require_lossless = true;
+    else throw usage_error("unknown argument '" + args[i] + "'");
+  }
+  if (o.frame_size < min_frame_size(o.protocol))
+    throw usage_error("--size: " + std::to_string(o.frame_size) + " bytes is below the " + std::to_string(min_frame_size(o.protocol)) +
+                      " a frame of this protocol needs");
+  return o;
+}
+
+// Everything the run needs, built once: lanes, receivers, devices.
+class bench_world {
+ public:
+  bench_world(const private_namespace& ns, const options& o) : o_(o), topo_(ns) {
+    xdp_ = topo_.add_lane("fw", kFloodPorts);
+    bridge_ = topo_.add_lane("br");
+    ovs_ = topo_.add_lane("ov");
+    base_spec_.protocol = o.protocol;
+    base_spec_.frame_size = o.frame_size;
+    {
+      auto in = topo_.receiver().enter();
+      for (const auto& b0 : xdp_.b0) xdp_rx_.push_back(std::make_unique<traffic_receiver>(traffic_receiver::attach(topology::local_ifindex(b0))));
+      bridge_rx_ = std::make_unique<traffic_receiver>(traffic_receiver::attach(topology::local_ifindex(bridge_.b0[0])));
+      ovs_rx_ = std::make_unique<traffic_receiver>(traffic_receiver::attach(topology::local_ifindex(ovs_.b0[0])));
+    }
+    // The datapath: a1 is port 1, the b1s ports 2..5.
+    datapath_options d;
+    d.name = "fwd";
+    d.bpffs = ns.bpffs();
+    d.run_dir = ns.run_dir();
+    d.max_flows = 4096;
+    dp_.emplace(datapath::create(d));
+    for (std::size_t k = 0; k < xdp_.b1.size(); k++) dp_->add_port(xdp_.b1[k], static_cast<std::uint32_t>(2 + k), xdp_attach::native);
+    // The floor's devmap points at b1.
+    floor_ = skeleton<forward_floor>::open_and_load("forward_floor");
+    const std::uint32_t zero = 0;
+    bpf_devmap_val to_b1{};
+    to_b1.ifindex = topology::local_ifindex(xdp_.b1[0]);
+    if (bpf_map_update_elem(bpf_map__fd((*floor_)->maps.floor_port), &zero, &to_b1, BPF_ANY) != 0)
+      throw system_error("point the floor program at", xdp_.b1[0], errno);
+    // The bridge: XDP_PASS on a1 (a veth takes XDP_TX frames only when its peer runs XDP), a static FDB entry for the destination.
+    pass_ = skeleton<xdp_pass>::open_and_load("xdp_pass");
+    bridge_pass_ = attach_xdp_link(bpf_program__fd((*pass_)->progs.ovsxdp_pass), topology::local_ifindex(bridge_.a1), bridge_.a1);
+    ns.run("ip link add fwbr type bridge && ip link set fwbr type bridge stp_state 0 mcast_snooping 0 && ip link set " + bridge_.a1 +
+           " master fwbr && ip link set " + bridge_.b1[0] + " master fwbr && ip link set fwbr up && bridge fdb add " + base_spec_.dst_mac +
+           " dev " + bridge_.b1[0] + " master static");
+    generators_.emplace(1, traffic_generator::load(spec(1)));
+    generators_.emplace(1000, traffic_generator::load(spec(1000)));
+  }
+
+  traffic_spec spec(std::uint32_t flows) const {
+    traffic_spec s = base_spec_;
+    s.flows = flows;
+    return s;
+  }
+
+  // Starts Open vSwitch on the ovs lane, its PMD thread on the CPU the generator does not use.
+  void start_ovs(const std::string& work_dir) {
+    ovs_userspace_switch::options so;
+    so.work_dir = work_dir;
+    so.pmd_cpu_mask = kGeneratorCpu == 0 ? "0x2" : "0x1";
+    ovs_switch_.emplace(ovs_userspace_switch::start(so));
+    ovs_switch_->add_afxdp_port(ovs_.a1, 1);
+    ovs_switch_->add_afxdp_port(ovs_.b1[0], 2);
+    ovs_switch_->add_flows({"in_port=1,ip,nw_dst=" + base_spec_.dst_ip + ",actions=output:2"});
+  }
+  std::string ovs_version() const { return ovs_switch_ ? ovs_switch_->version() : ""; }
+
+  run_figures run(const scenario& s) {
+    switch (s.dut) {
+      case device::floor: {
+        detach_datapath();
+        const unique_fd floor = attach_xdp_link(bpf_program__fd((*floor_)->progs.ovsxdp_forward_floor), topology::local_ifindex(xdp_.a1), xdp_.a1);
+        return measure(s, xdp_, {xdp_rx_[0].get()}, nullptr);
+      }
+      case device::ovsxdp: {
+        attach_datapath();
+        dp_->flush();
+        std::vector<flow_spec> flows;
+        for (std::uint32_t k = 0; k < s.flows; k++)
+          flows.push_back(flow_from_text("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=" + flow_destination(spec(s.flows), k) + ",frag=no)",
+                                         s.actions));
+        dp_->add_flows(flows);
+        std::vector<traffic_receiver*> rx;
+        for (unsigned k = 0; k < s.outputs; k++) rx.push_back(xdp_rx_[k].get());
+        return measure(s, xdp_, rx, &*dp_);
+      }
+      case device::linux_bridge: return measure(s, bridge_, {bridge_rx_.get()}, nullptr);
+      case device::ovs_afxdp: return measure(s, ovs_, {ovs_rx_.get()}, nullptr);
+    }
+    return {};
+  }
+
+  std::uint64_t packets_for(const scenario& s) const {
+    // OVS drops what its PMD cannot take; a tenth of the frames keeps its run as long as the others'.
+    return s.dut == device::ovs_afxdp ? std::max<std::uint64_t>(o_.packets / 10, 1000) : o_.packets;
+  }
+
+ private:
+  void detach_datapath() {
+    if (dp_->port(1)) dp_->remove_port(1);
+  }
+  void attach_datapath() {
+    if (!dp_->port(1)) dp_->add_port(xdp_.a1, 1, xdp_attach::native);
+  }
+
+  run_figures measure(const scenario& s, const lane& l, const std::vector<traffic_receiver*>& rx, datapath* dp) {
+    traffic_generator& gen = generators_.at(s.flows);
+    gen.reset();
+    for (auto* r : rx) r->reset();
+    const std::uint64_t packets = packets_for(s);
+    const auto before = dp ? dp->counters() : datapath_counters{};
+    send_result sent;
+    {
+      cpu_pin pin(kGeneratorCpu);
+      auto in = topo_.sender().enter();
+      sent = gen.send(topology::local_ifindex(l.a0), packets);
+    }
+    const auto got = settle(rx, sent.packets, s.dut == device::ovs_afxdp ? 3000 : 1000);
+    if (sent.packets != packets)
+      throw error("run scenario", s.json_name, "the generator sent " + std::to_string(sent.packets) + " of " + std::to_string(packets) + " frames");
+    if (dp) {
+      const auto after = dp->counters();
+      const std::uint64_t hits = after[OVSXDP_C_HIT] - before[OVSXDP_C_HIT], missed = after[OVSXDP_C_MISSED] - before[OVSXDP_C_MISSED];
+      const std::uint64_t outputs = after[OVSXDP_C_OUTPUT] - before[OVSXDP_C_OUTPUT];
+      if (hits != packets || missed != 0 || outputs != packets * s.outputs) {
+        std::string moved;
+        for (std::uint32_t c = 0; c < OVSXDP_COUNTER_MAX; c++)
+          if (after.values[c] != before.values[c])
+            moved += std::string(moved.empty() ? "" : ", ") + counter_name(static_cast<ovsxdp_counter>(c)) + " " + std::to_string(after.values[c] - before.values[c]);
+        throw error("run scenario", s.json_name,
+                    std::to_string(outputs) + " outputs for " + std::to_string(packets) + " frames of " + std::to_string(s.outputs) +
+                        " copies each (counters: " + moved + ")",
+                    "the scenario does not measure what it claims");
+      }
+    }
+    run_figures f;
+    std::uint64_t received = 0, last_ns = 0, least = ~0ull;
+    for (const auto& c : got) {
+      received += c.packets;
+      least = std::min(least, c.packets);
+      last_ns = std::max(last_ns, c.last_ns);
+      f.foreign += c.foreign;
+    }
+    if (least == 0) throw error("run scenario", s.json_name, "no frame arrived on a receiver", "check the device under test's forwarding");
+    f.delivered = static_cast<double>(received) / static_cast<double>(packets * s.outputs);
+    // The first receiver's frames per second, in input frames, from the
+    // generator's first frame (the test run's setup is not traffic) to the last arrival.
+    const std::uint64_t first_ns = gen.totals().first_ns;
+    if (first_ns == 0 || last_ns <= first_ns) throw error("run scenario", s.json_name, "the generator and receiver clocks disagree");
+    f.mpps = static_cast<double>(got[0].packets) / static_cast<double>(last_ns - first_ns) * 1000.0;
+    if (o_.require_lossless && s.dut != device::ovs_afxdp && received != packets * s.outputs)
+      throw error("run scenario", s.json_name, std::to_string(received) + " of " + std::to_string(packets * s.outputs) + " frames arrived",
+                  "--require-lossless: every frame must arrive");
+    return f;
+  }
+
+  const options& o_;
+  topology topo_;
+  lane xdp_, bridge_, ovs_;
+  traffic_spec base_spec_;
+  std::vector<std::unique_ptr<traffic_receiver>> xdp_rx_;
+  std::unique_ptr<traffic_receiver> bridge_rx_, ovs_rx_;
+  std::optional<datapath> dp_;
+  std::optional<skeleton<forward_floor>> floor_;
+  std::optional<skeleton<xdp_pass>> pass_;
+  unique_fd bridge_pass_;
+  std::map<std::uint32_t, traffic_generator> generators_;
+  std::optional<ovs_userspace_switch> ovs_switch_;
+};
+
+std::string verdict(bool met, const std::string& shortfall) { return met ? "met" : "NOT met (" + shortfall + ")"; }
+
+}  // namespace
+
+int forward_bench(std::vector<std::string> args) {
+  const options o = parse(std::move(args));
+  std::vector<scenario> chosen;
+  for (const auto& s : all_scenarios())
+    if (o.common.only.empty() || s.json_name.find(o.common.only) != std::string::npos || s.json_name == "floor") chosen.push_back(s);
+  const bool want_ovs = std::any_of(chosen.begin(), chosen.end(), [](const scenario& s) { return s.dut == device::ovs_afxdp; });
+
+  private_namespace ns = private_namespace::enter("bench-forward");
+  bench_world world(ns, o);
+  if (want_ovs) world.start_ovs(ns.run_dir() + "/ovs");
+
+  std::cout << "ovsxdp-bench forward: frames per second, sender namespace -> a1 -> device under test -> b1 -> receiver namespace\n"
+            << "machine: " << machine_description() << "\n"
+            << "traffic: " << o.frame_size << "-byte " << (o.protocol == traffic_protocol::udp ? "UDP" : "TCP") << " frames, " << o.packets
+            << " per run (Open vSwitch: " << world.packets_for({"", "", device::ovs_afxdp, 1, "", 1}) << "), generator on CPU " << kGeneratorCpu
+            << "; " << o.common.rounds << " interleaved rounds, medians\n";
+  if (want_ovs) std::cout << "peer: " << world.ovs_version() << ", netdev datapath, AF_XDP ports, PMD on the other CPU\n";
+  std::cout << "\n";
+
+  std::map<std::string, std::vector<double>> mpps, delivered;
+  std::map<std::string, std::uint64_t> foreign;
+  for (std::uint32_t round = 0; round < o.common.rounds; round++) {
+    for (const auto& s : chosen) {
+      const run_figures f = world.run(s);
+      mpps[s.json_name].push_back(f.mpps);
+      delivered[s.json_name].push_back(f.delivered);
+      foreign[s.json_name] += f.foreign;
+    }
+    std::cerr << "round " << round + 1 << "/" << o.common.rounds << " done\n";
+  }
+
+  auto med = [&](const std::string& name) { return mpps.count(name) ? median(mpps[name]) : 0.0; };
+  const double floor = med("floor"), bridge = med("linux_bridge"), ovs = med("ovs_afxdp");
+  std::cout << std::left << std::setw(34) << "scenario" << std::right << std::setw(8) << "Mpps" << std::setw(10) << "ns/frame" << std::setw(10)
+            << "x floor" << std::setw(11) << "x bridge" << std::setw(9) << "x OVS" << std::setw(12) << "delivered" << "\n";
+  std::vector<std::pair<std::string, double>> figures;
+  for (const auto& s : chosen) {
+    const double v = med(s.json_name);
+    figures.push_back({s.json_name, v});
+    std::cout << std::left << std::setw(34) << s.title << std::right << std::setw(8) << fixed(v, 3) << std::setw(10) << fixed(1000.0 / v, 0)
+              << std::setw(10) << fixed(v / floor, 2) << std::setw(11) << (bridge > 0 ? fixed(v / bridge, 1) : "-") << std::setw(9)
+              << (ovs > 0 ? fixed(v / ovs, 1) : "-") << std::setw(11) << fixed(100 * median(delivered[s.json_name]), 1) << "%"
+              << (foreign[s.json_name] ? "  (" + std::to_string(foreign[s.json_name]) + " foreign frames)" : "") << "\n";
+  }
+  const double ours = med("ovsxdp_1flow");
+  if (ours > 0) {
+    std::cout << "\ntargets (ovsxdp, 1 megaflow, cache hits):\n";
+    const double cost = floor / ours;
+    std::cout << "  per-frame cost within 1.25x the floor's:  " << fixed(cost, 2) << "x  "
+              << verdict(cost <= 1.25, "short by " + fixed(cost - 1.25, 2) + "x") << "\n";
+    std::cout << "  rate >= 80% of the floor's:               " << fixed(100 * ours / floor, 1) << "%  "
+              << verdict(ours >= 0.8 * floor, "short by " + fixed(100 * (0.8 - ours / floor), 1) + " points") << "\n";
+    if (bridge > 0)
+      std::cout << "  >= 5x the Linux bridge:                   " << fixed(ours / bridge, 1) << "x  "
+                << verdict(ours >= 5 * bridge, "short by " + fixed(5 - ours / bridge, 1) + "x") << "\n";
+    if (ovs > 0)
+      std::cout << "  >= 10x Open vSwitch's userspace datapath: " << fixed(ours / ovs, 1) << "x  "
+                << verdict(ours >= 10 * ovs, "short by " + fixed(10 - ours / ovs, 1) + "x") << "\n";
+  }
+  if (o.common.json_path) {
+    write_json(*o.common.json_path, "mpps", figures);
+    std::cout << "\nwrote " << *o.common.json_path << "\n";
+  }
+  return 0;
+}
+
+}  // namespace ovsxdp::bench
