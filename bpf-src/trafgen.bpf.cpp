@@ -40,6 +40,8 @@ OVSXDP_BTF_TYPE(ovsxdp_trafgen_receiver_config);
 
 namespace {
 
+constexpr u32 kMaxFrame = 4096;  // live frames fit a page; a power of two to bound the tail's offset
+
 // A 16-bit word of the frame at a run-time offset, bounded for the verifier.
 OVSXDP_INLINE u16* frame_word(xdp_md* ctx, u32 offset) {
   if (offset == 0 || offset > OVSXDP_TRAFGEN_MAX_FIELD_OFFSET) return nullptr;
@@ -49,11 +51,14 @@ OVSXDP_INLINE u16* frame_word(xdp_md* ctx, u32 offset) {
   return reinterpret_cast<u16*>(p);
 }
 
-OVSXDP_INLINE void count(ovsxdp_trafgen_stats* s, xdp_md* ctx, u64 now) {
-  s->packets++;
+OVSXDP_INLINE void count(ovsxdp_trafgen_stats* s, xdp_md* ctx, u32 stamp_shift) {
+  const u64 n = s->packets++;
   s->bytes += ctx->data_end - ctx->data;
-  if (!s->first_ns) s->first_ns = now;
+  if (n & ((1ULL << (stamp_shift & 31)) - 1)) return;
+  const u64 now = bpf_ktime_get_ns();
+  if (n == 0) s->first_ns = now;
   s->last_ns = now;
+  s->stamped = n + 1;
 }
 
 }  // namespace
@@ -88,30 +93,34 @@ extern "C" SEC("xdp") int ovsxdp_trafgen_send(xdp_md* ctx) {
       *check = cfg->csum_udp[i] ? csum::udp_mangled(patched) : patched;
     }
   }
-  count(s, ctx, bpf_ktime_get_ns());
+  count(s, ctx, cfg->stamp_shift);
   return XDP_TX;
 }
 
 extern "C" SEC("xdp") int ovsxdp_trafgen_count(xdp_md* ctx) {
   const u32 zero = 0;
-  const u64 now = bpf_ktime_get_ns();
   ovsxdp_trafgen_stats* s = map_lookup<ovsxdp_trafgen_stats>(&trafgen_stats, zero);
   const ovsxdp_trafgen_receiver_config* cfg = map_lookup<ovsxdp_trafgen_receiver_config>(&trafgen_receiver_config, zero);
   if (!s || !cfg) return XDP_ABORTED;
-  const u32 length = static_cast<u32>(ctx->data_end - ctx->data);
-  u64 magic = 0;
-  if (length < 14 + 8 || bpf_xdp_load_bytes(ctx, length - 8, &magic, 8) != 0 || magic != OVSXDP_TRAFGEN_MAGIC) {
+  const frame_bytes f = frame_of(ctx);
+  const u32 length = static_cast<u32>(f.end - f.data);
+  if (length < 14 + 8 || length > kMaxFrame) {
     s->foreign++;
     return XDP_DROP;
   }
-  count(s, ctx, now);
+  const u8* tail = f.data + ((length - 8) & (kMaxFrame - 1));
+  if (tail + 8 > f.end || load_unaligned<u64>(tail) != OVSXDP_TRAFGEN_MAGIC) {
+    s->foreign++;
+    return XDP_DROP;
+  }
+  count(s, ctx, cfg->stamp_shift);
   if (!cfg->reflect) return XDP_DROP;
-  const frame_bytes f = frame_of(ctx);
-  if (f.data + 12 > f.end) return XDP_DROP;
+  const frame_bytes out = frame_of(ctx);
+  if (out.data + 12 > out.end) return XDP_DROP;
   u8 mac[6];
-  __builtin_memcpy(mac, f.data, 6);
-  __builtin_memcpy(f.data, f.data + 6, 6);
-  __builtin_memcpy(f.data + 6, mac, 6);
+  __builtin_memcpy(mac, out.data, 6);
+  __builtin_memcpy(out.data, out.data + 6, 6);
+  __builtin_memcpy(out.data + 6, mac, 6);
   return XDP_TX;
 }
 

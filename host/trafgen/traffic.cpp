@@ -48,6 +48,12 @@ std::string format_ipv4(std::uint32_t host_order) {
   return buf;
 }
 
+std::uint16_t stamp_shift(std::uint32_t every) {
+  if (every == 0 || every > (1u << 20) || (every & (every - 1)))
+    throw error("build traffic", "stamp_every=" + std::to_string(every), "must be a power of two, 1..1048576");
+  return static_cast<std::uint16_t>(__builtin_ctz(every));
+}
+
 std::uint32_t l4_checksum_offset(traffic_protocol p) { return kEth + kIpv4 + (p == traffic_protocol::udp ? 6 : 16); }
 
 void check_spec(const traffic_spec& s) {
@@ -62,6 +68,7 @@ void check_spec(const traffic_spec& s) {
     throw error("build traffic", "dst_ip=" + s.dst_ip, std::to_string(s.flows) + " flows would carry its low 16 bits past 0xffff",
                 "pick a destination whose last two bytes leave room, e.g. 10.2.0.1");
   parse_ipv4("src_ip", s.src_ip);
+  stamp_shift(s.stamp_every);
 }
 
 std::vector<std::uint8_t> build(const traffic_spec& s, const std::string& dst_ip) {
@@ -88,6 +95,7 @@ traffic_counts sum(const std::vector<ovsxdp_trafgen_stats>& per_cpu) {
     c.packets += s.packets;
     c.bytes += s.bytes;
     c.foreign += s.foreign;
+    c.stamped += s.stamped;
     if (s.first_ns && (!c.first_ns || s.first_ns < c.first_ns)) c.first_ns = s.first_ns;
     if (s.last_ns > c.last_ns) c.last_ns = s.last_ns;
   }
@@ -153,6 +161,7 @@ traffic_generator traffic_generator::load(const traffic_spec& spec) {
   c.header_len = static_cast<std::uint16_t>(std::min<std::size_t>(i->frame.size(), OVSXDP_TRAFGEN_HEADER_BYTES));
   std::memcpy(c.header, i->frame.data(), c.header_len);
   c.frame_len = static_cast<std::uint16_t>(i->frame.size());
+  c.stamp_shift = stamp_shift(spec.stamp_every);
   i->frame.push_back(0);  // trimmed by the program: see ovsxdp/abi/trafgen.h
   const std::uint32_t key = 0;
   if (bpf_map_update_elem(bpf_map__fd(i->skel->maps.trafgen_config), &key, &c, BPF_ANY) != 0)
@@ -200,10 +209,11 @@ traffic_receiver::traffic_receiver(traffic_receiver&&) noexcept = default;
 traffic_receiver& traffic_receiver::operator=(traffic_receiver&&) noexcept = default;
 traffic_receiver::~traffic_receiver() = default;  // the link goes before the skeleton: impl's members are destroyed in reverse
 
-traffic_receiver traffic_receiver::attach(std::uint32_t ifindex, mode m) {
+traffic_receiver traffic_receiver::attach(std::uint32_t ifindex, mode m, std::uint32_t stamp_every) {
   auto i = std::make_unique<impl>(impl{skeleton<trafgen>::open_and_load("trafgen"), unique_fd{}});
   ovsxdp_trafgen_receiver_config c{};
   c.reflect = m == mode::reflect;
+  c.stamp_shift = stamp_shift(stamp_every);
   const std::uint32_t key = 0;
   if (bpf_map_update_elem(bpf_map__fd(i->skel->maps.trafgen_receiver_config), &key, &c, BPF_ANY) != 0)
     throw system_error("configure the traffic receiver", "trafgen_receiver_config", errno);

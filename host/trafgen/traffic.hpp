@@ -31,6 +31,8 @@ struct traffic_spec {
   std::uint16_t src_port = 1024, dst_port = 7777;
   std::uint32_t frame_size = 64;  // bytes handed to the device (veths carry no FCS)
   std::uint32_t flows = 1;        // 1..OVSXDP_TRAFGEN_MAX_FLOWS
+  std::uint32_t stamp_every = 1;  // read the clock every this many frames (a power of two <= 2^20): 1 for
+                                  // latency, 64 for rates (a clock read can cost as much as a redirect)
 };
 
 // Smallest frame_size for a protocol: headers plus the 8-byte magic.
@@ -46,8 +48,10 @@ std::string flow_destination(const traffic_spec& spec, std::uint32_t flow);
 
 struct traffic_counts {
   std::uint64_t packets = 0, bytes = 0;
-  std::uint64_t first_ns = 0, last_ns = 0;  // CLOCK_MONOTONIC of the first and last frame (0: none)
-  std::uint64_t foreign = 0;                // receiver: frames that were not ours
+  std::uint64_t first_ns = 0;  // CLOCK_MONOTONIC of the first frame (0: none)
+  std::uint64_t last_ns = 0;   // of the last stamped frame (the last frame when stamping every frame)
+  std::uint64_t stamped = 0;   // frames up to and including that one (summed over CPUs)
+  std::uint64_t foreign = 0;   // receiver: frames that were not ours
 };
 
 struct send_result {
@@ -83,7 +87,8 @@ class traffic_receiver {
   // Attaches the counting program to `ifindex` of the calling thread's
   // namespace through a BPF link (detached when this object goes, whichever
   // namespace the thread is in by then).
-  static traffic_receiver attach(std::uint32_t ifindex, mode m = mode::count_and_drop);
+  // `stamp_every`: as traffic_spec's.
+  static traffic_receiver attach(std::uint32_t ifindex, mode m = mode::count_and_drop, std::uint32_t stamp_every = 1);
   traffic_receiver(traffic_receiver&&) noexcept;
   traffic_receiver& operator=(traffic_receiver&&) noexcept;
   ~traffic_receiver();

@@ -35,7 +35,7 @@ std::vector<shipped_program> load_shipped_programs() {
   for (auto& info : describe_programs(tagger->obj)) out.push_back({info, 1400});
   // The benchmarks' traffic generator and receiver: their cost is in every rate measured.
   auto trafgen_programs = skeleton<trafgen>::open_and_load("trafgen");
-  for (auto& info : describe_programs(trafgen_programs->obj)) out.push_back({info, 160});
+  for (auto& info : describe_programs(trafgen_programs->obj)) out.push_back({info, 200});
   return out;
 }
 

@@ -36,7 +36,8 @@ struct ovsxdp_trafgen_config {
   __u8 csum_udp[2];             /* 1: a UDP checksum (0 means none, a computed 0 is sent as 0xffff) */
   __u16 header_len;             /* bytes of header[] restored, 14..OVSXDP_TRAFGEN_HEADER_BYTES */
   __u16 frame_len;              /* length of the frames sent (the test run's frame is one byte longer) */
-  __u16 reserved;
+  __u16 stamp_shift;            /* clock read on frames 0, 2^shift, 2*2^shift, ...: a clock read per frame costs
+                                   more than the redirect being measured on some VMs */
   __u8 header[OVSXDP_TRAFGEN_HEADER_BYTES];  /* the template's first bytes */
 };
 
@@ -45,7 +46,8 @@ struct ovsxdp_trafgen_stats {
   __u64 packets;   /* frames sent / frames of ours received */
   __u64 bytes;
   __u64 first_ns;  /* bpf_ktime_get_ns (CLOCK_MONOTONIC) of the first and last */
-  __u64 last_ns;
+  __u64 last_ns;   /* of the last stamped frame */
+  __u64 stamped;   /* frames counted up to and including the last stamped one */
   __u64 foreign;   /* receiver: frames without the magic (not ours), dropped all the same */
   __u32 next_flow; /* generator: the flow of the next frame */
   __u32 reserved;
@@ -53,14 +55,14 @@ struct ovsxdp_trafgen_stats {
 
 /* receiver config: ARRAY [1]. */
 struct ovsxdp_trafgen_receiver_config {
-  __u32 reflect;   /* 1: swap the MAC addresses and send our frames back (XDP_TX); 0: drop them */
-  __u32 reserved;
+  __u32 reflect;      /* 1: swap the MAC addresses and send our frames back (XDP_TX); 0: drop them */
+  __u32 stamp_shift;  /* as the generator's */
 };
 
 #ifdef __cplusplus
 static_assert(sizeof(ovsxdp_trafgen_config) == 24 + OVSXDP_TRAFGEN_HEADER_BYTES);
 static_assert(__has_unique_object_representations(ovsxdp_trafgen_config));
-static_assert(sizeof(ovsxdp_trafgen_stats) == 48);
+static_assert(sizeof(ovsxdp_trafgen_stats) == 56);
 static_assert(__has_unique_object_representations(ovsxdp_trafgen_stats));
 static_assert(sizeof(ovsxdp_trafgen_receiver_config) == 8);
 #endif
