@@ -11,12 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cli_args.hpp"
+
 namespace ovsxdp::bench {
 
-class usage_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using cli::option_value;
+using cli::parse_number;
+using cli::usage_error;
 
 struct common_options {
   std::uint32_t rounds = 5;  // interleaved; figures are medians over rounds
@@ -27,7 +28,6 @@ struct common_options {
 // Parses the options every benchmark takes (--rounds, --json, --only) out of
 // `args`, leaving the rest.
 common_options take_common_options(std::vector<std::string>& args);
-unsigned long long parse_number(const std::string& option, const std::string& text, unsigned long long min, unsigned long long max);
 
 // "Intel(R) Xeon(R) ..., 2 CPUs, Linux 6.18.0": the machine in words.
 std::string machine_description();

@@ -13,23 +13,11 @@
 
 namespace ovsxdp::bench {
 
-unsigned long long parse_number(const std::string& option, const std::string& text, unsigned long long min, unsigned long long max) {
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || text[0] == '-' || errno || *end || v < min || v > max)
-    throw usage_error(option + ": '" + text + "' is not a number in " + std::to_string(min) + ".." + std::to_string(max));
-  return v;
-}
-
 common_options take_common_options(std::vector<std::string>& args) {
   common_options o;
   std::vector<std::string> rest;
   for (std::size_t i = 0; i < args.size(); i++) {
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw usage_error(args[i] + " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i); };
     if (args[i] == "--rounds") o.rounds = static_cast<std::uint32_t>(parse_number("--rounds", value(), 1, 1000));
     else if (args[i] == "--json") o.json_path = value();
     else if (args[i] == "--only") o.only = value();

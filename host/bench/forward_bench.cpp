@@ -89,10 +89,7 @@ options parse(std::vector<std::string> args) {
   options o;
   o.common = take_common_options(args);
   for (std::size_t i = 0; i < args.size(); i++) {
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw usage_error(args[i] + " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i); };
     if (args[i] == "--packets") o.packets = parse_number("--packets", value(), 1000, 1'000'000'000);
     else if (args[i] == "--size") o.frame_size = static_cast<std::uint32_t>(parse_number("--size", value(), 62, 3000));
     else if (args[i] == "--proto") {

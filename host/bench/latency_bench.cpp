@@ -48,10 +48,7 @@ options parse(std::vector<std::string> args) {
   options o;
   o.common = take_common_options(args);
   for (std::size_t i = 0; i < args.size(); i++) {
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw usage_error(args[i] + " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i); };
     if (args[i] == "--flows") o.new_flows = static_cast<std::uint32_t>(parse_number("--flows", value(), 10, OVSXDP_TRAFGEN_MAX_FLOWS));
     else if (args[i] == "--probes") o.probes = static_cast<std::uint32_t>(parse_number("--probes", value(), 10, 1'000'000));
     else throw usage_error("unknown argument '" + args[i] + "'");

@@ -20,7 +20,7 @@ const benchmark kBenchmarks[] = {
     {"copies", "copies [--repeat N] [--rounds N] [--only TEXT] [--json FILE]",
      "per-packet ns of one packet output to 1, 2, 4, 8, 16 ports and flooded with per-port rewrites (live frames through veths)",
      ovsxdp::bench::copies_bench},
-    {"forward", "forward [--packets N] [--size BYTES] [--proto udp|tcp] [--rounds N] [--only TEXT] [--json FILE]",
+    {"forward", "forward [--packets N] [--size BYTES] [--proto udp|tcp] [--rounds N] [--only TEXT] [--json FILE] [--require-lossless]",
      "forwarding rate across real veths (sender namespace -> A1 -> device under test -> B1 -> receiver namespace) of a redirect-only\n"
      "      floor, ovsxdp (1 and 1,000 flows, VLAN push, rewrite, 4-port flood), the Linux bridge and Open vSwitch's AF_XDP datapath",
      ovsxdp::bench::forward_bench},

@@ -17,6 +17,7 @@
 #include <optional>
 #include <thread>
 
+#include "runtime/cli_args.hpp"
 #include "runtime/environment.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
@@ -26,10 +27,7 @@ namespace {
 
 using namespace ovsxdp;
 
-class usage_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using cli::usage_error;
 
 constexpr const char* kUsage =
     "usage: ovsxdp-trafgen send DEV [--count N] [--flows N] [--size BYTES] [--proto udp|tcp]\n"
@@ -44,15 +42,6 @@ constexpr const char* kUsage =
     "       of ours that arrived (frames end with an 8-byte magic), foreign frames, and the rate\n"
     "       between the first and last; --reflect sends ours back with the MACs swapped\n"
     "--netns PATH enters a network namespace first (/run/netns/NAME, /proc/PID/ns/net)\n";
-
-unsigned long long number(const std::string& option, const std::string& text, unsigned long long min, unsigned long long max) {
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || text[0] == '-' || errno || *end || v < min || v > max)
-    throw usage_error(option + ": '" + text + "' is not a number in " + std::to_string(min) + ".." + std::to_string(max));
-  return v;
-}
 
 void enter_netns(const std::string& path) {
   unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -78,15 +67,12 @@ int run(std::vector<std::string> args) {
   std::optional<std::string> netns;
   for (std::size_t i = 2; i < args.size(); i++) {
     const std::string& o = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw usage_error(o + " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return cli::option_value(args, i); };
     const bool sending = command == "send";
     if (o == "--netns") netns = value();
-    else if (sending && o == "--count") count = number(o, value(), 1, 1'000'000'000'000ull);
-    else if (sending && o == "--flows") spec.flows = static_cast<std::uint32_t>(number(o, value(), 1, OVSXDP_TRAFGEN_MAX_FLOWS));
-    else if (sending && o == "--size") spec.frame_size = static_cast<std::uint32_t>(number(o, value(), 1, 65535));
+    else if (sending && o == "--count") count = cli::parse_number(o, value(), 1, 1'000'000'000'000ull);
+    else if (sending && o == "--flows") spec.flows = static_cast<std::uint32_t>(cli::parse_number(o, value(), 1, OVSXDP_TRAFGEN_MAX_FLOWS));
+    else if (sending && o == "--size") spec.frame_size = static_cast<std::uint32_t>(cli::parse_number(o, value(), 1, 65535));
     else if (sending && o == "--proto") {
       const std::string p = value();
       if (p != "udp" && p != "tcp") throw usage_error("--proto: '" + p + "' is not udp or tcp");
@@ -95,9 +81,9 @@ int run(std::vector<std::string> args) {
     else if (sending && o == "--dst-mac") spec.dst_mac = value();
     else if (sending && o == "--src-ip") spec.src_ip = value();
     else if (sending && o == "--dst-ip") spec.dst_ip = value();
-    else if (sending && o == "--sport") spec.src_port = static_cast<std::uint16_t>(number(o, value(), 0, 65535));
-    else if (sending && o == "--dport") spec.dst_port = static_cast<std::uint16_t>(number(o, value(), 0, 65535));
-    else if (!sending && o == "--seconds") seconds = number(o, value(), 1, 3600);
+    else if (sending && o == "--sport") spec.src_port = static_cast<std::uint16_t>(cli::parse_number(o, value(), 0, 65535));
+    else if (sending && o == "--dport") spec.dst_port = static_cast<std::uint16_t>(cli::parse_number(o, value(), 0, 65535));
+    else if (!sending && o == "--seconds") seconds = cli::parse_number(o, value(), 1, 3600);
     else if (!sending && o == "--reflect") reflect = true;
     else throw usage_error("unknown option '" + o + "' for " + command);
   }
