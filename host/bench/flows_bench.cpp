@@ -415,7 +415,7 @@ void run_size(datapath_pair& dps, std::uint32_t n, std::uint32_t repeat, const s
 }
 
 // ---- a mask count
-void run_masks(datapath_pair& dps, unsigned masks, std::uint32_t flows, std::uint32_t repeat, samples& s) {
+void run_masks(datapath_pair& dps, unsigned masks, std::uint32_t flows, std::uint32_t repeat, const std::string& bpffs, samples& s) {
   const std::string scenario = "masks_" + std::to_string(masks);
   const std::string tag = "masks_" + std::to_string(masks) + "_";
   std::vector<flow_spec> templates;
@@ -445,6 +445,9 @@ void run_masks(datapath_pair& dps, unsigned masks, std::uint32_t flows, std::uin
   expect_flows(dp, flows, scenario, "after batched installs");
   const lookup_figures cached = lookup(dp, ufids[hit], frame, repeat, cache_use::flow_cache, scenario + " (flow cache)");
   s[tag + "lookup_ns_flow_cache"].push_back(cached.ns);
+  std::uint64_t total = 0;
+  for (const auto& m : datapath_maps(dp, bpffs)) total += m.bytes;
+  s[tag + "map_bytes"].push_back(static_cast<double>(total));
   settle(dp);
 
   datapath& nc = dps.uncached;
@@ -503,7 +506,7 @@ int flows_bench(std::vector<std::string> args) {
   std::map<std::uint32_t, size_result> results;
   for (std::uint32_t round = 0; round < common.rounds; round++) {
     for (std::uint32_t n : chosen_sizes) run_size(dps.pair("s", n), n, repeat, ns.bpffs(), s, results[n]);
-    for (unsigned m : chosen_masks) run_masks(dps.pair("m", mask_flows), m, mask_flows, repeat, s);
+    for (unsigned m : chosen_masks) run_masks(dps.pair("m", mask_flows), m, mask_flows, repeat, ns.bpffs(), s);
     std::cerr << "round " << round + 1 << "/" << common.rounds << " done (" << fixed(seconds_since(started), 1) << " s)\n";
   }
 
@@ -549,7 +552,7 @@ int flows_bench(std::vector<std::string> args) {
     std::cout << "\nmasks: " << grouped(mask_flows)
               << " flows spread over M masks; the packet's flow is in the last mask probed (M-1 decoy prefixes the packet does not match)\n"
               << std::left << std::setw(7) << "masks" << std::right << std::setw(16) << "flow cache ns" << std::setw(14) << "no cache ns"
-              << std::setw(12) << "ns/mask" << std::setw(14) << "add_flow/s" << std::setw(14) << "add_flows/s" << "\n";
+              << std::setw(12) << "ns/mask" << std::setw(14) << "add_flow/s" << std::setw(14) << "add_flows/s" << std::setw(11) << "maps MiB" << "\n";
     const double one = chosen_masks.front() == 1 ? median(s["masks_1_lookup_ns_no_cache"]) : 0;
     for (unsigned m : chosen_masks) {
       const std::string tag = "masks_" + std::to_string(m) + "_";
@@ -559,7 +562,7 @@ int flows_bench(std::vector<std::string> args) {
       masks_batch = batch;
       std::cout << std::left << std::setw(7) << m << std::right << std::setw(16) << fixed(cached, 0) << std::setw(14) << fixed(uncached, 0)
                 << std::setw(12) << (m > 1 && chosen_masks.front() == 1 ? fixed((uncached - one) / (m - 1), 1) : std::string("-"))
-                << std::setw(14) << grouped(single) << std::setw(14) << grouped(batch) << "\n";
+                << std::setw(14) << grouped(single) << std::setw(14) << grouped(batch) << std::setw(11) << mib(figure(tag + "map_bytes")) << "\n";
     }
     std::cout << "(ns/mask: the uncached cost of each extra mask probed, against 1 mask)\n";
   }
