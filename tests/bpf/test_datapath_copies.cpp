@@ -29,6 +29,8 @@ event out(std::uint32_t port, bytes frame) { return {OVSXDP_TRACE_OUTPUT, port, 
 event upcall(bytes frame) { return {OVSXDP_TRACE_UPCALL, OVSXDP_UPCALL_ACTION, std::move(frame)}; }
 
 struct copy_case {
+  copy_case(std::string a, std::vector<event> e, bool f = true, bytes in = {}, bool cs = true)
+      : actions(std::move(a)), events(std::move(e)), forks(f), input(std::move(in)), checksums(cs) {}
   std::string actions;
   std::vector<event> events;
   bool forks = true;  // the list needs copies (else it runs in place)
