@@ -8,19 +8,8 @@ work=$(mktemp -d /tmp/ovsxdp-cli-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 failures=0
 
-# expect EXIT_CODE STDERR_FRAGMENT -- ARGS...
-expect() {
-  local code=$1 fragment=$2; shift 3
-  "$dpctl" "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [[ $got -ne $code ]] || ! grep -qF -- "$fragment" "$work/err" "$work/out"; then
-    echo "FAIL: ovsxdp-dpctl $* -> exit $got (want $code), output lacks '$fragment':"
-    sed 's/^/    /' "$work/err" "$work/out"
-    failures=$((failures + 1))
-  else
-    echo "ok: ovsxdp-dpctl $* -> $got: $(head -1 "$work/err" "$work/out" | grep -v '^==>' | grep -v '^$' | head -1)"
-  fi
-}
+tool=$dpctl
+source "$(dirname "$0")/expect.sh"
 
 # Golden: the bundled capture's keys.
 if "$dpctl" parse-pcap "$src/samples/pcaps/demo.pcap" --in-port 1 >"$work/keys" 2>"$work/err" &&

@@ -16,18 +16,8 @@ cleanup() {
 trap cleanup EXIT
 failures=0
 
-expect() {  # expect EXIT_CODE FRAGMENT -- ARGS...
-  local code=$1 fragment=$2; shift 3
-  "$trafgen" "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [[ $got -ne $code ]] || ! grep -qF -- "$fragment" "$work/err" "$work/out"; then
-    echo "FAIL: ovsxdp-trafgen $* -> exit $got (want $code), output lacks '$fragment':"
-    sed 's/^/    /' "$work/err" "$work/out"
-    failures=$((failures + 1))
-  else
-    echo "ok: ovsxdp-trafgen $* -> $got: $(cat "$work/err" "$work/out" | head -1)"
-  fi
-}
+tool=$trafgen
+source "$(dirname "$0")/expect.sh"
 
 ip netns add "$tag-a" && ip netns add "$tag-b" || { echo "FAIL: cannot create namespaces (run as root)"; exit 1; }
 # No IPv6 router solicitations: every frame on the wire is the generator's.
