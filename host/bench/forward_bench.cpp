@@ -41,7 +41,6 @@
 namespace ovsxdp::bench {
 namespace {
 
-constexpr unsigned kGeneratorCpu = 0;
 constexpr unsigned kFloodPorts = 4;
 // Clock reads every 64th frame at both ends: on this VM a read costs about as
 // much as the redirect being measured, and it would pad every scenario alike.
@@ -140,9 +139,7 @@ class bench_world {
     // The bridge: XDP_PASS on a1 (a veth takes XDP_TX frames only when its peer runs XDP), a static FDB entry for the destination.
     pass_ = skeleton<xdp_pass>::open_and_load("xdp_pass");
     bridge_pass_ = attach_xdp_link(bpf_program__fd((*pass_)->progs.ovsxdp_pass), topology::local_ifindex(bridge_.a1), bridge_.a1);
-    ns.run("ip link add fwbr type bridge && ip link set fwbr type bridge stp_state 0 mcast_snooping 0 && ip link set " + bridge_.a1 +
-           " master fwbr && ip link set " + bridge_.b1[0] + " master fwbr && ip link set fwbr up && bridge fdb add " + base_spec_.dst_mac +
-           " dev " + bridge_.b1[0] + " master static");
+    topo_.add_bridge("fwbr", {bridge_.a1, bridge_.b1[0]}, {{base_spec_.dst_mac, bridge_.b1[0]}});
     generators_.emplace(1, traffic_generator::load(spec(1)));
     generators_.emplace(1000, traffic_generator::load(spec(1000)));
   }

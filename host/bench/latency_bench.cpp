@@ -35,7 +35,6 @@
 namespace ovsxdp::bench {
 namespace {
 
-constexpr unsigned kGeneratorCpu = 0;
 constexpr int kArrivalTimeoutMs = 1000;
 
 struct options {
@@ -126,9 +125,7 @@ int latency_bench(std::vector<std::string> args) {
   auto pass = skeleton<xdp_pass>::open_and_load("xdp_pass");
   const unique_fd pass_a1 = attach_xdp_link(bpf_program__fd(pass->progs.ovsxdp_pass), topology::local_ifindex(br.a1), br.a1);
   const unique_fd pass_b1 = attach_xdp_link(bpf_program__fd(pass->progs.ovsxdp_pass), topology::local_ifindex(br.b1[0]), br.b1[0]);
-  ns.run("ip link add lbbr type bridge && ip link set lbbr type bridge stp_state 0 mcast_snooping 0 && ip link set " + br.a1 +
-         " master lbbr && ip link set " + br.b1[0] + " master lbbr && ip link set lbbr up && bridge fdb add " + spec.dst_mac + " dev " +
-         br.b1[0] + " master static && bridge fdb add " + spec.src_mac + " dev " + br.a1 + " master static");
+  topo.add_bridge("lbbr", {br.a1, br.b1[0]}, {{spec.dst_mac, br.b1[0]}, {spec.src_mac, br.a1}});
 
   std::cout << "ovsxdp-bench latency: microseconds from the generator's transmit to the receiver's arrival (BPF clocks at both ends)\n"
             << "machine: " << machine_description() << "\n"

@@ -1,7 +1,5 @@
 #include "bench/topology.hpp"
 
-#include <bpf/bpf.h>
-#include <linux/if_link.h>
 #include <net/if.h>
 #include <sched.h>
 
@@ -33,6 +31,15 @@ lane topology::add_lane(const std::string& prefix, unsigned outputs) {
   return l;
 }
 
+void topology::add_bridge(const std::string& name, const std::vector<std::string>& ports,
+                          const std::vector<std::pair<std::string, std::string>>& static_fdb) const {
+  std::string command = "ip link add " + name + " type bridge && ip link set " + name + " type bridge stp_state 0 mcast_snooping 0";
+  for (const auto& p : ports) command += " && ip link set " + p + " master " + name;
+  command += " && ip link set " + name + " up";
+  for (const auto& [mac, port] : static_fdb) command += " && bridge fdb add " + mac + " dev " + port + " master static";
+  middle_.run(command);
+}
+
 std::uint32_t topology::local_ifindex(const std::string& name) {
   const std::uint32_t i = if_nametoindex(name.c_str());
   if (!i) throw system_error("find interface", name, errno);
@@ -59,13 +66,6 @@ cpu_pin::cpu_pin(unsigned cpu) : previous_(sizeof(cpu_set_t)) {
 }
 
 cpu_pin::~cpu_pin() { sched_setaffinity(0, sizeof(cpu_set_t), reinterpret_cast<cpu_set_t*>(previous_.data())); }
-
-unique_fd attach_xdp_link(int prog_fd, std::uint32_t ifindex, const std::string& ifname) {
-  LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
-  const int fd = bpf_link_create(prog_fd, static_cast<int>(ifindex), BPF_XDP, &opts);
-  if (fd < 0) throw system_error("attach an XDP program (native mode) to", ifname, errno, "is another XDP program attached already?");
-  return unique_fd(fd);
-}
 
 std::vector<traffic_counts> settle(const std::vector<traffic_receiver*>& receivers, std::uint64_t expected, int max_wait_ms) {
   using clock = std::chrono::steady_clock;

@@ -15,12 +15,15 @@
 #include <string>
 #include <vector>
 
-#include "runtime/fd.hpp"
+#include "runtime/xdp_link.hpp"
 #include "runtime/net_namespace.hpp"
 #include "runtime/private_namespace.hpp"
 #include "trafgen/traffic.hpp"
 
 namespace ovsxdp::bench {
+
+// The generator's CPU; whatever must share its clock or stay off it is placed by this.
+inline constexpr unsigned kGeneratorCpu = 0;
 
 struct lane {
   std::string a0, a1;
@@ -35,6 +38,11 @@ class topology {
   // Veths for one lane named <prefix>a0, <prefix>a1, <prefix>b1, <prefix>b0
   // (then <prefix>c1/c0, ... for further outputs), all up.
   lane add_lane(const std::string& prefix, unsigned outputs = 1);
+
+  // A Linux bridge `name` over `ports` (STP and multicast snooping off), up,
+  // with a static FDB entry per {MAC, port}.
+  void add_bridge(const std::string& name, const std::vector<std::string>& ports,
+                  const std::vector<std::pair<std::string, std::string>>& static_fdb) const;
 
   std::uint32_t sender_ifindex(const std::string& name) const;
   std::uint32_t receiver_ifindex(const std::string& name) const;
@@ -61,10 +69,6 @@ class cpu_pin {
  private:
   std::vector<unsigned char> previous_;
 };
-
-// Attaches an XDP program (native mode) to `ifindex` of the calling thread's
-// namespace through a BPF link: it stays attached while the fd lives.
-unique_fd attach_xdp_link(int prog_fd, std::uint32_t ifindex, const std::string& ifname);
 
 // Waits until the receivers' counts reach `expected` each or stop moving
 // (a 20 ms quiet period; at most `max_wait_ms`), then returns them.

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/if_link.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,6 +15,7 @@
 #include "runtime/fd.hpp"
 #include "runtime/skeleton.hpp"
 #include "runtime/test_run.hpp"
+#include "runtime/xdp_link.hpp"
 // clang-format off
 #include "trafgen.skel.h"
 // clang-format on
@@ -217,12 +217,7 @@ traffic_receiver traffic_receiver::attach(std::uint32_t ifindex, mode m, std::ui
   const std::uint32_t key = 0;
   if (bpf_map_update_elem(bpf_map__fd(i->skel->maps.trafgen_receiver_config), &key, &c, BPF_ANY) != 0)
     throw system_error("configure the traffic receiver", "trafgen_receiver_config", errno);
-  LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
-  const int link = bpf_link_create(bpf_program__fd(i->skel->progs.ovsxdp_trafgen_count), static_cast<int>(ifindex), BPF_XDP, &opts);
-  if (link < 0)
-    throw system_error("attach the traffic receiver to", "ifindex " + std::to_string(ifindex), errno,
-                       "the interface needs native XDP (veth has it) and no XDP program of its own");
-  i->link.reset(link);
+  i->link = attach_xdp_link(bpf_program__fd(i->skel->progs.ovsxdp_trafgen_count), ifindex, "ifindex " + std::to_string(ifindex));
   traffic_receiver r(std::move(i));
   r.reset();
   return r;
