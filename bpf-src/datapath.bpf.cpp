@@ -8,9 +8,9 @@
 
 using namespace ovsxdp;
 
-extern "C" SEC("xdp") int ovsxdp_datapath(xdp_md* ctx) { return dp::port_packet<dp::live_sink>(ctx); }
+extern "C" SEC("xdp.frags") int ovsxdp_datapath(xdp_md* ctx) { return dp::port_packet<dp::live_sink>(ctx); }
 
-extern "C" SEC("xdp") int ovsxdp_trace(xdp_md* ctx) {
+extern "C" SEC("xdp.frags") int ovsxdp_trace(xdp_md* ctx) {
   ovsxdp_xdp_meta meta;
   if (!dp::take_metadata(ctx, meta)) return XDP_ABORTED;
   ovsxdp_exec_state* st = dp::begin_packet(OVSXDP_PROGRAM_TRACE, meta.in_port, meta.nonce);
@@ -48,12 +48,12 @@ OVSXDP_INLINE int execute_request(xdp_md* ctx, u32 kind) {
 }
 }  // namespace
 
-extern "C" SEC("xdp") int ovsxdp_execute(xdp_md* ctx) { return execute_request<dp::live_sink>(ctx, OVSXDP_PROGRAM_EXECUTE); }
+extern "C" SEC("xdp.frags") int ovsxdp_execute(xdp_md* ctx) { return execute_request<dp::live_sink>(ctx, OVSXDP_PROGRAM_EXECUTE); }
 
-extern "C" SEC("xdp") int ovsxdp_execute_trace(xdp_md* ctx) {
+extern "C" SEC("xdp.frags") int ovsxdp_execute_trace(xdp_md* ctx) {
   return execute_request<dp::trace_sink>(ctx, OVSXDP_PROGRAM_EXECUTE_TRACE);
 }
 
-extern "C" SEC("xdp/devmap") int ovsxdp_copy(xdp_md* ctx) { return ovsxdp_copy_packet(ctx); }
+extern "C" SEC("xdp.frags/devmap") int ovsxdp_copy(xdp_md* ctx) { return ovsxdp_copy_packet(ctx); }
 
 OVSXDP_LICENSE;

@@ -3,7 +3,7 @@
 // on): attach this to the far end of veths that ovsxdp ports output to.
 #include "ovsxdp/bpf/program.h"
 
-extern "C" SEC("xdp") int ovsxdp_pass(xdp_md* ctx) {
+extern "C" SEC("xdp.frags") int ovsxdp_pass(xdp_md* ctx) {
   (void)ctx;
   return XDP_PASS;
 }

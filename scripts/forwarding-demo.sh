@@ -65,7 +65,7 @@ for h in a b c; do
   # XDP frames carry no checksum-offload state: the senders compute checksums.
   in_ns $h ethtool -K "$p-h$h" tx off >/dev/null
   # A veth delivers frames redirected into it only when its peer runs XDP.
-  in_ns $h ip link set "$p-h$h" xdpdrv obj "$xdp_pass" sec xdp
+  in_ns $h ip link set "$p-h$h" xdpdrv obj "$xdp_pass" sec xdp.frags
 done
 in_ns a ip addr add 10.0.0.1/24 dev "$p-ha"
 in_ns a ip neigh add 10.0.0.100 lladdr $vmac dev "$p-ha"

@@ -193,11 +193,12 @@ double datapath_counters::cache_hit_rate() const {
 }
 
 const char* counter_name(ovsxdp_counter counter) {
-  static const char* const names[OVSXDP_COUNTER_MAX] = {
+  static constexpr const char* names[] = {
       "hit", "missed", "lost", "mask_probes", "cache_hit", "cache_miss", "miss_dropped", "miss_passed",
       "drop_malformed", "drop_recursion", "drop_action", "drop_explicit", "drop_no_output", "drop_no_port",
       "drop_l3_on_ethernet", "drop_ttl", "drop_internal", "unknown_ingress", "upcall_action", "output", "recirculated", "executed",
-      "execute_no_request", "forked", "copy_skipped", "copy_lost", "drop_meter", "drop_fork"};
+      "execute_no_request", "forked", "copy_skipped", "copy_lost", "drop_meter", "drop_fork", "drop_fork_jumbo"};
+  static_assert(std::size(names) == OVSXDP_COUNTER_MAX, "a name for every counter, in enum order");
   return counter < OVSXDP_COUNTER_MAX ? names[counter] : "unknown";
 }
 

@@ -22,7 +22,7 @@ sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link set lo up
 for i in 1 2 3 4; do ip link add sp$i type veth peer name sp${i}x; done  # peers stay down: no traffic
 ip link add busy type veth peer name busyx
-ip link set busy xdpdrv obj "$(dirname "$dpctl")/../bpf/xdp_pass.bpf.o" sec xdp
+ip link set busy xdpdrv obj "$(dirname "$dpctl")/../bpf/xdp_pass.bpf.o" sec xdp.frags
 
 transcript=$work/session.txt
 # t ARGS...: run ovsxdp-dpctl, record the command line, its output and a non-zero exit status.

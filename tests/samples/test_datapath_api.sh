@@ -30,7 +30,7 @@ for h in a b; do
   ip -n oxs$h link set lo up
   ip -n oxs$h link set oxsh$h up
   # A veth delivers frames redirected into it only when its peer runs XDP.
-  ip -n oxs$h link set oxsh$h xdpdrv obj "$xdp_pass_obj" sec xdp
+  ip -n oxs$h link set oxsh$h xdpdrv obj "$xdp_pass_obj" sec xdp.frags
 done
 ip -n oxsa addr add 10.77.0.1/24 dev oxsha
 ip -n oxsb addr add 10.77.0.2/24 dev oxshb

@@ -20,7 +20,11 @@
 /* Upper bound of the mask loop; the configured mask count must not exceed it. */
 #define OVSXDP_MASKS_LIMIT 512
 #define OVSXDP_LOOKUP_CACHE_ENTRIES 256     /* per CPU, as Linux's mask cache */
-#define OVSXDP_UPCALL_PACKET_MAX 4096       /* packet bytes copied into an upcall */
+/* Packet bytes copied into an upcall or a trace event: the whole frame, jumbo
+ * frames included, so the slow path can send on what it received. */
+#define OVSXDP_UPCALL_PACKET_MAX 65535
+/* Bytes of a frame the trace program saves at a fork to replay every copy. */
+#define OVSXDP_SAVED_FRAME_MAX 4096
 #define OVSXDP_NO_FLOW 0xffffffffu          /* lookup result: miss */
 #define OVSXDP_NO_PORT 0xffffffffu
 
@@ -142,6 +146,7 @@ enum ovsxdp_counter {
   OVSXDP_C_COPY_LOST,           /* copies without their fork's context or plan (should stay 0) */
   OVSXDP_C_DROP_METER,          /* packets over a meter's rate */
   OVSXDP_C_DROP_FORK,           /* forks that could not broadcast (no group, no metadata room) */
+  OVSXDP_C_DROP_FORK_JUMBO,     /* forks of multi-buffer frames: the kernel broadcasts single-buffer frames only */
   OVSXDP_COUNTER_MAX,           /* host: keep counter_name() in step */
 };
 

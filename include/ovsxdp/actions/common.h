@@ -34,7 +34,15 @@ OVSXDP_INLINE const T* record_at(const ovsxdp_action_set& set, u32 off) {
   return reinterpret_cast<const T*>(set.bytes + off);
 }
 
-OVSXDP_INLINE u32 frame_length(const xdp_md* ctx) { return cursor(frame_of(ctx)).length(); }
+// The whole frame, fragments of a multi-buffer (jumbo) frame included: what
+// statistics, meters, check_pkt_len and trunc count.
+OVSXDP_INLINE u32 frame_length(xdp_md* ctx) {
+  const u64 n = bpf_xdp_get_buff_len(ctx);
+  return n > 0xffffu ? 0xffffu : static_cast<u32>(n);
+}
+// The bytes in the first buffer, where every header the datapath reads or
+// writes lives (direct packet access reaches no further).
+OVSXDP_INLINE u32 linear_length(const xdp_md* ctx) { return cursor(frame_of(ctx)).length(); }
 
 // new = value | (old & ~mask): the OVS set_masked rule.
 template <class T>

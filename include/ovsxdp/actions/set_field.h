@@ -116,22 +116,22 @@ OVSXDP_INLINE int set_ipv6(xdp_md* ctx, ovsxdp_exec_state& st, const ovsxdp_set_
   if (!ip) return fail(st, OVSXDP_C_DROP_ACTION);
   bool udp;
   be16* l4_check = detail::pseudo_header_checksum(c, st.layout.l4, st.key.ip_proto, true, udp);
+  // The new address is built in the key, which holds it afterwards anyway:
+  // a stack copy would lengthen the deepest call chain past the BPF limit.
   if (any_set(mask.src, 16)) {
-    u8 n[16];
+    u8* n = st.key.nw.ipv6.src;
 #pragma unroll
     for (u32 i = 0; i < 16; i++) n[i] = masked(ip->src[i], value.src[i], mask.src[i]);
     if (l4_check) detail::update_pseudo_header(l4_check, udp, csum::replace128(*l4_check, ip->src, n));
     __builtin_memcpy(ip->src, n, 16);
-    __builtin_memcpy(st.key.nw.ipv6.src, n, 16);
   }
   if (any_set(mask.dst, 16)) {
-    u8 n[16];
+    u8* n = st.key.nw.ipv6.dst;
 #pragma unroll
     for (u32 i = 0; i < 16; i++) n[i] = masked(ip->dst[i], value.dst[i], mask.dst[i]);
     if (l4_check && !ipv6::has_active_routing_header(c, st.layout.l3))
       detail::update_pseudo_header(l4_check, udp, csum::replace128(*l4_check, ip->dst, n));
     __builtin_memcpy(ip->dst, n, 16);
-    __builtin_memcpy(st.key.nw.ipv6.dst, n, 16);
   }
   u32 word0 = ntoh32(ip->version_class_label);
   if (mask.tclass) {

@@ -133,6 +133,12 @@ OVSXDP_INLINE const ovsxdp_action_set* set_of(const ovsxdp_exec_state& st) {
 extern "C" [[gnu::noinline]] int ovsxdp_fork_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st) {
   using namespace ovsxdp;
   if (!st) return dp::drop_internal();
+  // The kernel's broadcast clones the first buffer of a frame only: a
+  // multi-buffer (jumbo) frame cannot be copied to several ports.
+  if (action::frame_length(ctx) > action::linear_length(ctx)) {
+    dp::count(OVSXDP_C_DROP_FORK_JUMBO);
+    return XDP_DROP;
+  }
   void* group = bpf_map_lookup_elem(&dp_fork_groups, &st->set_slot);
   u32 sequence = 0;
   if (!group || !dp::open_copy_context(*st, sequence)) {
@@ -163,7 +169,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_fork_trace(struct xdp_md* ctx, struct ov
   u32 sequence = 0;
   ovsxdp_copy_context* c = plans && set && saved ? dp::open_copy_context(*st, sequence) : nullptr;
   u32 length = action::frame_length(ctx);
-  if (!c || length > OVSXDP_UPCALL_PACKET_MAX || length == 0) {
+  if (!c || length > OVSXDP_SAVED_FRAME_MAX || length == 0) {
     dp::count(OVSXDP_C_DROP_FORK);
     return XDP_DROP;
   }
@@ -189,7 +195,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_fork_trace(struct xdp_md* ctx, struct ov
       break;
     }
     length = saved->length;
-    if (length > OVSXDP_UPCALL_PACKET_MAX || length == 0 || bpf_xdp_store_bytes(ctx, 0, saved->bytes, length)) {
+    if (length > OVSXDP_SAVED_FRAME_MAX || length == 0 || bpf_xdp_store_bytes(ctx, 0, saved->bytes, length)) {
       verdict = dp::drop_internal();
       break;
     }

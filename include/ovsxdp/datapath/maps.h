@@ -92,7 +92,7 @@ OVSXDP_MAP(dp_fork_sequence, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u32, 1, 0);
 // The frame at a fork, for trace runs: each copy starts from it again.
 struct ovsxdp_saved_frame {
   __u32 length;
-  __u8 bytes[OVSXDP_UPCALL_PACKET_MAX];
+  __u8 bytes[OVSXDP_SAVED_FRAME_MAX];
 };
 OVSXDP_MAP(dp_saved_frame, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_saved_frame, 1, 0);
 
