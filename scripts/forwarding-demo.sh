@@ -89,9 +89,9 @@ flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()" "push_vlan(vid=10,pc
 flow "recirc_id(0),in_port(1),eth(dst=${mac[b]}),eth_type(0x0800),ipv4(frag=no)" "push_vlan(vid=10,pcp=0),2"
 flow "recirc_id(0),in_port(3),eth(),eth_type(0x0806),arp()" "push_vlan(vid=10,pcp=0),4"
 flow "recirc_id(0),in_port(3),eth(),eth_type(0x0800),ipv4(frag=no)" "push_vlan(vid=10,pcp=0),4"
-for type in 0x0806 0x0800; do
-  flow "recirc_id(0),in_port(4),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type($type))" "pop_vlan,3"
-  flow "recirc_id(0),in_port(2),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type($type))" "pop_vlan,1"
+for inner in "eth_type(0x0806),arp()" "eth_type(0x0800),ipv4(frag=no)"; do
+  flow "recirc_id(0),in_port(4),eth(),eth_type(0x8100),vlan(vid=10),encap($inner)" "pop_vlan,3"
+  flow "recirc_id(0),in_port(2),eth(),eth_type(0x8100),vlan(vid=10),encap($inner)" "pop_vlan,1"
 done
 # a <-> c: the service address 10.0.0.100 is c, rewritten both ways.
 flow "recirc_id(0),in_port(1),eth(dst=$vmac),eth_type(0x0800),ipv4(dst=10.0.0.100,frag=no)" \

@@ -119,7 +119,7 @@ std::vector<scenario> scenarios() {
   action("set(ipv4 src,dst) + UDP csum", "set_ipv4", udp4(), {{kUdp4, "set(ipv4(src=10.9.0.1,dst=10.9.0.2)),2"}});
   action("set_masked(ipv4 tos,ttl)", "set_masked_ipv4", udp4(), {{kIp4, "set(ipv4(tos=0x10/0xfc,ttl=9/0xff)),2"}});
   action("set(ipv6 src) + UDP csum", "set_ipv6", udp6(), {{"recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)", "set(ipv6(src=2001:db8::99)),2"}});
-  action("set(tcp ports)", "set_tcp", tcp4(), {{"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp()", "set(tcp(src=81,dst=8080)),2"}});
+  action("set(tcp ports)", "set_tcp", tcp4(), {{"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0)", "set(tcp(src=81,dst=8080)),2"}});
   action("set(udp ports)", "set_udp", udp4(), {{kUdp4, "set(udp(src=1001,dst=53)),2"}});
   action("set(sctp ports) + CRC32c", "set_sctp", sctp4(), {{"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=132,frag=no),sctp()", "set(sctp(src=9,dst=10)),2"}});
   action("set(mpls)", "set_mpls", mpls(), {{kMpls, "set(mpls(label=200,tc=0,ttl=64,bos=1)),2"}});

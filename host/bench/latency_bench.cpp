@@ -145,7 +145,7 @@ int latency_bench(std::vector<std::string> args) {
         dp.poll_upcalls(
             [&](const upcall& u) {
               const flow_match match = exact_match(u.key);
-              const flow_spec flow{match.key, match.mask, {act::output{2}}, {}};
+              const flow_spec flow{.key = match.key, .mask = match.mask, .actions = {act::output{2}}};
               try {
                 dp.add_flow(flow);
               } catch (const error&) {

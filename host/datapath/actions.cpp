@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include <cstring>
 #include <type_traits>
 
@@ -346,6 +348,32 @@ action_list decode_actions(std::span<const std::uint8_t> bytes) {
     throw error("decode actions", "", std::to_string(bytes.size()) + " bytes of records; a datapath action list holds at most " +
                                           std::to_string(OVSXDP_ACTIONS_MAX_BYTES));
   return decoder(bytes).list(0, bytes.size());
+}
+
+namespace {
+void collect_output_ports(const action_list& actions, std::vector<std::uint32_t>& out) {
+  for (const auto& a : actions)
+    std::visit(overloaded{
+                   [&](const act::output& x) {
+                     if (std::find(out.begin(), out.end(), x.port) == out.end()) out.push_back(x.port);
+                   },
+                   [&](const act::clone& x) { collect_output_ports(x.actions, out); },
+                   [&](const act::sample& x) { collect_output_ports(x.actions, out); },
+                   [&](const act::check_pkt_len& x) {
+                     collect_output_ports(x.gt, out);
+                     collect_output_ports(x.le, out);
+                   },
+                   [&](const act::dec_ttl& x) { collect_output_ports(x.le_1, out); },
+                   [](const auto&) {},
+               },
+               a.base());
+}
+}  // namespace
+
+std::vector<std::uint32_t> output_ports(const action_list& actions) {
+  std::vector<std::uint32_t> out;
+  collect_output_ports(actions, out);
+  return out;
 }
 
 std::string action_name(const action& a) {

@@ -97,6 +97,9 @@ void encode_action_records(const action_list& actions, std::vector<std::uint8_t>
 // The action list in ABI bytes; throws ovsxdp::error on malformed records.
 action_list decode_actions(std::span<const std::uint8_t> bytes);
 
+// Every port an output names, nested lists included, in order, without repeats.
+std::vector<std::uint32_t> output_ports(const action_list& actions);
+
 // Short name of an action kind, for messages ("output", "set(ipv4)").
 std::string action_name(const action& a);
 

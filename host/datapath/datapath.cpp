@@ -22,6 +22,7 @@
 #include "datapath/fork_plan.hpp"
 #include "datapath/validate.hpp"
 #include "ovsxdp/datapath/state.h"
+#include "ovsxdp/flow/extract.h"
 #include "ovsxdp/flow/hash.h"
 #include "runtime/bpf_map.hpp"
 #include "runtime/environment.hpp"
@@ -41,7 +42,7 @@ namespace {
 constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats", "action_sets", "counters", "lookup_cache",
                                      "ports", "port_ifindex", "port_info", "exec_requests", "info", "scratch", "upcalls",
                                      "trace_events", "meters", "fork_groups", "fork_plans", "copy_contexts", "fork_sequence",
-                                     "saved_frame"};
+                                     "saved_frame", "fork_info"};
 constexpr const char* kProgramPins[OVSXDP_PROGRAM_KINDS] = {"prog_datapath", "prog_trace", "prog_execute", "prog_execute_trace",
                                                                          "prog_copy"};
 
@@ -517,6 +518,7 @@ struct datapath::impl {
     if (!plans) throw system_error("create the copy plans of", what, errno);
     std::vector<ovsxdp_copy_plan> raw(copies.size());
     std::map<std::uint32_t, std::vector<std::uint32_t>> by_ifindex;
+    ovsxdp_fork_info info{static_cast<std::uint32_t>(copies.size()), 0};
     for (std::uint32_t i = 0; i < copies.size(); i++) {
       ovsxdp_copy_plan& r = raw[i];
       std::memset(&r, 0, sizeof r);
@@ -525,7 +527,10 @@ struct datapath::impl {
       r.carrier = copies[i].carrier ? 1 : 0;
       std::copy(copies[i].steps.begin(), copies[i].steps.end(), r.steps);
       ovsxdp_port_info pi;
-      if (!map("port_info").lookup(copies[i].port, pi)) continue;  // a removed port: no copy leaves there
+      if (!map("port_info").lookup(copies[i].port, pi)) {  // no such port: no copy leaves there, the fork counts it
+        info.copies_without_port++;
+        continue;
+      }
       by_ifindex[pi.ifindex].push_back(i);
       bpf_devmap_val entry{};
       entry.ifindex = pi.ifindex;
@@ -542,6 +547,7 @@ struct datapath::impl {
       const ovsxdp_copy_plan_key key{0, i};
       if (bpf_map_update_elem(plans.get(), &key, &raw[i], BPF_ANY)) throw system_error("write a copy plan of", what, errno);
     }
+    map("fork_info").update(slot, info);
     int fd = plans.get();
     if (bpf_map_update_elem(map("fork_plans").fd(), &slot, &fd, BPF_ANY)) throw system_error("install the copy plans of", what, errno);
     fd = group.get();
@@ -827,24 +833,21 @@ struct datapath::impl {
     bump_generation();
   }
 
-  // Executed actions have no match to check against; outputs must still exist.
-  void validate_for_execute(const action_list& actions) const {
-    for (const auto& a : actions)
-      std::visit(
-          [&](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, act::output>) {
-              if (!port_exists(x.port)) throw error("execute a packet in datapath", name, "output to port " + std::to_string(x.port) + ", which is not in the datapath");
-            } else if constexpr (std::is_same_v<T, act::clone> || std::is_same_v<T, act::sample>) {
-              validate_for_execute(x.actions);
-            } else if constexpr (std::is_same_v<T, act::check_pkt_len>) {
-              validate_for_execute(x.gt);
-              validate_for_execute(x.le);
-            } else if constexpr (std::is_same_v<T, act::dec_ttl>) {
-              validate_for_execute(x.le_1);
-            }
-          },
-          a.base());
+  // Executed actions are checked against the packet's own key, as Linux
+  // checks OVS_PACKET_CMD_EXECUTE (the packet's extracted key, exact).
+  void validate_for_execute(std::span<const std::uint8_t> packet, const ovsxdp_flow_key* metadata, const action_list& actions) const {
+    ovsxdp_flow_key key{};
+    if (metadata) key = *metadata;
+    std::vector<std::uint8_t> copy(packet.begin(), packet.end());
+    if (flow::extract({copy.data(), copy.data() + copy.size()}, key) != flow::extract_status::ok)
+      throw invalid_flow("execute a packet in datapath " + name, "", "the packet has no flow key (shorter than an Ethernet header?)");
+    ovsxdp_flow_key exact;
+    std::memset(&exact, 0xff, sizeof exact);
+    try {
+      validate_actions(key, exact, actions);
+    } catch (const invalid_flow& e) {
+      throw invalid_flow("execute a packet in datapath " + name, "", e.reason(), e.remedy());
+    }
   }
 };
 
@@ -917,6 +920,7 @@ datapath datapath::create(const datapath_options& o) {
     size(skel->maps.dp_meters, o.max_meters);
     size(skel->maps.dp_fork_groups, o.max_action_sets);
     size(skel->maps.dp_fork_plans, o.max_action_sets);
+    size(skel->maps.dp_fork_info, o.max_action_sets);
     skel->rodata->ovsxdp_miss_policy = o.miss_policy;
     skel->rodata->ovsxdp_lookup_cache = o.lookup_cache;
     skel.load();
@@ -925,7 +929,7 @@ datapath datapath::create(const datapath_options& o) {
                                 skel->maps.dp_port_ifindex, skel->maps.dp_port_info, skel->maps.dp_exec_requests, skel->maps.dp_info,
                                 skel->maps.dp_scratch, skel->maps.dp_upcalls, skel->maps.dp_trace_events,
                                 skel->maps.dp_meters, skel->maps.dp_fork_groups, skel->maps.dp_fork_plans, skel->maps.dp_copy_contexts,
-                                skel->maps.dp_fork_sequence, skel->maps.dp_saved_frame};
+                                skel->maps.dp_fork_sequence, skel->maps.dp_saved_frame, skel->maps.dp_fork_info};
     static_assert(std::size(maps_in_order) == std::size(kMapNames));
     for (std::size_t i = 0; i < std::size(kMapNames); i++) {
       const std::string path = dir + "/" + kMapNames[i];
@@ -1138,10 +1142,9 @@ std::vector<ovsxdp_ufid> datapath::add_flows(std::span<const flow_spec> specs) {
   auto& p = *impl_;
   std::vector<std::vector<std::uint8_t>> encoded;
   encoded.reserve(specs.size());
-  auto exists = [&](std::uint32_t port) { return p.port_exists(port); };
   for (const auto& spec : specs) {
-    validate_match(spec.key, spec.mask);
-    validate_actions(mask_key(spec.key, spec.mask), spec.mask, spec.actions, exists);
+    validate_match(spec.key, spec.mask, spec.attributes);
+    validate_actions(mask_key(spec.key, spec.mask), spec.mask, spec.actions);
     encoded.push_back(plan_actions(spec.actions).bytes);
   }
   impl::write_scope write(p);
@@ -1163,7 +1166,7 @@ void datapath::modify_flow(const flow_selector& sel, const action_list& actions,
   auto slot = p.find(sel);
   if (!slot) throw error("modify a flow in datapath", p.name, "no such flow");
   ovsxdp_flow& f = p.flows()[*slot];
-  validate_actions(f.key, p.masks()[f.mask_index].mask, actions, [&](std::uint32_t port) { return p.port_exists(port); });
+  validate_actions(f.key, p.masks()[f.mask_index].mask, actions);
   const std::uint32_t set = p.acquire_set(plan_actions(actions).bytes);
   const std::uint32_t old = f.actions;
   atomic_store(f.actions, set);  // readers see the old list or the new one, never a mix
@@ -1358,7 +1361,7 @@ std::vector<meter_entry> datapath::dump_meters() const {
 std::uint32_t datapath::execute(std::span<const std::uint8_t> packet, std::uint32_t in_port, const action_list& actions,
                                 const ovsxdp_flow_key* metadata) {
   auto& p = *impl_;
-  p.validate_for_execute(actions);
+  p.validate_for_execute(packet, metadata, actions);
   const impl::request_handle request = p.put_request(actions, metadata);
   const std::uint64_t nonce = request.nonce;
   ovsxdp_xdp_meta meta{OVSXDP_META_MAGIC, in_port, nonce};
@@ -1391,7 +1394,7 @@ trace_result datapath::trace(std::uint32_t in_port, std::span<const std::uint8_t
 trace_result datapath::trace_actions(std::uint32_t in_port, std::span<const std::uint8_t> packet, const action_list& actions,
                                      const ovsxdp_flow_key* metadata) {
   auto& p = *impl_;
-  p.validate_for_execute(actions);
+  p.validate_for_execute(packet, metadata, actions);
   const impl::request_handle request = p.put_request(actions, metadata);
   try {
     trace_result r;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "datapath/actions.hpp"
+#include "datapath/key_attributes.hpp"
 #include "ovsxdp/abi/datapath.h"
 #include "runtime/program_info.hpp"
 
@@ -73,6 +74,9 @@ struct flow_spec {
   ovsxdp_flow_key mask{};
   action_list actions;
   std::optional<ovsxdp_ufid> ufid;  // derived from the match when absent
+  // The key attributes the flow's text named, checked as Linux checks a
+  // netlink key; absent for flows built as values (see validate_match).
+  std::optional<key_attributes> attributes;
 };
 
 struct flow_entry {

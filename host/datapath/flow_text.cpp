@@ -18,6 +18,7 @@ flow_spec flow_from_text(std::string_view key, std::string_view actions, const o
   spec.key = k.key;
   spec.mask = k.mask;
   spec.ufid = k.ufid;
+  spec.attributes = k.attributes;
   spec.actions = odp::parse_actions(actions, ports);
   return spec;
 }

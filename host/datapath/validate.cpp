@@ -1,5 +1,7 @@
 #include "datapath/validate.hpp"
 
+#include <linux/openvswitch.h>
+
 #include <cstring>
 #include <string>
 
@@ -43,7 +45,10 @@ bool value_outside_mask(const T& value, const T& mask) {
 // What the packet looks like at a point in the action list.
 struct packet_state {
   std::uint16_t eth_type;  // 0 when not known exactly
-  int vlan;                // VLAN tags known to be present (0, 1 or 2; pushes add more)
+  // The outermost VLAN tag is known to be present. Linux tracks only this (the
+  // key's vlan_tci, then each push_vlan/pop_vlan); after pop_vlan it assumes
+  // none, whatever inner tag the packet may still carry.
+  bool tagged;
   std::uint8_t mac_proto;
   std::uint8_t ip_proto;   // 0 when not matched exactly
   std::uint8_t ip_frag;    // as the flow's masked key holds it
@@ -73,7 +78,7 @@ void check_not_writable(const action& a, std::uint8_t proto, std::uint8_t proto_
 
 class action_checker {
  public:
-  action_checker(const std::function<bool(std::uint32_t)>& port_exists) : port_exists_(port_exists) {}
+  action_checker() = default;
 
   void list(const action_list& actions, packet_state s) {
     for (std::size_t i = 0; i < actions.size(); i++) one(actions[i], s, i + 1 == actions.size());
@@ -96,9 +101,9 @@ class action_checker {
   void one(const action& a, packet_state& s, bool last) {
     std::visit(
         overloaded{
-            [&](const act::output& x) {
-              if (!port_exists_(x.port)) refuse_action(a, "port " + std::to_string(x.port) + " is not in the datapath");
-            },
+            // Linux installs an output to any port number; a packet sent to
+            // a port that does not exist is dropped (counted as drop_no_port here).
+            [&](const act::output&) {},
             [&](const act::drop&) {
               if (!last) refuse_action(a, "drop must be the last action");
             },
@@ -106,12 +111,12 @@ class action_checker {
               require_ethernet(a, s);
               if (x.tpid != kVlan && x.tpid != kQinq) refuse_action(a, "tpid must be 0x8100 or 0x88a8");
               if (!(x.tci & OVSXDP_VLAN_PRESENT)) refuse_action(a, "the tci must have the present bit (cfi, 0x1000) set");
-              s.vlan++;
+              s.tagged = true;
             },
+            // Accepted on any Ethernet flow, as Linux does: on an untagged packet it does nothing.
             [&](const act::pop_vlan&) {
               require_ethernet(a, s);
-              if (!s.vlan) refuse_action(a, "the flow does not match a VLAN tag (match eth_type(0x8100),vlan(...) or push one first)");
-              s.vlan--;
+              s.tagged = false;
             },
             [&](const act::set_ethernet& x) {
               require_ethernet(a, s);
@@ -157,14 +162,14 @@ class action_checker {
             [&](const act::push_mpls& x) {
               require_ethernet(a, s);
               if (!is_mpls(x.ethertype)) refuse_action(a, "eth_type must be 0x8847 or 0x8848");
-              if (s.vlan) refuse_action(a, "not allowed on a VLAN-tagged packet");
+              if (s.tagged) refuse_action(a, "not allowed on a VLAN-tagged packet (pop_vlan first)");
               if (s.eth_type != kIpv4 && s.eth_type != kIpv6 && s.eth_type != kArp && s.eth_type != kRarp && !is_mpls(s.eth_type))
                 refuse_action(a, "the flow must match IPv4, IPv6, ARP, RARP or MPLS exactly");
               s.eth_type = x.ethertype;
               s.mpls_labels++;
             },
             [&](const act::pop_mpls& x) {
-              if (s.vlan || !is_mpls(s.eth_type)) refuse_action(a, "the flow must match an MPLS eth_type exactly, without VLAN");
+              if (s.tagged || !is_mpls(s.eth_type)) refuse_action(a, "the flow must match an MPLS eth_type exactly, without VLAN");
               if (x.ethertype == kTeb && s.mac_proto != OVSXDP_MAC_NONE) refuse_action(a, "eth_type 0x6558 is for L3 packets only");
               s.mpls_labels--;
               // Linux forbids L3 set actions after popping to a non-MPLS payload: recirculate first.
@@ -174,7 +179,7 @@ class action_checker {
             [&](const act::add_mpls& x) {
               if (!is_mpls(x.ethertype)) refuse_action(a, "eth_type must be 0x8847 or 0x8848");
               if (x.l3_tunnel) {
-                if (s.vlan || (s.eth_type != kIpv4 && s.eth_type != kIpv6 && s.eth_type != kArp && s.eth_type != kRarp && !is_mpls(s.eth_type)))
+                if (s.tagged || (s.eth_type != kIpv4 && s.eth_type != kIpv6 && s.eth_type != kArp && s.eth_type != kRarp && !is_mpls(s.eth_type)))
                   refuse_action(a, "the flow must match IPv4, IPv6, ARP, RARP or MPLS exactly, without VLAN");
                 s.mpls_labels++;
               } else if (s.mac_proto == OVSXDP_MAC_ETHERNET) {
@@ -191,7 +196,7 @@ class action_checker {
             },
             [&](const act::pop_eth&) {
               require_ethernet(a, s);
-              if (s.vlan) refuse_action(a, "not allowed on a VLAN-tagged packet");
+              if (s.tagged) refuse_action(a, "not allowed on a VLAN-tagged packet (pop_vlan first)");
               s.mac_proto = OVSXDP_MAC_NONE;
             },
             [&](const act::recirc&) {},  // where it may stand is the fork planner's rule (fork_plan.cpp)
@@ -209,8 +214,6 @@ class action_checker {
         },
         a.base());
   }
-
-  const std::function<bool(std::uint32_t)>& port_exists_;
 };
 
 }  // namespace
@@ -224,79 +227,113 @@ ovsxdp_flow_key mask_key(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask
   return out;
 }
 
-void validate_match(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask) {
+namespace {
+
+// Why Linux expects an attribute, and how to write it wildcarded.
+std::string expectation(int attribute) {
+  switch (attribute) {
+    case OVS_KEY_ATTR_IPV4: return "with eth_type(0x0800)";
+    case OVS_KEY_ATTR_IPV6: return "with eth_type(0x86dd)";
+    case OVS_KEY_ATTR_ARP: return "with eth_type(0x0806) and eth_type(0x8035)";
+    case OVS_KEY_ATTR_MPLS: return "with an MPLS eth_type";
+    case OVS_KEY_ATTR_NSH: return "with eth_type(0x894f)";
+    case OVS_KEY_ATTR_TCP: return "for proto=6 (unless frag=later)";
+    case OVS_KEY_ATTR_TCP_FLAGS: return "for proto=6 (unless frag=later)";
+    case OVS_KEY_ATTR_UDP: return "for proto=17 (unless frag=later)";
+    case OVS_KEY_ATTR_SCTP: return "for proto=132 (unless frag=later)";
+    case OVS_KEY_ATTR_ICMP: return "for ipv4(proto=1) (unless frag=later)";
+    case OVS_KEY_ATTR_ICMPV6: return "for ipv6(proto=58) (unless frag=later)";
+    case OVS_KEY_ATTR_ND: return "for icmpv6(type=135) and icmpv6(type=136)";
+    default: return "";
+  }
+}
+
+std::string wildcard_form(int attribute) {
+  return attribute == OVS_KEY_ATTR_TCP_FLAGS ? "tcp_flags(0/0)" : attribute_name(attribute) + "()";
+}
+
+// What a masked attribute needs before Linux lets its mask count.
+std::string mask_condition(int attribute) {
+  switch (attribute) {
+    case OVS_KEY_ATTR_IPV4:
+    case OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4: return "needs eth_type(0x0800)";
+    case OVS_KEY_ATTR_IPV6: return "needs eth_type(0x86dd)";
+    case OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6: return "needs eth_type(0x86dd) and cannot be matched on neighbour discovery packets (it shares nd()'s key space)";
+    case OVS_KEY_ATTR_ARP: return "needs eth_type(0x0806) or eth_type(0x8035)";
+    case OVS_KEY_ATTR_MPLS: return "needs eth_type(0x8847) or eth_type(0x8848)";
+    case OVS_KEY_ATTR_NSH: return "needs eth_type(0x894f)";
+    case OVS_KEY_ATTR_TCP:
+    case OVS_KEY_ATTR_TCP_FLAGS: return "needs an exact proto=6 in ipv4() or ipv6(), and not frag=later";
+    case OVS_KEY_ATTR_UDP: return "needs an exact proto=17 in ipv4() or ipv6(), and not frag=later";
+    case OVS_KEY_ATTR_SCTP: return "needs an exact proto=132 in ipv4() or ipv6(), and not frag=later";
+    case OVS_KEY_ATTR_ICMP: return "needs an exact ipv4(proto=1), and not frag=later";
+    case OVS_KEY_ATTR_ICMPV6: return "needs an exact ipv6(proto=58), and not frag=later";
+    case OVS_KEY_ATTR_ND: return "needs icmpv6(type=135) or icmpv6(type=136) with the type matched exactly";
+    default: return "is not allowed here";
+  }
+}
+
+int lowest(attribute_set set) { return __builtin_ctzll(set); }
+
+}  // namespace
+
+void validate_match(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask, const std::optional<key_attributes>& attributes) {
   const ovsxdp_flow_key k = mask_key(key, mask);
-  const bool eth_exact = mask.eth_type == 0xffff;
-  const std::uint16_t eth_type = eth_exact ? ntoh16(k.eth_type) : 0;
-  const bool ipv4 = eth_type == kIpv4, ipv6 = eth_type == kIpv6, arp = eth_type == kArp || eth_type == kRarp;
 
   if (mask.mac_proto && mask.mac_proto != 0xff) refuse_match("packet_type", "must be matched exactly or not at all");
   // Linux always matches the EtherType exactly (ovs_key_from_nlattrs forces its mask); a wildcarded one
   // would also print as no eth_type at all, which reads back as an 802.2 frame.
   if (mask.eth_type != 0xffff) refuse_match("eth_type(...)", "is always matched exactly; drop its mask");
-  // A tag too short to parse: eth_type 0x8100/0x88a8 with vlan(tci=0) and
-  // an empty encap(), which Linux accepts (parse_vlan_from_nlattrs).
-  const bool truncated_tag = !mask.vlan_tpid && !k.vlan_tci && (eth_type == kVlan || eth_type == kQinq);
-  if ((mask.vlan_tci || mask.vlan_tpid) && mask.mac_proto && k.mac_proto == OVSXDP_MAC_NONE)
+  // VLAN tags. An untagged flow matches tci 0 exactly (Linux forces that mask
+  // when vlan() is absent); a tag too short to parse is eth_type
+  // 0x8100/0x88a8 with tci 0 and an empty encap(), which Linux accepts.
+  const be16 present = hton16(OVSXDP_VLAN_PRESENT);
+  const bool tagged = (k.vlan_tci & present) != 0, inner_tagged = (k.cvlan_tci & present) != 0;
+  if ((tagged || mask.vlan_tpid) && mask.mac_proto && k.mac_proto == OVSXDP_MAC_NONE)
     refuse_match("vlan(...)", "needs eth(...): a packet without an Ethernet header has no VLAN tag");
-  if ((mask.vlan_tci || mask.vlan_tpid) && !truncated_tag) {
-    if (mask.vlan_tpid != 0xffff || (k.vlan_tpid != hton16(kVlan) && k.vlan_tpid != hton16(kQinq)))
-      refuse_match("vlan(...)", "needs its eth_type (0x8100 or 0x88a8) matched exactly");
+  if (k.vlan_tci && !tagged) refuse_match("vlan(...)", "a tag's tci must have the present bit (cfi=1); Linux: VLAN TCI does not have VLAN_CFI_MASK bit set");
+  if (tagged && (mask.vlan_tpid != 0xffff || (k.vlan_tpid != hton16(kVlan) && k.vlan_tpid != hton16(kQinq))))
+    refuse_match("vlan(...)", "needs its eth_type (0x8100 or 0x88a8) matched exactly");
+  if (k.cvlan_tci && !inner_tagged) refuse_match("inner vlan(...)", "a tag's tci must have the present bit (cfi=1)");
+  if (inner_tagged) {
+    if (!tagged) refuse_match("inner vlan(...)", "needs an outer VLAN tag matched");
+    if (mask.cvlan_tpid != 0xffff || (k.cvlan_tpid != hton16(kVlan) && k.cvlan_tpid != hton16(kQinq)))
+      refuse_match("inner vlan(...)", "needs its eth_type (0x8100 or 0x88a8) matched exactly");
   }
-  if (mask.cvlan_tci || mask.cvlan_tpid) {
-    if (!(k.vlan_tci & hton16(OVSXDP_VLAN_PRESENT))) refuse_match("inner vlan(...)", "needs an outer VLAN tag matched");
-    if (mask.cvlan_tpid != 0xffff) refuse_match("inner vlan(...)", "needs its eth_type matched exactly");
-  }
-  const bool l3_scalars = mask.ip_tos || mask.ip_ttl || mask.ip_frag;
-  if ((l3_scalars || mask.ipv6_label) && !(ipv4 || ipv6)) refuse_match("ipv4(...)/ipv6(...)", "needs eth_type(0x0800) or eth_type(0x86dd) matched exactly");
-  if (mask.ipv6_label && !ipv6) refuse_match("ipv6(label=...)", "needs eth_type(0x86dd) matched exactly");
-  if (mask.ip_proto && !(ipv4 || ipv6 || arp)) refuse_match("proto", "needs an IP or ARP eth_type matched exactly");
-  if (any(mask.nw)) {
-    if (is_mpls(eth_type)) {
-      // MPLS label stack entries: fine.
-    } else if (ipv4 || arp) {
-      if (any(mask.nw.ipv4.pad)) refuse_match("ipv4(...)", "only src and dst exist for this eth_type");
-    } else if (!ipv6) {
-      refuse_match("addresses", "need an IP, ARP or MPLS eth_type matched exactly");
-    }
-  }
-  if (mask.mpls_labels && !is_mpls(eth_type)) refuse_match("mpls(...)", "needs eth_type(0x8847) or eth_type(0x8848) matched exactly");
 
-  const bool proto_exact = mask.ip_proto == 0xff;
-  const bool l4 = (ipv4 || ipv6) && proto_exact && !(mask.ip_frag && k.ip_frag == OVSXDP_FRAG_LATER);
-  const std::uint8_t proto = k.ip_proto;
-  if (mask.tp_src || mask.tp_dst) {
-    if (!l4) refuse_match("L4 ports / ICMP type and code", "need eth_type IPv4/IPv6, an exact proto, and not frag=later");
-    const bool ports = proto == 6 || proto == 17 || proto == 132;
-    const bool icmp = (ipv4 && proto == 1) || (ipv6 && proto == 58);
-    if (!ports && !icmp) refuse_match("L4 fields", "proto " + std::to_string(proto) + " has no ports or ICMP type/code");
+  // Linux's match_validate: the attributes this key must carry, and the
+  // ones whose masks may count. Flows given as text name their attributes;
+  // flows built as values carry what an encoder would emit for them.
+  key_attributes attrs;
+  if (attributes) {
+    attrs = *attributes;
+  } else {
+    const implied_attributes_result implied = implied_attributes(key, mask);
+    if (!implied.orphans.empty()) refuse_match("fields", "the mask covers " + implied.orphans + ", which no attribute of this flow holds");
+    attrs = implied.attributes;
   }
-  if (mask.tcp_flags && !(l4 && proto == 6)) refuse_match("tcp_flags(...)", "needs an exact proto=6");
-  if (any(mask.nw_ext)) {
-    if (arp) {
-      // ARP sha/tha.
-    } else if (ipv6 && proto == 58 && (mask.tp_src & hton16(0xff)) == hton16(0xff) &&
-               (k.tp_src == hton16(135) || k.tp_src == hton16(136))) {
-      // The ICMPv6 type is one byte: Linux wants its mask to be 0xff.
-      // ND target and link-layer addresses.
-    } else if ((ipv4 || ipv6) && mask.ct_orig_proto) {
-      // ct_tuple4/ct_tuple6: the conntrack original tuple shares this space (as in Linux).
-    } else {
-      refuse_match("arp(sha/tha) / nd(...) / ct_tuple", "need ARP, ICMPv6 type 135/136 matched exactly, or a ct_tuple4/6 on IPv4/IPv6");
-    }
+  if (const attribute_set missing = expected_attributes(key) & ~attrs.present) {
+    const int a = lowest(missing);
+    refuse_match("missing " + attribute_name(a) + "(...)",
+                 "Linux requires it " + expectation(a) + "; write " + wildcard_form(a) + " to match any value");
+  }
+  constexpr attribute_set always = attribute_bit(OVS_KEY_ATTR_TUNNEL) | attribute_bit(OVS_KEY_ATTR_IN_PORT) | attribute_bit(OVS_KEY_ATTR_ETHERTYPE);
+  const attribute_set allowed = (attrs.present & maskable_attributes(key, mask)) | always;
+  if (const attribute_set bad = attrs.masked & ~allowed) {
+    const int a = lowest(bad);
+    refuse_match(attribute_name(a) + "(...)", "matching its fields " + mask_condition(a));
   }
 }
 
-void validate_actions(const ovsxdp_flow_key& masked_key, const ovsxdp_flow_key& mask, const action_list& actions,
-                      const std::function<bool(std::uint32_t)>& port_exists) {
+void validate_actions(const ovsxdp_flow_key& masked_key, const ovsxdp_flow_key& mask, const action_list& actions) {
   packet_state s{};
   s.eth_type = mask.eth_type == 0xffff ? ntoh16(masked_key.eth_type) : 0;
-  s.vlan = ((masked_key.vlan_tci & hton16(OVSXDP_VLAN_PRESENT)) != 0) + ((masked_key.cvlan_tci & hton16(OVSXDP_VLAN_PRESENT)) != 0);
+  s.tagged = (masked_key.vlan_tci & hton16(OVSXDP_VLAN_PRESENT)) != 0;
   s.mac_proto = masked_key.mac_proto;
   s.ip_proto = mask.ip_proto == 0xff ? masked_key.ip_proto : 0;
   s.ip_frag = masked_key.ip_frag;
   s.mpls_labels = __builtin_popcount(masked_key.mpls_labels);
-  action_checker(port_exists).list(actions, s);
+  action_checker().list(actions, s);
 }
 
 }  // namespace ovsxdp

@@ -50,7 +50,7 @@ std::optional<std::string> dp_argument(const split_args& a, std::size_t needed) 
 
 // FLOW names a flow by "ufid:..." (alone, or in front of a key) or by its match.
 flow_selector selector(const std::string& text, const datapath& dp) {
-  const odp::parsed_key k = text.rfind("ufid:", 0) == 0 && text.size() <= 41 ? odp::parsed_key{{}, {}, odp::parse_ufid(text)}
+  const odp::parsed_key k = text.rfind("ufid:", 0) == 0 && text.size() <= 41 ? odp::parsed_key{.ufid = odp::parse_ufid(text)}
                                                                              : odp::parse_key(text, port_names(dp));
   if (k.ufid) return *k.ufid;
   return flow_match{k.key, k.mask};

@@ -59,6 +59,7 @@ const char* describe(flow::extract_status status) {
     case flow::extract_status::ok: return "ok";
     case flow::extract_status::runt: return "frame is shorter than an Ethernet header";
     case flow::extract_status::vlan_on_l3_packet: return "L3 packet has a VLAN ethertype";
+    case flow::extract_status::bad_nsh: return "NSH header is cut short, not version 0, or has a bad MD type or length (Linux drops it)";
   }
   return "unknown status";
 }

@@ -1,6 +1,7 @@
 #include "odp/flow_parse.hpp"
 
 #include <arpa/inet.h>
+#include <linux/openvswitch.h>
 
 #include <algorithm>
 #include <cctype>
@@ -155,6 +156,7 @@ class key_parser {
   key_parser(scanner& s, const port_resolver& ports, bool partial = false) : s_(s), ports_(ports), partial_(partial) {}
 
   parsed_key run() {
+    levels_.resize(1);
     s_.skip_separators();
     if (s_.accept("ufid:")) {
       const std::size_t at = s_.pos();
@@ -177,9 +179,10 @@ class key_parser {
 
  private:
   struct level_state {
-    bool eth_type = false, vlan = false;
+    bool eth_type = false, vlan = false, encap = false;
+    bool encap_empty = true;  // encap() with nothing inside
     std::uint16_t eth_type_value = 0, eth_type_mask = 0, tci = 0, tci_mask = 0;
-    std::size_t vlan_at = 0;
+    std::size_t vlan_at = 0, eth_type_at = 0, encap_at = 0;
   };
 
   void level(std::size_t depth) {
@@ -205,53 +208,106 @@ class key_parser {
     seen.push_back(key);
   }
 
+  // Records that attribute `a` was given, and whether its mask is nonzero
+  // (Linux's key_attrs and mask_attrs).
+  void given(int a, bool masked) {
+    out_.attributes.present |= attribute_bit(a);
+    if (masked) out_.attributes.masked |= attribute_bit(a);
+  }
+  bool mask_nonzero(const field_spec& f) const {
+    const std::uint8_t* m = field_bytes(out_.mask, f);
+    return std::any_of(m, m + f.size, [](std::uint8_t b) { return b != 0; });
+  }
+
   void attribute(std::string_view n, std::size_t depth, std::size_t at) {
-    const std::string key_name = std::to_string(depth) + ":" + std::string(n);
+    // eth_type, vlan and encap exist once per tag level; everything else
+    // once in the whole key, as Linux parses encap() into the same table.
+    const bool per_level = n == "eth_type" || n == "vlan" || n == "encap";
+    const std::string key_name = per_level ? std::to_string(depth) + ":" + std::string(n) : std::string(n);
     if (std::find(seen_.begin(), seen_.end(), key_name) != seen_.end()) s_.fail(std::string(n) + "(...) appears twice", "each attribute once", at);
     seen_.push_back(key_name);
-    if (n == "recirc_id") return single(recirc_id_field());
-    if (n == "dp_hash") return single(dp_hash_field());
-    if (n == "skb_priority") return single(skb_priority_field());
-    if (n == "skb_mark") return single(skb_mark_field());
-    if (n == "ct_zone") return single(ct_zone_field());
-    if (n == "ct_mark") return single(ct_mark_field());
-    if (n == "ct_label") return single(ct_label_field());
-    if (n == "in_port") return in_port();
-    if (n == "eth_type") return eth_type(depth);
-    if (n == "ct_state") return flags(kCtStateFlags, 0xff, [&](unsigned v, unsigned m) {
-      out_.key.ct_state = static_cast<std::uint8_t>(v);
-      out_.mask.ct_state = static_cast<std::uint8_t>(m);
-    });
-    if (n == "tcp_flags") return flags(kTcpFlags, 0xfff, [&](unsigned v, unsigned m) {
-      out_.key.tcp_flags = hton16(static_cast<std::uint16_t>(v));
-      out_.mask.tcp_flags = hton16(static_cast<std::uint16_t>(m));
-    });
-    if (n == "eth") {
-      eth_ = true;
-      return fields(eth_attribute());
+    if (depth > 0) levels_[depth].encap_empty = false;
+    auto scalar = [&](int a, const field_spec& f) {
+      single(f);
+      given(a, mask_nonzero(f));
+    };
+    auto structured = [&](int a, const attribute_spec& spec) { given(a, fields(spec)); };
+    if (n == "recirc_id") return scalar(OVS_KEY_ATTR_RECIRC_ID, recirc_id_field());
+    if (n == "dp_hash") return scalar(OVS_KEY_ATTR_DP_HASH, dp_hash_field());
+    if (n == "skb_priority") return scalar(OVS_KEY_ATTR_PRIORITY, skb_priority_field());
+    if (n == "skb_mark") return scalar(OVS_KEY_ATTR_SKB_MARK, skb_mark_field());
+    if (n == "ct_zone") return scalar(OVS_KEY_ATTR_CT_ZONE, ct_zone_field());
+    if (n == "ct_mark") return scalar(OVS_KEY_ATTR_CT_MARK, ct_mark_field());
+    if (n == "ct_label") return scalar(OVS_KEY_ATTR_CT_LABELS, ct_label_field());
+    if (n == "in_port") {
+      in_port();
+      return given(OVS_KEY_ATTR_IN_PORT, out_.mask.in_port != 0);
     }
-    if (n == "ipv4") return fields(ipv4_attribute());
-    if (n == "ipv6") return fields(ipv6_attribute());
-    if (n == "tcp") return fields(tcp_attribute());
-    if (n == "udp") return fields(udp_attribute());
-    if (n == "sctp") return fields(sctp_attribute());
-    if (n == "icmp") return fields(icmp_attribute());
-    if (n == "icmpv6") return fields(icmpv6_attribute());
-    if (n == "arp") return fields(arp_attribute());
-    if (n == "nd") return fields(nd_attribute());
-    if (n == "ct_tuple4") return fields(ct_tuple4_attribute());
-    if (n == "ct_tuple6") return fields(ct_tuple6_attribute());
-    if (n == "vlan") return vlan(depth, at);
-    if (n == "encap") return level(depth + 1);
-    if (n == "mpls") return mpls();
-    if (n == "packet_type") return packet_type();
-    if (n == "tunnel") return tunnel();
-    if (n == "nd_ext" || n == "nsh")
-      s_.fail(std::string(n) + "(...) is not supported by this datapath (the Linux datapath has no such key either)", "", at);
+    if (n == "eth_type") {
+      eth_type(depth, at);
+      return given(OVS_KEY_ATTR_ETHERTYPE, true);
+    }
+    if (n == "ct_state") {
+      flags(kCtStateFlags, 0xff, [&](unsigned v, unsigned m) {
+        out_.key.ct_state = static_cast<std::uint8_t>(v);
+        out_.mask.ct_state = static_cast<std::uint8_t>(m);
+      });
+      return given(OVS_KEY_ATTR_CT_STATE, out_.mask.ct_state != 0);
+    }
+    if (n == "tcp_flags") {
+      flags(kTcpFlags, 0xfff, [&](unsigned v, unsigned m) {
+        out_.key.tcp_flags = hton16(static_cast<std::uint16_t>(v));
+        out_.mask.tcp_flags = hton16(static_cast<std::uint16_t>(m));
+      });
+      return given(OVS_KEY_ATTR_TCP_FLAGS, out_.mask.tcp_flags != 0);
+    }
+    if (n == "eth") {
+      if (depth > 0) s_.fail("eth(...) belongs outside encap()", "eth(...) once, before the tags", at);
+      eth_ = true;
+      return structured(OVS_KEY_ATTR_ETHERNET, eth_attribute());
+    }
+    if (n == "ipv4") return structured(OVS_KEY_ATTR_IPV4, ipv4_attribute());
+    if (n == "ipv6") return structured(OVS_KEY_ATTR_IPV6, ipv6_attribute());
+    if (n == "tcp") return structured(OVS_KEY_ATTR_TCP, tcp_attribute());
+    if (n == "udp") return structured(OVS_KEY_ATTR_UDP, udp_attribute());
+    if (n == "sctp") return structured(OVS_KEY_ATTR_SCTP, sctp_attribute());
+    if (n == "icmp") return structured(OVS_KEY_ATTR_ICMP, icmp_attribute());
+    if (n == "icmpv6") return structured(OVS_KEY_ATTR_ICMPV6, icmpv6_attribute());
+    if (n == "arp") return structured(OVS_KEY_ATTR_ARP, arp_attribute());
+    if (n == "nd") return structured(OVS_KEY_ATTR_ND, nd_attribute());
+    if (n == "ct_tuple4") return structured(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, ct_tuple4_attribute());
+    if (n == "ct_tuple6") return structured(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6, ct_tuple6_attribute());
+    if (n == "nsh") return given(OVS_KEY_ATTR_NSH, nsh());
+    if (n == "vlan") {
+      vlan(depth, at);
+      return given(OVS_KEY_ATTR_VLAN, true);
+    }
+    if (n == "encap") {
+      if (depth + 1 > 2) s_.fail("encap() nests deeper than the two VLAN tags a key holds", "", at);
+      if (levels_.size() <= depth + 1) levels_.resize(depth + 2);
+      levels_[depth].encap = true;
+      levels_[depth].encap_at = at;
+      given(OVS_KEY_ATTR_ENCAP, false);
+      return level(depth + 1);
+    }
+    if (n == "mpls") {
+      mpls();
+      return given(OVS_KEY_ATTR_MPLS, out_.mask.mpls_labels != 0);
+    }
+    if (n == "packet_type") {
+      packet_type();
+      return given(OVS_KEY_ATTR_PACKET_TYPE, true);
+    }
+    if (n == "tunnel") {
+      tunnel();
+      return given(OVS_KEY_ATTR_TUNNEL, true);
+    }
+    if (n == "nd_ext")
+      s_.fail("nd_ext(...) is not supported by this datapath (the Linux datapath has no such key either)", "", at);
     s_.fail("unknown attribute '" + std::string(n) + "'",
             "one of recirc_id, dp_hash, skb_priority, skb_mark, in_port, ct_state, ct_zone, ct_mark, ct_label, ct_tuple4, "
             "ct_tuple6, tunnel, packet_type, eth, vlan, encap, eth_type, mpls, ipv4, ipv6, tcp, tcp_flags, udp, sctp, icmp, "
-            "icmpv6, arp, nd",
+            "icmpv6, arp, nd, nsh",
             at);
   }
 
@@ -350,7 +406,7 @@ class key_parser {
     field_value(in_port_field(), text, at);
   }
 
-  void eth_type(std::size_t depth) {
+  void eth_type(std::size_t depth, std::size_t attribute_at) {
     const std::size_t at = s_.pos();
     ovsxdp_flow_key k{}, m{};
     std::swap(k, out_.key);
@@ -360,6 +416,7 @@ class key_parser {
     std::swap(m, out_.mask);
     level_state& l = levels_[depth];
     l.eth_type = true;
+    l.eth_type_at = attribute_at;
     l.eth_type_value = ntoh16(k.eth_type);
     l.eth_type_mask = ntoh16(m.eth_type);
   }
@@ -412,11 +469,13 @@ class key_parser {
     store(value, mask);
   }
 
-  void fields(const attribute_spec& a) {
+  // Returns whether any field's mask is nonzero.
+  bool fields(const attribute_spec& a) {
     std::vector<std::string> given;
+    bool masked = false;
     for (;;) {
       s_.skip_spaces();
-      if (s_.peek() == ')') return;
+      if (s_.peek() == ')') return masked;
       const std::size_t at = s_.pos();
       std::string_view name = s_.name();
       if (name.empty()) s_.fail("expected a field name in " + std::string(a.name) + "(...)", "field=value", at);
@@ -437,6 +496,7 @@ class key_parser {
       s_.expect('=', "'=' after " + std::string(name));
       const std::size_t vat = s_.pos();
       field_value(*f, s_.token(",)"), vat);
+      masked = masked || mask_nonzero(*f);
       if (s_.peek() == ',') s_.expect(',', ",");
     }
   }
@@ -521,6 +581,60 @@ class key_parser {
     }
     out_.key.mpls_labels = static_cast<std::uint8_t>((1u << count) - 1);
     out_.mask.mpls_labels = out_.key.mpls_labels;
+  }
+
+  // nsh(flags=,ttl=,mdtype=,np=,spi=,si=,c1=..c4=), each value[/mask]; OVS
+  // prints this form (OVS 3.1 cannot read it back). Returns whether a mask is nonzero.
+  bool nsh() {
+    auto& k = out_.key.nw.nsh;
+    auto& m = out_.mask.nw.nsh;
+    std::vector<std::string> given;
+    bool masked = false;
+    for (;;) {
+      s_.skip_spaces();
+      if (s_.peek() == ')') return masked;
+      const std::size_t fat = s_.pos();
+      const std::string name(s_.name());
+      if (std::find(given.begin(), given.end(), name) != given.end()) s_.fail(name + " given twice in nsh(...)", "each field once", fat);
+      given.push_back(name);
+      s_.expect('=', "'=' after " + name);
+      const std::size_t vat = s_.pos();
+      const std::string_view text = s_.token(",)");
+      struct field {
+        const char* name;
+        unsigned bits;
+      };
+      static const field kFields[] = {{"flags", 2}, {"ttl", 6}, {"mdtype", 8}, {"np", 8}, {"spi", 24}, {"si", 8},
+                                      {"c1", 32},   {"c2", 32}, {"c3", 32},    {"c4", 32}};
+      const field* f = nullptr;
+      for (const auto& c : kFields)
+        if (name == c.name) f = &c;
+      if (!f) s_.fail("unknown field '" + name + "' in nsh(...)", "flags, ttl, mdtype, np, spi, si, c1, c2, c3 or c4", fat);
+      const unsigned long long full = (1ULL << f->bits) - 1;
+      const std::size_t slash = text.find('/');
+      const auto v = to_number(text.substr(0, slash));
+      const auto mk = slash == std::string_view::npos ? std::optional<unsigned long long>(full) : to_number(text.substr(slash + 1));
+      if (!v || !mk || *v > full || *mk > full)
+        s_.fail("bad " + name + " '" + std::string(text) + "'", "VALUE[/MASK], each at most " + std::to_string(full), vat);
+      masked = masked || *mk != 0;
+      const std::uint32_t value = static_cast<std::uint32_t>(*v), mask = static_cast<std::uint32_t>(*mk);
+      if (name == "flags") k.flags = static_cast<std::uint8_t>(value), m.flags = static_cast<std::uint8_t>(mask);
+      else if (name == "ttl") k.ttl = static_cast<std::uint8_t>(value), m.ttl = static_cast<std::uint8_t>(mask);
+      else if (name == "mdtype") k.mdtype = static_cast<std::uint8_t>(value), m.mdtype = static_cast<std::uint8_t>(mask);
+      else if (name == "np") k.np = static_cast<std::uint8_t>(value), m.np = static_cast<std::uint8_t>(mask);
+      else if (name == "spi") {
+        k.path_hdr = hton32((ntoh32(k.path_hdr) & 0xff) | value << 8);
+        m.path_hdr = hton32((ntoh32(m.path_hdr) & 0xff) | mask << 8);
+      } else if (name == "si") {
+        k.path_hdr = hton32((ntoh32(k.path_hdr) & ~0xffu) | value);
+        m.path_hdr = hton32((ntoh32(m.path_hdr) & ~0xffu) | mask);
+      } else {
+        const int i = name[1] - '1';
+        k.context[i] = hton32(value);
+        m.context[i] = hton32(mask);
+      }
+      if (s_.peek() == ',') s_.expect(',', ",");
+    }
   }
 
   void packet_type() {
@@ -650,12 +764,29 @@ class key_parser {
   void finish() {
     auto& k = out_.key;
     auto& m = out_.mask;
+    const bool ethernet = eth_ || packet_type_ == OVSXDP_MAC_ETHERNET;
     bool packet_eth_type = false;
     for (std::size_t d = 0; d < levels_.size(); d++) {
       const level_state& l = levels_[d];
+      const bool vlan_type = l.eth_type && (l.eth_type_value == 0x8100 || l.eth_type_value == 0x88a8);
+      const char* tag = d == 0 ? "VLAN" : "C-VLAN";
+      if (l.vlan && d >= 2) s_.fail("more than two VLAN tags", "at most two vlan(...) attributes", l.vlan_at);
+      if (l.vlan && !vlan_type) s_.fail("vlan(...) needs eth_type(0x8100) or eth_type(0x88a8) beside it", "", l.vlan_at);
+      if (l.encap && !vlan_type) s_.fail("encap(...) belongs after eth_type(0x8100) or eth_type(0x88a8) and vlan(...)", "", l.encap_at);
+      // Linux validate_vlan_from_nlattrs, for the two tags a key holds: a VLAN
+      // EtherType on an Ethernet frame needs both vlan() and encap(); a tci
+      // without the present bit is a truncated tag, and only tci 0 with an
+      // empty encap() says so. (A third tag's TPID is just the EtherType.)
+      if (!partial_ && ethernet && vlan_type && d < 2) {
+        if (!l.vlan || !l.encap)
+          s_.fail(std::string("Invalid ") + tag + " frame: eth_type(0x" + (l.eth_type_value == 0x8100 ? "8100" : "88a8") + ") needs vlan(...) and encap(...)",
+                  "eth_type(0x8100),vlan(vid=N),encap(eth_type(...),...)", l.eth_type_at);
+        if (l.tci && !(l.tci & OVSXDP_VLAN_PRESENT))
+          s_.fail(std::string(tag) + " tci without the present bit: only a truncated tag (vid=0,pcp=0,cfi=0) may leave it clear", "", l.vlan_at);
+        if (!l.tci && d + 1 < levels_.size() && !levels_[d + 1].encap_empty)
+          s_.fail(std::string("a truncated ") + tag + " header (cfi=0) has an empty encap()", "eth_type(0x8100),vlan(vid=0,pcp=0,cfi=0),encap()", l.encap_at);
+      }
       if (l.vlan) {
-        if (d >= 2) s_.fail("more than two VLAN tags", "at most two vlan(...) attributes", l.vlan_at);
-        if (!l.eth_type) s_.fail("vlan(...) needs eth_type(0x8100) or eth_type(0x88a8) beside it", "", l.vlan_at);
         const bool truncated = !(l.tci & OVSXDP_VLAN_PRESENT) && (d + 1 >= levels_.size() || !levels_[d + 1].eth_type);
         if (truncated) {
           // eth_type(0x8100),vlan(vid=0,pcp=0,cfi=0),encap(): a tag too short to parse.
@@ -684,7 +815,7 @@ class key_parser {
       k.mac_proto = OVSXDP_MAC_NONE;
       k.eth_type = hton16(packet_type_id_);
       m.eth_type = 0xffff;
-    } else if (eth_ || packet_type_ == OVSXDP_MAC_ETHERNET) {
+    } else if (ethernet) {
       k.mac_proto = OVSXDP_MAC_ETHERNET;
       // Linux reads a missing eth_type as an 802.2 (non-Ethernet-II) frame, matched exactly.
       if (!packet_eth_type && !partial_) {
@@ -692,6 +823,13 @@ class key_parser {
         m.eth_type = 0xffff;
       } else if (k.eth_type == 0 && m.eth_type == 0xffff) {
         k.eth_type = hton16(OVSXDP_ETH_TYPE_802_2);  // eth_type(0/0xffff), as dumps print 802.2
+      }
+      // Linux matches the tci exactly where the key gives no tag ("always match
+      // on tci"): a flow without vlan() matches untagged packets only, one
+      // without an inner vlan() single-tagged packets only.
+      if (!partial_) {
+        if (!levels_[0].vlan) m.vlan_tci = 0xffff;
+        if (levels_.size() < 2 || !levels_[1].vlan) m.cvlan_tci = 0xffff;
       }
     } else if (packet_eth_type) {
       k.mac_proto = OVSXDP_MAC_NONE;  // no eth(): an L3 packet with this ethertype

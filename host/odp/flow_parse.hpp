@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "datapath/actions.hpp"
+#include "datapath/key_attributes.hpp"
 #include "ovsxdp/abi/datapath.h"
 
 namespace ovsxdp::odp {
@@ -33,6 +34,7 @@ struct parsed_key {
   ovsxdp_flow_key key{};
   ovsxdp_flow_key mask{};
   std::optional<ovsxdp_ufid> ufid;
+  key_attributes attributes;  // the attributes the text named (Linux's key_attrs / mask_attrs)
 };
 
 // Resolves in_port(NAME) to a port number; empty optional = unknown name.

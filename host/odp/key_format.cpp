@@ -1,10 +1,12 @@
 #include "odp/key_format.hpp"
 
 #include <arpa/inet.h>
+#include <linux/openvswitch.h>
 
 #include <cstdio>
 #include <cstring>
 
+#include "datapath/key_attributes.hpp"
 #include "odp/key_schema.hpp"
 #include "ovsxdp/proto/ethernet.h"
 #include "ovsxdp/proto/icmpv6.h"
@@ -148,7 +150,10 @@ bool attribute_wildcarded(const attribute_spec& a, const key_t* m) {
 
 class printer {
  public:
-  printer(const key_t& k, const key_t* m, const key_format_options& o) : k_(k), m_(m), o_(o) {}
+  // Attributes Linux expects are printed even when fully wildcarded (as
+  // "ipv4()", "tcp_flags(0/0)"), so a dumped flow always installs again;
+  // ovs-dpctl leaves them out.
+  printer(const key_t& k, const key_t* m, const key_format_options& o) : k_(k), m_(m), o_(o), expected_(m ? expected_attributes(k) : 0) {}
 
   std::string run() {
     metadata();
@@ -158,8 +163,10 @@ class printer {
   }
 
  private:
-  void attribute(const attribute_spec& a) {
-    if (!o_.verbose && attribute_wildcarded(a, m_)) return;
+  bool expected(int attribute) const { return expected_ & attribute_bit(attribute); }
+
+  void attribute(const attribute_spec& a, int id) {
+    if (!o_.verbose && attribute_wildcarded(a, m_) && !expected(id)) return;
     std::string body;
     for (const field_spec& f : a.fields) put_field(body, f, k_, m_, o_.verbose);
     chomp(body);
@@ -195,7 +202,7 @@ class printer {
   void tcp_flags() {
     unsigned value = ntoh16(k_.tcp_flags) & tcp::kFlagsMask;
     unsigned mask = m_ ? ntoh16(m_->tcp_flags) & tcp::kFlagsMask : tcp::kFlagsMask;
-    if (!mask && !o_.verbose) return;
+    if (!mask && !o_.verbose && !expected(OVS_KEY_ATTR_TCP_FLAGS)) return;
     if (mask == tcp::kFlagsMask) out_ += "tcp_flags(" + flags_text(value, tcp_flag_name) + "),";
     else out_ += "tcp_flags(" + masked_flags_text(value, mask, tcp_flag_name) + "),";
   }
@@ -223,11 +230,16 @@ class printer {
 
   void mpls() {
     unsigned count = static_cast<unsigned>(__builtin_popcount(k_.mpls_labels & ((1u << OVSXDP_MPLS_LABEL_DEPTH) - 1)));
+    const bool wildcarded = m_ && bytes_zero(reinterpret_cast<const std::uint8_t*>(m_->nw.mpls.lse), count * 4);
+    if ((count == 0 || wildcarded) && m_ && expected(OVS_KEY_ATTR_MPLS) && !o_.verbose) {
+      out_ += "mpls(),";
+      return;
+    }
     // A stack truncated before its bottom label gives Linux an empty MPLS
     // attribute, which OVS cannot print or parse: leave it out.
     if (count == 0) return;
     bool exact = !m_ || bytes_ones(reinterpret_cast<const std::uint8_t*>(m_->nw.mpls.lse), count * 4);
-    if (m_ && !o_.verbose && bytes_zero(reinterpret_cast<const std::uint8_t*>(m_->nw.mpls.lse), count * 4)) return;
+    if (wildcarded && !o_.verbose) return;
     std::string body;
     for (unsigned i = 0; i < count; i++) {
       unsigned lse = ntoh32(k_.nw.mpls.lse[i]);
@@ -340,8 +352,8 @@ class printer {
     single(ct_mark_field(), true);
     single(ct_label_field(), true);
     if (k_.ct_orig_proto) {
-      if (k_.eth_type == be16_c<ethernet::type::ipv4>) attribute(ct_tuple4_attribute());
-      else if (k_.eth_type == be16_c<ethernet::type::ipv6>) attribute(ct_tuple6_attribute());
+      if (k_.eth_type == be16_c<ethernet::type::ipv4>) attribute(ct_tuple4_attribute(), OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4);
+      else if (k_.eth_type == be16_c<ethernet::type::ipv6>) attribute(ct_tuple6_attribute(), OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6);
     }
   }
 
@@ -349,7 +361,7 @@ class printer {
     int open_encaps = 0;
     if (k_.mac_proto == OVSXDP_MAC_ETHERNET) {
       if (!o_.verbose && attribute_wildcarded(eth_attribute(), m_)) out_ += "eth(),";
-      else attribute(eth_attribute());
+      else attribute(eth_attribute(), OVS_KEY_ATTR_ETHERNET);
       const bool third_tag = vlan::is_tpid(k_.eth_type);
       if (k_.vlan_tci || third_tag) {
         if (!k_.vlan_tci) {
@@ -405,27 +417,28 @@ class printer {
   void network() {
     const u16 type = ntoh16(k_.eth_type);
     const bool ipv4 = type == ethernet::type::ipv4, ipv6 = type == ethernet::type::ipv6;
-    if (ipv4) attribute(ipv4_attribute());
-    else if (ipv6) attribute(ipv6_attribute());
-    else if (type == ethernet::type::arp || type == ethernet::type::rarp) attribute(arp_attribute());
+    if (ipv4) attribute(ipv4_attribute(), OVS_KEY_ATTR_IPV4);
+    else if (ipv6) attribute(ipv6_attribute(), OVS_KEY_ATTR_IPV6);
+    else if (type == ethernet::type::arp || type == ethernet::type::rarp) attribute(arp_attribute(), OVS_KEY_ATTR_ARP);
     else if (type == ethernet::type::mpls_unicast || type == ethernet::type::mpls_multicast) mpls();
+    else if (type == ethernet::type::nsh) nsh();
     if (!(ipv4 || ipv6) || k_.ip_frag == OVSXDP_FRAG_LATER) return;
     switch (k_.ip_proto) {
       case ip_proto::tcp:
-        attribute(tcp_attribute());
+        attribute(tcp_attribute(), OVS_KEY_ATTR_TCP);
         tcp_flags();
         break;
-      case ip_proto::udp: attribute(udp_attribute()); break;
-      case ip_proto::sctp: attribute(sctp_attribute()); break;
+      case ip_proto::udp: attribute(udp_attribute(), OVS_KEY_ATTR_UDP); break;
+      case ip_proto::sctp: attribute(sctp_attribute(), OVS_KEY_ATTR_SCTP); break;
       case ip_proto::icmp:
-        if (ipv4) attribute(icmp_attribute());
+        if (ipv4) attribute(icmp_attribute(), OVS_KEY_ATTR_ICMP);
         break;
       case ip_proto::icmpv6:
         if (!ipv6) break;
-        attribute(icmpv6_attribute());
+        attribute(icmpv6_attribute(), OVS_KEY_ATTR_ICMPV6);
         if (k_.tp_src == be16_c<icmpv6::type::neighbor_solicitation> ||
             k_.tp_src == be16_c<icmpv6::type::neighbor_advertisement>)
-          attribute(nd_attribute());
+          attribute(nd_attribute(), OVS_KEY_ATTR_ND);
         break;
       default: break;
     }
@@ -499,9 +512,44 @@ class printer {
   static const char* tcp_name(unsigned bit) { return tcp_flag_name(bit); }
 
  private:
+  // nsh(...) as OVS formats it (format_nsh_key / format_nsh_key_mask):
+  // exact fields as decimal (spi and contexts in hex); with a mask, only the
+  // masked fields, partial ones as 0x%02x/0x%02x (u8) or 0x%x/0x%08x.
+  void nsh() {
+    const auto& n = k_.nw.nsh;
+    const auto* mn = m_ ? &m_->nw.nsh : nullptr;
+    std::string body;
+    auto u8_field = [&](const char* name, unsigned v, unsigned mask, unsigned full) {
+      if (mn && !mask && !o_.verbose) return;
+      if (!mn || mask == full) body += std::string(name) + "=" + std::to_string(v) + ",";
+      else body += std::string(name) + "=" + printf_string("0x%02llx", v) + "/" + printf_string("0x%02llx", mask) + ",";
+    };
+    auto hex_field = [&](const char* name, unsigned v, unsigned mask, unsigned full) {
+      if (mn && !mask && !o_.verbose) return;
+      body += std::string(name) + "=" + printf_string("0x%llx", v);
+      if (mn && mask != full) body += "/" + printf_string("0x%08llx", mask);
+      body += ",";
+    };
+    const unsigned path = ntoh32(n.path_hdr), path_mask = mn ? ntoh32(mn->path_hdr) : 0xffffffffu;
+    u8_field("flags", n.flags, mn ? mn->flags : 3, 3);
+    u8_field("ttl", n.ttl, mn ? mn->ttl : 63, 63);
+    u8_field("mdtype", n.mdtype, mn ? mn->mdtype : 0xff, 0xff);
+    u8_field("np", n.np, mn ? mn->np : 0xff, 0xff);
+    hex_field("spi", path >> 8, path_mask >> 8, 0xffffff);
+    u8_field("si", path & 0xff, path_mask & 0xff, 0xff);
+    if (!mn ? n.mdtype == 1 : true) {
+      static const char* names[] = {"c1", "c2", "c3", "c4"};
+      for (int i = 0; i < OVSXDP_NSH_CONTEXT_WORDS; i++) hex_field(names[i], ntoh32(n.context[i]), mn ? ntoh32(mn->context[i]) : 0xffffffffu, 0xffffffffu);
+    }
+    chomp(body);
+    if (mn && body.empty() && !expected(OVS_KEY_ATTR_NSH) && !o_.verbose) return;
+    out_ += "nsh(" + body + "),";
+  }
+
   const key_t& k_;
   const key_t* m_;
   const key_format_options& o_;
+  attribute_set expected_;
   std::string out_;
 };
 

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
           [&](const ovsxdp::upcall& u) {
             const std::uint32_t out = u.in_port == 1 ? 2 : 1;
             const ovsxdp::flow_match match = ovsxdp::exact_match(u.key);
-            ovsxdp::flow_spec flow{match.key, match.mask, {ovsxdp::act::output{out}}, {}};
+            ovsxdp::flow_spec flow{.key = match.key, .mask = match.mask, .actions = {ovsxdp::act::output{out}}};
             try {
               dp.add_flow(flow);
             } catch (const ovsxdp::error& e) {  // e.g. a flow for this key was just installed

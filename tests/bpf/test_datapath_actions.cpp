@@ -57,8 +57,8 @@ bytes truncated(bytes b, std::size_t n) {
 }
 
 const std::string kIp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)";
-const std::string kTcp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no)";
-const std::string kUdp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no)";
+const std::string kTcp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0)";
+const std::string kUdp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp()";
 const std::string kIp6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)";
 const std::string kVlan = "in_port(1),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(frag=no))";
 
@@ -93,7 +93,7 @@ std::vector<action_case> cases() {
   c.push_back({"a zero UDP checksum stays zero", {{kUdp4, "set(ipv4(src=10.9.9.9,dst=10.8.8.8)),2"}}, zero_udp_checksum(udp4()), XDP_REDIRECT,
                {out(2, zero_udp_checksum(udp4("10.9.9.9", "10.8.8.8")))}});
   c.push_back({"set ipv4 src of ICMP leaves the ICMP checksum",
-               {{"in_port(1),eth(),eth_type(0x0800),ipv4(proto=1,frag=no)", "set(ipv4(src=10.1.1.1)),2"}},
+               {{"in_port(1),eth(),eth_type(0x0800),ipv4(proto=1,frag=no),icmp()", "set(ipv4(src=10.1.1.1)),2"}},
                eth().ipv4("10.0.0.1", "10.0.0.2").icmp(8, 0, 0x10001).payload(8).build(), XDP_REDIRECT,
                {out(2, eth().ipv4("10.1.1.1", "10.0.0.2").icmp(8, 0, 0x10001).payload(8).build())}});
   c.push_back({"set_masked ipv4 tos", {{kTcp4, "set(ipv4(tos=0x80/0xfc)),2"}}, tcp4("10.0.0.1", "10.0.0.2", {.tos = 0x03}), XDP_REDIRECT,
@@ -105,12 +105,12 @@ std::vector<action_case> cases() {
   auto tcp6 = [](std::string_view src, std::string_view dst, ipv6_options o = {}) {
     return eth().ipv6(src, dst, o).tcp(1234, 80, 0x018).payload(12).build();
   };
-  c.push_back({"set ipv6 src updates the TCP checksum", {{"in_port(1),eth(),eth_type(0x86dd),ipv6(proto=6,frag=no)", "set(ipv6(src=2001:db8::99)),2"}},
+  c.push_back({"set ipv6 src updates the TCP checksum", {{"in_port(1),eth(),eth_type(0x86dd),ipv6(proto=6,frag=no),tcp(),tcp_flags(0/0)", "set(ipv6(src=2001:db8::99)),2"}},
                tcp6("2001:db8::1", "2001:db8::2"), XDP_REDIRECT, {out(2, tcp6("2001:db8::99", "2001:db8::2"))}});
-  c.push_back({"set ipv6 dst updates the UDP checksum", {{"in_port(1),eth(),eth_type(0x86dd),ipv6(proto=17,frag=no)", "set(ipv6(dst=fd00::5)),2"}},
+  c.push_back({"set ipv6 dst updates the UDP checksum", {{"in_port(1),eth(),eth_type(0x86dd),ipv6(proto=17,frag=no),udp()", "set(ipv6(dst=fd00::5)),2"}},
                eth().ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).payload(9).build(), XDP_REDIRECT,
                {out(2, eth().ipv6("2001:db8::1", "fd00::5").udp(1, 2).payload(9).build())}});
-  c.push_back({"set ipv6 src updates the ICMPv6 checksum", {{"in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no)", "set(ipv6(src=fe80::7)),2"}},
+  c.push_back({"set ipv6 src updates the ICMPv6 checksum", {{"in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6()", "set(ipv6(src=fe80::7)),2"}},
                eth().ipv6("fe80::1", "fe80::2").icmpv6(128, 0, bytes{0, 1, 0, 2}).build(), XDP_REDIRECT,
                {out(2, eth().ipv6("fe80::7", "fe80::2").icmpv6(128, 0, bytes{0, 1, 0, 2}).build())}});
   {
@@ -122,7 +122,7 @@ std::vector<action_case> cases() {
     const std::size_t tcp_check = 14 + 40 + 8 + 16;
     expected[tcp_check] = in[tcp_check];
     expected[tcp_check + 1] = in[tcp_check + 1];
-    c.push_back({"set ipv6 dst behind a routing header keeps the L4 checksum", {{"in_port(1),eth(),eth_type(0x86dd),ipv6(proto=6,frag=no)", "set(ipv6(dst=2001:db8::77)),2"}},
+    c.push_back({"set ipv6 dst behind a routing header keeps the L4 checksum", {{"in_port(1),eth(),eth_type(0x86dd),ipv6(proto=6,frag=no),tcp(),tcp_flags(0/0)", "set(ipv6(dst=2001:db8::77)),2"}},
                  in, XDP_REDIRECT, {out(2, expected)}, -1, false});
   }
   c.push_back({"set ipv6 label, tclass and hlimit", {{kIp6, "set(ipv6(label=0x12345,tclass=0x20,hlimit=7)),2"}}, tcp6("2001:db8::1", "2001:db8::2"), XDP_REDIRECT,
@@ -132,7 +132,7 @@ std::vector<action_case> cases() {
   c.push_back({"set udp dst", {{kUdp4, "set(udp(dst=5353)),2"}}, udp4(), XDP_REDIRECT, {out(2, udp4("10.0.0.1", "10.0.0.2", 5000, 5353))}});
   c.push_back({"set udp ports with a zero checksum keeps zero", {{kUdp4, "set(udp(src=1,dst=2)),2"}}, zero_udp_checksum(udp4()), XDP_REDIRECT,
                {out(2, zero_udp_checksum(udp4("10.0.0.1", "10.0.0.2", 1, 2)))}});
-  c.push_back({"set sctp ports recomputes the CRC32c", {{"in_port(1),eth(),eth_type(0x0800),ipv4(proto=132,frag=no)", "set(sctp(src=5000,dst=6000)),2"}},
+  c.push_back({"set sctp ports recomputes the CRC32c", {{"in_port(1),eth(),eth_type(0x0800),ipv4(proto=132,frag=no),sctp()", "set(sctp(src=5000,dst=6000)),2"}},
                eth().ipv4("10.0.0.1", "10.0.0.2").sctp(3868, 3869).payload(40).build(), XDP_REDIRECT,
                {out(2, eth().ipv4("10.0.0.1", "10.0.0.2").sctp(5000, 6000).payload(40).build())}});
   // ---- MPLS ----

@@ -30,7 +30,7 @@ std::vector<text_case> key_cases() {
        "ipv4(src=10.0.0.0/255.255.255.0,dst=10.0.0.2,proto=6,tos=0x10/0xfc,ttl=64,frag=no),tcp(src=80,dst=0x100/0xff00),tcp_flags(+syn-ack)",
        "2"},
       {"ct_state(+new-est+trk),ct_zone(5),ct_mark(0x1/0xf),ct_label(0x1/0xff),recirc_id(1),in_port(1),eth(),eth_type(0x0800),"
-       "ipv4(proto=6,frag=no),tcp(dst=22)",
+       "ipv4(proto=6,frag=no),tcp(dst=22),tcp_flags(0/0)",
        "2"},
       {"ct_state(+est+trk),recirc_id(2),in_port(1),ct_tuple4(src=10.0.0.1,dst=10.0.0.2,proto=6,tp_src=1000,tp_dst=80),eth(),"
        "eth_type(0x0800),ipv4(frag=no)",
@@ -43,7 +43,7 @@ std::vector<text_case> key_cases() {
        "2"},
       {"recirc_id(0),in_port(1),packet_type(ns=1,id=0x800),eth_type(0x0800),ipv4(dst=192.168.0.0/255.255.0.0,frag=no)", "push_eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),2"},
       {"recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=10,pcp=3),encap(eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53))", "2"},
-      {"recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=100),encap(eth_type(0x8100),vlan(vid=200/0xff0,pcp=5),encap(eth_type(0x0806)))",
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=100),encap(eth_type(0x8100),vlan(vid=200/0xff0,pcp=5),encap(eth_type(0x0806),arp()))",
        "pop_vlan,2"},
       {"recirc_id(0),in_port(1),eth(),eth_type(0x8847),mpls(label=1000,tc=0,ttl=64,bos=0,label=2000,tc=0,ttl=64,bos=1)", "2"},
       {"recirc_id(0),in_port(1),eth(),eth_type(0x8848),mpls(label=5/0xff,tc=1,ttl=32/0xf0,bos=1)", "2"},
@@ -65,7 +65,7 @@ std::vector<text_case> key_cases() {
 
 // Every action.
 std::vector<text_case> action_cases() {
-  const std::string tcp = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp()";
+  const std::string tcp = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0)";
   const std::string udp = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp()";
   const std::string sctp = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=132,frag=no),sctp()";
   const std::string ip6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)";

@@ -65,13 +65,13 @@ t dump-flows "filter=in_port(1),eth_type(0x0800)"
 t dump-flows lab "ipv4(proto=6)"
 t get-flow ufid:11111111-2222-3333-4444-555555555555
 t mod-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.0/255.255.255.0,frag=no)" "push_vlan(vid=20,pcp=1),7"
-t mod-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806)" "7"
-t mod-flow --may-create "recirc_id(0),in_port(1),eth(),eth_type(0x0806)" "7"
-t mod-flow --clear "recirc_id(0),in_port(1),eth(),eth_type(0x0806)" "drop"
+t mod-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()" "7"
+t mod-flow --may-create "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()" "7"
+t mod-flow --clear "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()" "drop"
 t dump-flows
 t del-flow "ufid:11111111-2222-3333-4444-555555555555"
-t del-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806)"
-t del-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806)"
+t del-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()"
+t del-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()"
 t dump-flows
 note "malformed input: exit 2, column and expected form, nothing changed"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no" "7"

@@ -126,13 +126,13 @@ def key_cases():
          eth() / ip6(fl=0x2abcd) / UDP() / PAYLOAD),
         ("ipv6 tclass", v6 + "ipv6(tclass=0x20,frag=no)", eth() / ip6(tc=0x20) / UDP() / PAYLOAD, eth() / ip6(tc=0x21) / UDP() / PAYLOAD),
         ("ipv6 hlimit", v6 + "ipv6(hlimit=64,frag=no)", eth() / ip6() / UDP() / PAYLOAD, eth() / ip6(hlim=1) / UDP() / PAYLOAD),
-        ("ipv6 proto", v6 + "ipv6(proto=6,frag=no),tcp()", eth() / ip6() / TCP() / PAYLOAD, eth() / ip6() / UDP() / PAYLOAD),
+        ("ipv6 proto", v6 + "ipv6(proto=6,frag=no),tcp(),tcp_flags(0/0)", eth() / ip6() / TCP() / PAYLOAD, eth() / ip6() / UDP() / PAYLOAD),
         ("ipv6 through a routing header", v6 + "ipv6(proto=17,frag=no),udp(dst=2000)",
          eth() / ip6() / IPv6ExtHdrRouting(addresses=[]) / UDP(sport=1, dport=2000) / PAYLOAD, eth() / ip6() / UDP(sport=1, dport=2001) / PAYLOAD),
         # L4
-        ("tcp src exact", v4 + "ipv4(proto=6,frag=no),tcp(src=1000)", eth() / ip4() / TCP(sport=1000) / PAYLOAD,
+        ("tcp src exact", v4 + "ipv4(proto=6,frag=no),tcp(src=1000),tcp_flags(0/0)", eth() / ip4() / TCP(sport=1000) / PAYLOAD,
          eth() / ip4() / TCP(sport=1001) / PAYLOAD),
-        ("tcp dst masked", v4 + "ipv4(proto=6,frag=no),tcp(dst=0x1f00/0xff00)", eth() / ip4() / TCP(dport=0x1f90) / PAYLOAD,
+        ("tcp dst masked", v4 + "ipv4(proto=6,frag=no),tcp(dst=0x1f00/0xff00),tcp_flags(0/0)", eth() / ip4() / TCP(dport=0x1f90) / PAYLOAD,
          eth() / ip4() / TCP(dport=80) / PAYLOAD),
         ("tcp_flags syn", v4 + "ipv4(proto=6,frag=no),tcp(),tcp_flags(+syn-ack)", eth() / ip4() / TCP(flags="S") / PAYLOAD,
          eth() / ip4() / TCP(flags="SA") / PAYLOAD),
@@ -164,7 +164,7 @@ def key_cases():
          eth() / ARP(op=2, psrc="10.0.0.1", pdst="10.0.0.2", hwsrc=A, hwdst=B), eth() / ARP(op=1, psrc="10.0.0.1", pdst="10.0.0.2", hwsrc=A)),
         ("arp sha/tha", "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp(sha=50:54:00:00:00:01,tha=50:54:00:00:00:00/ff:ff:ff:00:00:00)",
          eth() / ARP(op=2, psrc="10.0.0.1", pdst="10.0.0.2", hwsrc=A, hwdst=B), eth() / ARP(op=2, psrc="10.0.0.1", pdst="10.0.0.2", hwsrc=B, hwdst=B)),
-        ("tcp src masked", v4 + "ipv4(proto=6,frag=no),tcp(src=0x400/0xfc00)", eth() / ip4() / TCP(sport=0x4ff) / PAYLOAD,
+        ("tcp src masked", v4 + "ipv4(proto=6,frag=no),tcp(src=0x400/0xfc00),tcp_flags(0/0)", eth() / ip4() / TCP(sport=0x4ff) / PAYLOAD,
          eth() / ip4() / TCP(sport=0x800) / PAYLOAD),
         ("udp src masked", v4 + "ipv4(proto=17,frag=no),udp(src=0/0xff00)", eth() / ip4() / UDP(sport=77) / PAYLOAD,
          eth() / ip4() / UDP(sport=1000) / PAYLOAD),
@@ -217,12 +217,12 @@ def key_cases():
 
 def action_cases():
     v4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)"
-    tcp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp()"
+    tcp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0)"
     udp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp()"
     sctp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=132,frag=no),sctp()"
     v6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)"
     udp6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=17,frag=no),udp()"
-    tcp6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=6,frag=no),tcp()"
+    tcp6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=6,frag=no),tcp(),tcp_flags(0/0)"
     vlan = "recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(frag=no))"
     qinq = ("recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=100),"
             "encap(eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(frag=no)))")
@@ -297,7 +297,7 @@ def action_cases():
         ("set sctp over ipv6", "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=132,frag=no),sctp()", "set(sctp(dst=4)),2",
          eth() / ip6() / SCTP(sport=1, dport=2) / PAYLOAD),
         ("set tcp on a double-tagged packet",
-         "recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=100),encap(eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(proto=6,frag=no),tcp()))",
+         "recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=100),encap(eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0)))",
          "set(tcp(dst=1234)),2", QINQ(100, 10, ip4() / TCP(sport=5, dport=6) / PAYLOAD)),
         ("set ipv6 dst through a routing header", "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=17,frag=no),udp()",
          "set(ipv6(dst=2001:db8::77)),2", eth() / ip6() / IPv6ExtHdrRouting(addresses=[]) / UDP(sport=1, dport=2) / PAYLOAD),

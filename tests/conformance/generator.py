@@ -61,7 +61,9 @@ FIELD = re.compile(r"(\w+)=([^,()]+)")
 MASKABLE = {"eth": {"src", "dst"}, "ipv4": {"src", "dst", "tos", "ttl"}, "ipv6": {"src", "dst", "label", "tclass", "hlimit"},
             "tcp": {"src", "dst"}, "udp": {"src", "dst"}, "sctp": {"src", "dst"}, "icmp": {"type", "code"},
             "arp": {"sip", "tip", "op", "sha", "tha"}, "vlan": {"pcp"}}
-DROP_ATTRS = ("dp_hash", "skb_priority", "skb_mark", "ct_state", "ct_zone", "ct_mark", "ct_label", "tcp_flags", "nd", "icmpv6")
+DROP_ATTRS = ("dp_hash", "skb_priority", "skb_mark", "ct_state", "ct_zone", "ct_mark", "ct_label")
+# Attributes Linux requires whenever the packet has them: wildcarded, not dropped.
+WILDCARD_ATTRS = {"tcp_flags": "tcp_flags(0/0)", "nd": "nd()", "icmpv6": "icmpv6()"}
 
 
 def partial_mask(name, value, r):
@@ -102,6 +104,8 @@ def randomize_key(key, r):
         name = text.split("(", 1)[0]
         if name in DROP_ATTRS:
             return None
+        if name in WILDCARD_ATTRS:
+            return WILDCARD_ATTRS[name]
         if name == "encap":
             inner, lvl, b = [], 0, ""
             for ch in text[6:-1]:

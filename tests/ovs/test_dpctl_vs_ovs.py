@@ -72,7 +72,7 @@ def eth():
 # "wildcarded key ... valid forms"; actions: its "actions ... valid forms".
 # recirc_id(0) is added in front: the userspace datapath requires it.
 DOC_CASES = [
-    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=6,tos=0,ttl=128,frag=no),tcp(src=80,dst=8080)",
+    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=6,tos=0,ttl=128,frag=no),tcp(src=80,dst=8080),tcp_flags(0/0)",
      "set(ipv4(tos=0x80/0xfc)),2",
      eth() / IP(src="35.8.2.41", dst="172.16.0.20", tos=0, ttl=128, id=7) / TCP(sport=80, dport=8080) / Raw(b"doc")),
     ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=17,tos=0,ttl=128,frag=no),udp(src=81,dst=6632)",
@@ -81,7 +81,7 @@ DOC_CASES = [
     ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=1,tos=0,ttl=128,frag=no),icmp(type=1,code=2)",
      "push_vlan(vid=12,pcp=0),2",
      eth() / IP(src="35.8.2.41", dst="172.16.0.20", ttl=128, id=7) / ICMP(type=1, code=2) / Raw(b"doc")),
-    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x86dd),ipv6(src=::1,dst=::2,label=0,proto=6,tclass=0,hlimit=128,frag=no),tcp(src=80,dst=8080)",
+    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x86dd),ipv6(src=::1,dst=::2,label=0,proto=6,tclass=0,hlimit=128,frag=no),tcp(src=80,dst=8080),tcp_flags(0/0)",
      "set(tcp(dst=8080)),set(ipv6(label=0)),4",
      eth() / IPv6(src="::1", dst="::2", hlim=128) / TCP(sport=80, dport=8080) / Raw(b"doc")),
     ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x86dd),ipv6(src=::1,dst=::2,label=0,proto=17,tclass=0,hlimit=128,frag=no),udp(src=6630,dst=22)",
@@ -97,7 +97,7 @@ DOC_CASES = [
     ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41/255.255.255.0,dst=172.16.0.20/255.255.255.0,proto=5/0xf0,tos=0x80/0xf0,ttl=128/0xf0,frag=no)",
      "set(ipv4(src=35.8.2.0/255.255.255.0,tos=0x80,ttl=128)),4",  # the documented form, made valid for Linux (see below)
      eth() / IP(src="35.8.2.99", dst="172.16.0.1", proto=5, tos=0x84, ttl=130, id=7) / Raw(b"doc-proto-5")),
-    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=6,tos=0,ttl=128,frag=no),tcp(src=80/0xff00,dst=8080/0xff)",
+    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=6,tos=0,ttl=128,frag=no),tcp(src=80/0xff00,dst=8080/0xff),tcp_flags(0/0)",
      "set(tcp(src=80,dst=8080)),trunc(100),2",
      eth() / IP(src="35.8.2.41", dst="172.16.0.20", ttl=128, id=7) / TCP(sport=0x77, dport=0x1f00 | (8080 & 0xff)) / Raw(b"d" * 120)),
     ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x86dd),ipv6(src=::1/::255,dst=::2/::255,label=0/0xf0,proto=10/0xf0,tclass=0x70/0xf0,hlimit=128/0xf0,frag=no)",
@@ -114,13 +114,13 @@ DOC_CASES = [
 # Documented forms the Linux datapath refuses (OVS's userspace datapath takes
 # them): ovsxdp follows Linux and says why.
 LINUX_REFUSES = [
-    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x86dd),ipv6(src=::1,dst=::2,label=0,proto=6,tclass=0,hlimit=128,frag=no),tcp(src=80,dst=8080)",
+    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x86dd),ipv6(src=::1,dst=::2,label=0,proto=6,tclass=0,hlimit=128,frag=no),tcp(src=80,dst=8080),tcp_flags(0/0)",
      "set(tcp(src=80/0xff00,dst=8080)),4", "value bits outside the mask"),  # Linux validate_masked()
-    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=6,tos=0,ttl=128,frag=no),tcp(src=80,dst=8080)",
+    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=6,tos=0,ttl=128,frag=no),tcp(src=80,dst=8080),tcp_flags(0/0)",
      "set(ipv4(src=35.8.2.41,dst=172.16.0.20,proto=5,tos=0x80,ttl=128,frag=no)),2", "must repeat the flow's proto (6)"),  # validate_set()
-    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x86dd),ipv6(src=::1,dst=::2,label=0,proto=6,tclass=0,hlimit=128,frag=no),tcp(src=80,dst=8080)",
+    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x86dd),ipv6(src=::1,dst=::2,label=0,proto=6,tclass=0,hlimit=128,frag=no),tcp(src=80,dst=8080),tcp_flags(0/0)",
      "set(ipv6(label=0/0xfff,proto=10,tclass=0x70/0x70)),4", "proto and frag cannot be written"),  # masked set naming proto
-    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=6,tos=0,ttl=128,frag=no),tcp(src=80,dst=8080)",
+    ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=35.8.2.41,dst=172.16.0.20,proto=6,tos=0,ttl=128,frag=no),tcp(src=80,dst=8080),tcp_flags(0/0)",
      "set(ipv4(src=35.8.2.41/255.255.255.0,tos=0x80,ttl=128,frag=no)),4", "value bits outside the mask"),  # and frag named
     ("in_port(1),eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15),eth_type(0x0806),arp(sip=1.2.3.4,tip=5.6.7.8,op=1,sha=00:0f:10:11:12:13,tha=00:14:15:16:17:18)",
      "set(eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15/ff:ff:ff:00:00:00)),2", "value bits outside the mask"),

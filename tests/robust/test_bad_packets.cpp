@@ -67,20 +67,20 @@ std::vector<bytes> templates() {
 
 // Disjoint flows covering many actions, so every frame has one answer.
 const char* kFlows[][2] = {
-    {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.2,proto=17,frag=no)", "push_vlan(vid=7,pcp=1),2"},
-    {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.3,proto=6,frag=no),tcp()", "set(tcp(dst=8080)),dec_ttl(le_1(drop)),3"},
-    {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.4,proto=6,frag=no)", "dec_ttl(le_1(userspace(pid=1))),2"},
+    {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.2,proto=17,frag=no),udp()", "push_vlan(vid=7,pcp=1),2"},
+    {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.3,proto=6,frag=no),tcp(),tcp_flags(0/0)", "set(tcp(dst=8080)),dec_ttl(le_1(drop)),3"},
+    {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.4,proto=6,frag=no),tcp(),tcp_flags(0/0)", "dec_ttl(le_1(userspace(pid=1))),2"},
     {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.9,proto=132,frag=no),sctp()", "set(sctp(src=99)),2"},
     {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=first)", "drop"},
     {"recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(dst=2001:db8::2,frag=no)", "set(ipv6(src=2001:db8::99)),3"},
     {"recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(dst=2001:db8::2,frag=first)", "trunc(60),2"},
-    {"recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800))", "pop_vlan,2"},
-    {"recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=100),encap(eth_type(0x8100),vlan(vid=20),encap(eth_type(0x86dd)))",
+    {"recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4())", "pop_vlan,2"},
+    {"recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=100),encap(eth_type(0x8100),vlan(vid=20),encap(eth_type(0x86dd),ipv6()))",
      "pop_vlan,pop_vlan,3"},
     {"recirc_id(0),in_port(1),eth(),eth_type(0x8847),mpls(label=100,tc=0,ttl=64,bos=0)", "pop_mpls(eth_type=0x8847),recirc(5)"},
     {"recirc_id(5),in_port(1),eth(),eth_type(0x8847),mpls(label=200,tc=0,ttl=64,bos=1)", "pop_mpls(eth_type=0x800),2"},
-    {"recirc_id(0),in_port(1),eth(),eth_type(0x0806)", "userspace(pid=2),3"},
-    {"recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=135,code=0)", "hash(sym_l4(0)),recirc(9)"},
+    {"recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()", "userspace(pid=2),3"},
+    {"recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=135,code=0),nd()", "hash(sym_l4(0)),recirc(9)"},
     {"recirc_id(9),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)", "2"},
 };
 

@@ -174,7 +174,7 @@ TEST_CASE("a manager killed with SIGKILL and restarted: forwarding goes on, stat
   REQUIRE(stream);
   CHECK(stream->stats.packets == static_cast<std::uint64_t>(kPackets));  // every packet hit the stream's flow
   CHECK(received.load() == kPackets);                                    // and was delivered
-  dp.add_flow(flow_from_text("recirc_id(0),in_port(2),eth(),eth_type(0x0806)", "1"));  // a write repairs what the last kill left
+  dp.add_flow(flow_from_text("recirc_id(0),in_port(2),eth(),eth_type(0x0806),arp()", "1"));  // a write repairs what the last kill left
   dp.reclaim();
   const auto occ = dp.audit();
   CHECK(occ.live_flows == dp.dump_flows().size());

@@ -49,7 +49,19 @@ TEST_CASE("partial masks print as value/mask in each field's notation") {
   f.mask.eth_src[5] = 0xff;
   CHECK(f.text() ==
         "recirc_id(0),in_port(2),eth(src=00:00:00:00:00:01/00:00:00:00:00:ff),eth_type(0x0800),"
-        "ipv4(dst=10.0.0.0/255.255.255.0,proto=6,tos=0x80/0xf0,frag=no),tcp(dst=20480/0xff00)");
+        "ipv4(dst=10.0.0.0/255.255.255.0,proto=6,tos=0x80/0xf0,frag=no),tcp(dst=20480/0xff00),tcp_flags(0/0)");
+}
+
+TEST_CASE("attributes Linux requires print even when wildcarded, so a dump line installs again") {
+  key_and_mask f;
+  set_ipv4(f);  // eth_type(0x0800), nothing of IPv4 matched
+  CHECK(f.text() == "recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4()");
+  f.key.ip_proto = 17;
+  f.mask.ip_proto = 0xff;
+  CHECK(f.text() == "recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4(proto=17),udp()");
+  f.key.ip_frag = OVSXDP_FRAG_LATER;
+  f.mask.ip_frag = 0xff;
+  CHECK(f.text() == "recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=later)");  // a later fragment has no L4
 }
 
 TEST_CASE("verbose prints every attribute with /0 masks, frag excepted") {

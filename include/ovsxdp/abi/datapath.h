@@ -126,7 +126,7 @@ enum ovsxdp_counter {
   OVSXDP_C_CACHE_MISS,
   OVSXDP_C_MISS_DROPPED,        /* missed packets dropped (policy) */
   OVSXDP_C_MISS_PASSED,         /* missed packets passed to the kernel stack (policy) */
-  OVSXDP_C_DROP_MALFORMED,      /* no flow key: runt frame, VLAN ethertype on an L3 packet */
+  OVSXDP_C_DROP_MALFORMED,      /* no flow key: runt frame, VLAN ethertype on an L3 packet, bad NSH header */
   OVSXDP_C_DROP_RECURSION,      /* recirculated past OVSXDP_RECURSION_LIMIT */
   OVSXDP_C_DROP_ACTION,         /* an action failed (bad record, packet too short, no room) */
   OVSXDP_C_DROP_EXPLICIT,       /* drop action */
@@ -265,6 +265,14 @@ struct ovsxdp_copy_plan {
   __u16 steps[OVSXDP_COPY_MAX_STEPS];
 };
 
+/* fork_info: ARRAY [max_action_sets], by action-set slot, rebuilt with the
+ * copy group: copies whose output port is not in the datapath have no devmap
+ * entry, so the fork counts them (drop_no_port) instead. */
+struct ovsxdp_fork_info {
+  __u32 copies;
+  __u32 copies_without_port;
+};
+
 enum ovsxdp_miss_policy : __u32 {
   OVSXDP_MISS_DROP = 0,
   OVSXDP_MISS_PASS = 1,
@@ -317,5 +325,6 @@ static_assert(sizeof(ovsxdp_copy_plan_key) == 8 && sizeof(ovsxdp_copy_plan) == 8
 static_assert(OVSXDP_ACTIONS_MAX_BYTES - 1 <= OVSXDP_STEP_OFFSET);
 static_assert(sizeof(ovsxdp_info) == 64 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_port_info) == 32);
+static_assert(sizeof(ovsxdp_fork_info) == 8);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);
 #endif

@@ -14,6 +14,7 @@
 
 #define OVSXDP_MPLS_LABEL_DEPTH 3   /* LSEs kept in the key (MPLS_LABEL_DEPTH in Linux) */
 #define OVSXDP_TUN_OPTS_MAX 64      /* tunnel option bytes kept in the key (Linux: 255) */
+#define OVSXDP_NSH_CONTEXT_WORDS 4  /* NSH MD type 1 context words kept in the key */
 
 /* ip_frag values (OVS_FRAG_TYPE_*). */
 enum ovsxdp_frag_type : __u8 {
@@ -46,6 +47,15 @@ enum ovsxdp_tunnel_flags : __u16 {
   OVSXDP_TNL_CSUM = 1 << 2,
   OVSXDP_TNL_KEY = 1 << 3,
   OVSXDP_TNL_OAM = 1 << 0,
+};
+
+/* NSH (RFC 8300) next-protocol values (Linux TUN_P_*). */
+enum ovsxdp_nsh_np : __u8 {
+  OVSXDP_NSH_NP_IPV4 = 1,
+  OVSXDP_NSH_NP_IPV6 = 2,
+  OVSXDP_NSH_NP_ETHERNET = 3,
+  OVSXDP_NSH_NP_NSH = 4,
+  OVSXDP_NSH_NP_MPLS = 5,
 };
 
 /* Ethernet type of 802.3 frames without a SNAP ethertype (ETH_P_802_2 in Linux). */
@@ -91,6 +101,14 @@ struct ovsxdp_flow_key {
     struct { __be32 src, dst; __u8 pad[24]; } ipv4; /* also ARP sip/tip */
     struct { __u8 src[16], dst[16]; } ipv6;
     struct { __be32 lse[OVSXDP_MPLS_LABEL_DEPTH]; __u8 pad[20]; } mpls;
+    /* NSH base header fields and MD type 1 context (Linux struct ovs_key_nsh);
+     * flags and ttl as the header's 2- and 6-bit fields, path_hdr = SPI << 8 | SI. */
+    struct {
+      __u8 flags, ttl, mdtype, np;
+      __be32 path_hdr;
+      __be32 context[OVSXDP_NSH_CONTEXT_WORDS];
+      __u8 pad[8];
+    } nsh;
   } nw; /* every member spans the union: no byte is padding */
 
   /* w12-w15: protocol-specific extras; ct_orig shares space with ARP/ND as in Linux */

@@ -155,6 +155,8 @@ extern "C" [[gnu::noinline]] int ovsxdp_fork_live(struct xdp_md* ctx, struct ovs
   meta->magic = OVSXDP_COPY_META_MAGIC;
   meta->sequence = sequence;
   dp::count(OVSXDP_C_FORKED);
+  if (const auto* info = map_lookup<ovsxdp_fork_info>(&dp_fork_info, st->set_slot); info && info->copies_without_port)
+    dp::count(OVSXDP_C_DROP_NO_PORT, info->copies_without_port);
   return static_cast<int>(bpf_redirect_map(group, 0, BPF_F_BROADCAST));
 }
 

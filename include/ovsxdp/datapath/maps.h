@@ -68,6 +68,9 @@ struct dp_fork_groups_def {
 };
 dp_fork_groups_def dp_fork_groups SEC(".maps");
 
+// How many copies each fork makes, and how many of them have no port.
+OVSXDP_MAP(dp_fork_info, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_fork_info, OVSXDP_DEFAULT_MAX_ACTION_SETS, 0);
+
 // Copy plans, by action-set slot: what each copy of a fork runs.
 struct dp_fork_plan_def {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -125,6 +128,7 @@ OVSXDP_BTF_TYPE(ovsxdp_meter);
 OVSXDP_BTF_TYPE(ovsxdp_copy_context);
 OVSXDP_BTF_TYPE(ovsxdp_copy_plan);
 OVSXDP_BTF_TYPE(ovsxdp_copy_plan_key);
+OVSXDP_BTF_TYPE(ovsxdp_fork_info);
 OVSXDP_BTF_TYPE(ovsxdp_saved_frame);
 OVSXDP_BTF_TYPE(dp_fork_group_def);
 OVSXDP_BTF_TYPE(dp_fork_plan_def);

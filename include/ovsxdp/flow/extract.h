@@ -14,6 +14,7 @@
 #include "ovsxdp/proto/ipv4.h"
 #include "ovsxdp/proto/ipv6.h"
 #include "ovsxdp/proto/mpls.h"
+#include "ovsxdp/proto/nsh.h"
 #include "ovsxdp/proto/transport.h"
 #include "ovsxdp/proto/vlan.h"
 
@@ -30,6 +31,7 @@ enum class extract_status : u32 {
   ok = 0,
   runt = 1,               // shorter than an Ethernet header: Linux drops it
   vlan_on_l3_packet = 2,  // L3 packet (after pop_eth) claiming a VLAN ethertype: Linux drops it
+  bad_nsh = 3,            // NSH header cut short, not version 0, or a bad MD type or length: Linux drops it
 };
 
 namespace stage {
@@ -54,8 +56,8 @@ OVSXDP_INLINE void transport(const cursor& c, u32 l4, ovsxdp_flow_key& key) {
 // L3 fields at `l3` by key.eth_type; `run_transport(l4)` continues when an
 // L4 header follows.
 template <class TransportStage>
-OVSXDP_INLINE void network(const cursor& c, u32 l3, ovsxdp_flow_key& key, ovsxdp_packet_layout& layout,
-                           TransportStage&& run_transport) {
+OVSXDP_INLINE extract_status network(const cursor& c, u32 l3, ovsxdp_flow_key& key, ovsxdp_packet_layout& layout,
+                                     TransportStage&& run_transport) {
   const u16 type = ntoh16(key.eth_type);
   layout.l4 = 0;
   if (type == ethernet::type::ipv4 || type == ethernet::type::ipv6) {
@@ -69,7 +71,10 @@ OVSXDP_INLINE void network(const cursor& c, u32 l3, ovsxdp_flow_key& key, ovsxdp
     arp::parse(c, l3, key);
   } else if (type == ethernet::type::mpls_unicast || type == ethernet::type::mpls_multicast) {
     mpls::parse(c, l3, key);
+  } else if (type == ethernet::type::nsh) {
+    if (!nsh::parse(c, l3, key)) return extract_status::bad_nsh;
   }
+  return extract_status::ok;
 }
 
 // Clears the packet-derived words, parses Ethernet and VLAN tags, and hands
@@ -101,8 +106,7 @@ OVSXDP_INLINE extract_status link(const cursor& c, ovsxdp_flow_key& key, ovsxdp_
   }
   layout.l3 = static_cast<u16>(l3);
   layout.l4 = 0;
-  run_network(l3);
-  return extract_status::ok;
+  return run_network(l3);
 }
 
 }  // namespace stage
@@ -111,7 +115,7 @@ OVSXDP_INLINE extract_status link(const cursor& c, ovsxdp_flow_key& key, ovsxdp_
 OVSXDP_INLINE extract_status extract(frame_bytes frame, ovsxdp_flow_key& key, ovsxdp_packet_layout& layout) {
   const cursor c(frame);
   return stage::link(c, key, layout, [&](u32 l3) {
-    stage::network(c, l3, key, layout, [&](u32 l4) { stage::transport(c, l4, key); });
+    return stage::network(c, l3, key, layout, [&](u32 l4) { stage::transport(c, l4, key); });
   });
 }
 
@@ -132,12 +136,12 @@ extern "C" [[gnu::noinline]] int ovsxdp_extract_transport(struct xdp_md* ctx, st
   return 0;
 }
 
+// Returns an ovsxdp::flow::extract_status.
 extern "C" [[gnu::noinline]] int ovsxdp_extract_network(struct xdp_md* ctx, struct ovsxdp_flow_key* key,
                                                         struct ovsxdp_packet_layout* layout, __u32 l3) {
-  if (!key || !layout) return -1;
-  ovsxdp::flow::stage::network(ovsxdp::cursor(ovsxdp::frame_of(ctx)), l3, *key, *layout,
-                               [&](__u32 l4) { ovsxdp_extract_transport(ctx, key, l4); });
-  return 0;
+  if (!key || !layout) return static_cast<int>(ovsxdp::flow::extract_status::runt);
+  return static_cast<int>(ovsxdp::flow::stage::network(ovsxdp::cursor(ovsxdp::frame_of(ctx)), l3, *key, *layout,
+                                                       [&](__u32 l4) { ovsxdp_extract_transport(ctx, key, l4); }));
 }
 
 namespace ovsxdp::flow {
@@ -145,7 +149,7 @@ namespace ovsxdp::flow {
 // The XDP entry point: same result as extract(frame_bytes), verifier-cheap.
 OVSXDP_INLINE extract_status extract(xdp_md* ctx, ovsxdp_flow_key& key, ovsxdp_packet_layout& layout) {
   return stage::link(cursor(frame_of(ctx)), key, layout,
-                     [&](u32 l3) { ovsxdp_extract_network(ctx, &key, &layout, l3); });
+                     [&](u32 l3) { return static_cast<extract_status>(ovsxdp_extract_network(ctx, &key, &layout, l3)); });
 }
 
 OVSXDP_INLINE extract_status extract(xdp_md* ctx, ovsxdp_flow_key& key) {

@@ -34,6 +34,8 @@ inline constexpr u16 qinq = 0x88a8;
 inline constexpr u16 ipv6 = 0x86dd;
 inline constexpr u16 mpls_unicast = 0x8847;
 inline constexpr u16 mpls_multicast = 0x8848;
+inline constexpr u16 nsh = 0x894f;
+inline constexpr u16 teb = 0x6558;  // transparent Ethernet bridging: an Ethernet frame as payload
 inline constexpr u16 llc_802_2 = OVSXDP_ETH_TYPE_802_2;
 }  // namespace type
 
