@@ -1064,7 +1064,7 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
   ovsxdp_port_ref existing;
   if (p.map("port_ifindex").lookup(ifindex, existing))
     throw error("add port", ifname, "it is already port " + std::to_string(existing.port_no) + " of datapath " + p.name);
-  if (const auto owner = owning_datapath(ifindex, p.where, p.name))
+  if (const auto owner = attach == xdp_attach::none ? std::nullopt : owning_datapath(ifindex, p.where, p.name))
     throw error("add port", ifname,
                 "it is already " + (owner->port_no ? "port " + std::to_string(*owner->port_no) : std::string("a port")) + " of datapath " + owner->datapath,
                 "remove it from there first: ovsxdp-dpctl del-if " + owner->datapath + " " + ifname);
