@@ -1,8 +1,10 @@
 // ovsxdp-bench: benchmark programs; each prints a table of figures.
+#include <algorithm>
 #include <iostream>
 
 #include "bench/bench.hpp"
 #include "runtime/error.hpp"
+#include "runtime/libbpf_log.hpp"
 
 namespace {
 
@@ -35,30 +37,43 @@ const benchmark kBenchmarks[] = {
 void usage(std::ostream& out) {
   out << "usage: ovsxdp-bench BENCHMARK [OPTIONS]\n\nbenchmarks:\n";
   for (const auto& b : kBenchmarks) out << "  " << b.synopsis << "\n      " << b.summary << "\n";
-  out << "\nEverything runs in a private network namespace and bpffs of its own; nothing is left behind.\n";
+  out << "\nEverything runs in a private network namespace and bpffs of its own; nothing is left behind.\n"
+         "BENCHMARK --help describes one benchmark.\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  ovsxdp::install_libbpf_log_router();  // libbpf's own lines stay out of the tables (OVSXDP_LIBBPF_LOG shows them)
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     usage(args.empty() ? std::cerr : std::cout);
     return args.empty() ? 2 : 0;
   }
   for (const auto& b : kBenchmarks) {
     if (args[0] != b.name) continue;
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (std::find(rest.begin(), rest.end(), "--help") != rest.end() || std::find(rest.begin(), rest.end(), "-h") != rest.end()) {
+      std::cout << "usage: ovsxdp-bench " << b.synopsis << "\n\n" << b.summary << "\n\n"
+                << "Everything runs in a private network namespace and bpffs of its own; nothing is left behind.\n"
+                   "Exit status: 0 the scenarios ran and did what they claim, 1 one failed, 2 bad usage.\n";
+      return 0;
+    }
+    auto fail = [&](const std::string& text, int status) {
+      std::cerr << ovsxdp::bounded_lines("ovsxdp-bench " + std::string(b.name) + ": " + text) << "\n";
+      return status;
+    };
     try {
-      return b.run(std::vector<std::string>(args.begin() + 1, args.end()));
+      return b.run(rest);
     } catch (const ovsxdp::bench::usage_error& e) {
-      std::cerr << "ovsxdp-bench " << b.name << ": " << e.what() << "\nusage: ovsxdp-bench " << b.synopsis << "\n";
-      return 2;
+      return fail(std::string(e.what()) + "\nusage: ovsxdp-bench " + b.synopsis, 2);
     } catch (const ovsxdp::error& e) {
-      std::cerr << "ovsxdp-bench " << b.name << ": " << e.what() << "\n";
-      return 1;
+      return fail(e.what(), 1);
+    } catch (const std::exception& e) {
+      return fail(std::string("internal error: ") + e.what(), 1);
     }
   }
-  std::cerr << "ovsxdp-bench: unknown benchmark '" << args[0] << "'\n";
+  std::cerr << "ovsxdp-bench: unknown benchmark '" << ovsxdp::excerpt(args[0]) << "'\n";
   usage(std::cerr);
   return 2;
 }

@@ -15,6 +15,10 @@
 
 namespace ovsxdp {
 
+// Linux's bound on nested action lists (OVS_COPY_ACTIONS_MAX_DEPTH): the
+// text parser refuses deeper nesting, install deeper lists.
+inline constexpr int kMaxActionNesting = 16;
+
 struct action;  // a variant of the types below
 
 namespace act {

@@ -169,6 +169,16 @@ void atomic_store(T& where, V value) {
   __atomic_store_n(&where, static_cast<T>(value), __ATOMIC_RELEASE);
 }
 
+// Where no bpffs is mounted no datapath can exist: say so, not "no such datapath".
+void require_bpffs(const std::string& operation, const std::string& name, const datapath_location& where) {
+  if (is_bpffs(where.bpffs)) return;
+  const bool host_namespace = mount_namespace_outlives_this_process();
+  throw error(operation, name, "no bpffs is mounted at " + where.bpffs + ", so no datapath can exist there",
+              host_namespace ? "datapaths are pinned in a bpffs: give the directory where one is mounted, or create a datapath "
+                               "(ovsxdp-dpctl add-dp mounts one at " + where.bpffs + ")"
+                             : missing_bpffs_hint(where.bpffs));
+}
+
 }  // namespace
 
 ovsxdp_ufid derive_ufid(const ovsxdp_flow_key& masked_key, const ovsxdp_flow_key& mask) {
@@ -876,6 +886,8 @@ bool datapath::exists(const std::string& name, const datapath_location& where) {
 }
 
 std::vector<std::string> datapath::list(const datapath_location& where) {
+  require_bpf_privileges("list datapaths");
+  require_bpffs("list datapaths", "", where);
   std::vector<std::string> out;
   if (DIR* d = opendir((where.bpffs + "/ovsxdp").c_str())) {
     while (dirent* e = readdir(d)) {
@@ -891,7 +903,6 @@ std::vector<std::string> datapath::list(const datapath_location& where) {
 datapath datapath::create(const datapath_options& o) {
   check_name(o.name);
   require_bpf_privileges("create datapath " + o.name);
-  ensure_bpffs(o.bpffs);
   if (o.lookup_cache > OVSXDP_CACHE_FLOW)
     throw error("create datapath", o.name, "unknown lookup cache kind " + std::to_string(o.lookup_cache), "use none, mask or flow");
   if (o.max_masks < 1 || o.max_masks > OVSXDP_MASKS_LIMIT)
@@ -899,6 +910,7 @@ datapath datapath::create(const datapath_options& o) {
   if (o.max_flows < 1 || o.max_action_sets < 1 || o.max_ports < 1 || o.max_meters < 1) throw error("create datapath", o.name, "table sizes must be at least 1");
   if (o.upcall_ring_bytes < 4096 || (o.upcall_ring_bytes & (o.upcall_ring_bytes - 1)))
     throw error("create datapath", o.name, "the upcall ring size must be a power of two of at least 4096 bytes");
+  ensure_bpffs(o.bpffs);
   const std::string root = o.bpffs + "/ovsxdp", dir = dp_dir(o.bpffs, o.name);
   if (path_exists(dir)) throw error("create datapath", o.name, "it already exists (" + dir + ")", "delete it first: ovsxdp-dpctl del-dp " + o.name);
   make_dir(root);
@@ -960,6 +972,8 @@ datapath datapath::create(const datapath_options& o) {
     if (bpf_map_update_elem(bpf_map__fd(skel->maps.dp_info), &zero, &info, BPF_ANY)) throw system_error("write datapath info", o.name, errno);
   } catch (...) {
     remove_tree(dir);
+    rmdir(root.c_str());
+    release_bpffs(o.bpffs);  // when ensure_bpffs mounted it for this datapath
     throw;
   }
   return open(o.name, datapath_location{o.bpffs, o.run_dir});
@@ -968,9 +982,7 @@ datapath datapath::create(const datapath_options& o) {
 datapath datapath::open(const std::string& name, const datapath_location& where) {
   check_name(name);
   require_bpf_privileges("open datapath " + name);
-  if (!is_bpffs(where.bpffs))
-    throw error("open datapath", name, "no bpffs is mounted at " + where.bpffs + ", so no datapath can exist there",
-                "create one: ovsxdp-dpctl add-dp " + name);
+  require_bpffs("open datapath", name, where);
   const std::string dir = dp_dir(where.bpffs, name);
   if (!exists(name, where)) throw error("open datapath", name, "no such datapath", "create it: ovsxdp-dpctl add-dp " + name);
   auto p = std::make_unique<impl>();
@@ -1003,6 +1015,7 @@ datapath datapath::open(const std::string& name, const datapath_location& where)
 void datapath::destroy(const std::string& name, const datapath_location& where) {
   check_name(name);
   require_bpf_privileges("delete datapath " + name);
+  require_bpffs("delete datapath", name, where);
   const std::string dir = dp_dir(where.bpffs, name);
   if (!path_exists(dir)) throw error("delete datapath", name, "no such datapath");
   // Unpinning the links detaches the programs; unpinning the rest frees the maps.
@@ -1012,9 +1025,41 @@ void datapath::destroy(const std::string& name, const datapath_location& where) 
   // The last datapath takes the shared directories with it (rmdir keeps them if not empty).
   rmdir((where.bpffs + "/ovsxdp").c_str());
   rmdir(where.run_dir.c_str());
+  release_bpffs(where.bpffs);  // a bpffs ensure_bpffs mounted goes with the last pin
 }
 
 // ---------------------------------------------------------------- ports
+namespace {
+
+struct port_owner {
+  std::string datapath;
+  std::optional<std::uint32_t> port_no;
+};
+
+// The other datapath (pinned under `where`) whose program runs on `ifindex`,
+// and its port there: add_port names it rather than "another XDP program".
+std::optional<port_owner> owning_datapath(unsigned ifindex, const datapath_location& where, const std::string& self) {
+  LIBBPF_OPTS(bpf_xdp_query_opts, attached);
+  if (bpf_xdp_query(static_cast<int>(ifindex), 0, &attached) != 0) return std::nullopt;
+  for (const std::string& name : datapath::list(where)) {
+    if (name == self) continue;
+    const unique_fd prog(bpf_obj_get((dp_dir(where.bpffs, name) + "/" + kProgramPins[OVSXDP_PROGRAM_DATAPATH]).c_str()));
+    bpf_prog_info info{};
+    __u32 length = sizeof info;
+    if (!prog || bpf_obj_get_info_by_fd(prog.get(), &info, &length) != 0) continue;
+    if (info.id != attached.prog_id && info.id != attached.drv_prog_id && info.id != attached.skb_prog_id) continue;
+    port_owner owner{name, std::nullopt};
+    const unique_fd ports(bpf_obj_get((dp_dir(where.bpffs, name) + "/port_ifindex").c_str()));
+    const std::uint32_t key = ifindex;
+    ovsxdp_port_ref ref{};
+    if (ports && bpf_map_lookup_elem(ports.get(), &key, &ref) == 0) owner.port_no = ref.port_no;
+    return owner;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 port_info datapath::add_port(const std::string& ifname, std::optional<std::uint32_t> port_no, xdp_attach attach, bool force) {
   auto& p = *impl_;
   const unsigned ifindex = if_nametoindex(ifname.c_str());
@@ -1024,6 +1069,10 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
   ovsxdp_port_ref existing;
   if (p.map("port_ifindex").lookup(ifindex, existing))
     throw error("add port", ifname, "it is already port " + std::to_string(existing.port_no) + " of datapath " + p.name);
+  if (const auto owner = attach == xdp_attach::none ? std::nullopt : owning_datapath(ifindex, p.where, p.name))
+    throw error("add port", ifname,
+                "it is already " + (owner->port_no ? "port " + std::to_string(*owner->port_no) : std::string("a port")) + " of datapath " + owner->datapath,
+                "remove it from there first: ovsxdp-dpctl del-if " + owner->datapath + " " + ifname);
   std::uint32_t number = 0;
   if (port_no) {
     number = *port_no;
@@ -1138,22 +1187,30 @@ std::optional<port_info> datapath::port_by_name(const std::string& ifname) const
 // ---------------------------------------------------------------- flows
 ovsxdp_ufid datapath::add_flow(const flow_spec& spec) { return add_flows(std::span<const flow_spec>(&spec, 1)).front(); }
 
-std::vector<ovsxdp_ufid> datapath::add_flows(std::span<const flow_spec> specs) {
+std::vector<ovsxdp_ufid> datapath::add_flows(std::span<const flow_spec> specs, std::size_t* refused) {
   auto& p = *impl_;
   std::vector<std::vector<std::uint8_t>> encoded;
   encoded.reserve(specs.size());
-  for (const auto& spec : specs) {
-    validate_match(spec.key, spec.mask, spec.attributes);
-    validate_actions(mask_key(spec.key, spec.mask), spec.mask, spec.actions);
-    encoded.push_back(plan_actions(spec.actions).bytes);
+  std::size_t i = 0;
+  try {
+    for (; i < specs.size(); i++) {
+      validate_match(specs[i].key, specs[i].mask, specs[i].attributes);
+      validate_actions(mask_key(specs[i].key, specs[i].mask), specs[i].mask, specs[i].actions);
+      encoded.push_back(plan_actions(specs[i].actions).bytes);
+    }
+  } catch (...) {
+    if (refused) *refused = i;
+    throw;
   }
   impl::write_scope write(p);
   std::vector<ovsxdp_ufid> out;
   out.reserve(specs.size());
   try {
-    for (std::size_t i = 0; i < specs.size(); i++) out.push_back(p.install(specs[i], encoded[i]));
+    for (i = 0; i < specs.size(); i++) out.push_back(p.install(specs[i], encoded[i]));
   } catch (...) {
-    p.bump_generation();  // what was installed stays; others re-read the table
+    if (refused) *refused = i;
+    for (const ovsxdp_ufid& u : out) p.unlink(p.table.by_ufid.at(u));  // all or nothing
+    p.bump_generation();  // others re-read the table
     throw;
   }
   p.bump_generation();

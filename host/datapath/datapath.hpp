@@ -171,7 +171,10 @@ class datapath {
 
   // ---- flows ----
   ovsxdp_ufid add_flow(const flow_spec& spec);
-  std::vector<ovsxdp_ufid> add_flows(std::span<const flow_spec> specs);  // one lock, one pass
+  // One lock, one pass, all or nothing: when a flow is refused, the flows this
+  // call installed before it are removed again (packets may have matched them
+  // meanwhile) and `*refused`, when given, is its index in `specs`.
+  std::vector<ovsxdp_ufid> add_flows(std::span<const flow_spec> specs, std::size_t* refused = nullptr);
   // Replaces the actions (atomically for the datapath); clears stats on request.
   void modify_flow(const flow_selector& flow, const action_list& actions, bool clear_stats = false);
   bool delete_flow(const flow_selector& flow);

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "odp/key_format.hpp"
@@ -113,9 +114,15 @@ std::optional<flow_text> split_flow_line(std::string_view line) {
   return flow_text{std::string(line.substr(0, split)), std::string(trim(line.substr(split)))};
 }
 
+std::string flow_file_name(const std::string& path) { return path == "-" ? "stdin" : path; }
+
 std::vector<flow_file_entry> read_flow_file(const std::string& path, const odp::port_resolver& ports) {
-  std::ifstream in(path);
-  if (!in) throw system_error("read flow file", path, errno, "give the path of a file with one flow per line: KEY ACTIONS");
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path);
+    if (!file) throw system_error("read flow file", path, errno, "give the path of a file with one flow per line: KEY ACTIONS, or - for standard input");
+  }
+  std::istream& in = path == "-" ? std::cin : file;
   std::vector<flow_file_entry> out;
   std::string line;
   for (unsigned number = 1; std::getline(in, line); number++) {
@@ -124,7 +131,7 @@ std::vector<flow_file_entry> read_flow_file(const std::string& path, const odp::
       if (!text) continue;
       out.push_back({number, flow_from_text(text->key, text->actions, ports)});
     } catch (const odp::syntax_error& e) {
-      throw odp::syntax_error(path + ":" + std::to_string(number) + ": " + e.what_text(), e.input(), e.column(), e.message(), e.expected());
+      throw odp::syntax_error(flow_file_name(path) + ":" + std::to_string(number) + ": " + e.what_text(), e.input(), e.column(), e.message(), e.expected());
     }
   }
   return out;

@@ -51,7 +51,10 @@ struct flow_file_entry {
   unsigned line = 0;
   flow_spec flow;
 };
-// Every flow of a flow file; a syntax error names the file, line and column.
+// How messages name a flow file: its path, or "stdin" for "-".
+std::string flow_file_name(const std::string& path);
+// Every flow of a flow file ("-": standard input); a syntax error names the
+// file, line and column.
 std::vector<flow_file_entry> read_flow_file(const std::string& path, const odp::port_resolver& ports = {});
 
 // dump-flows filter: the flow's match agrees with `filter` on every bit the

@@ -87,11 +87,10 @@ class action_checker {
  private:
   // A nested list acts on a copy: what it does to the packet stays inside.
   void nested(const action& owner, const action_list& actions, const packet_state& s) {
-    if (++depth_ > kMaxNesting) refuse_action(owner, "action lists nest at most " + std::to_string(kMaxNesting) + " deep (as in Linux)");
+    if (++depth_ > kMaxActionNesting) refuse_action(owner, "action lists nest at most " + std::to_string(kMaxActionNesting) + " deep (as in Linux)");
     list(actions, s);
     depth_--;
   }
-  static constexpr int kMaxNesting = 16;
   int depth_ = 0;
 
   void require_ethernet(const action& a, const packet_state& s) {

@@ -1,8 +1,11 @@
 // Datapaths and ports: add-dp, del-dp, show, add-if, del-if.
+#include <net/if.h>
+
 #include <cstdio>
 #include <iostream>
 
 #include "dpctl/command.hpp"
+#include "runtime/environment.hpp"
 #include "runtime/error.hpp"
 
 namespace ovsxdp::dpctl {
@@ -41,7 +44,7 @@ interface_spec parse_interface(const std::string& text) {
   interface_spec out;
   std::size_t comma = text.find(',');
   out.name = text.substr(0, comma);
-  if (out.name.empty()) throw usage_error("'" + text + "': missing interface name");
+  if (out.name.empty()) throw usage_error("'" + excerpt(text) + "': missing interface name");
   while (comma != std::string::npos) {
     const std::size_t next = text.find(',', comma + 1);
     const std::string option = text.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
@@ -53,9 +56,9 @@ interface_spec parse_interface(const std::string& text) {
       if (value == "native") out.attach = xdp_attach::native;
       else if (value == "generic") out.attach = xdp_attach::generic;
       else if (value == "auto") out.attach = xdp_attach::native_or_generic;
-      else throw usage_error("mode=" + value + ": expected native, generic or auto");
+      else throw usage_error("mode=" + excerpt(value) + ": expected native, generic or auto");
     } else {
-      throw usage_error("'" + option + "' in '" + text + "': expected port_no=N or mode=native|generic|auto");
+      throw usage_error("'" + excerpt(option) + "' in '" + excerpt(text) + "': expected port_no=N or mode=native|generic|auto");
     }
     comma = next;
   }
@@ -68,6 +71,15 @@ const char* mode_name(ovsxdp_xdp_mode mode) {
     case OVSXDP_XDP_GENERIC: return "generic";
     default: return "none";
   }
+}
+
+// show marks a port whose interface went away (deleted, moved to another
+// network namespace) or was renamed since it was added.
+std::string interface_state(const port_info& p) {
+  char name[IF_NAMESIZE] = {};
+  if (!if_indextoname(p.ifindex, name)) return ", interface gone from this network namespace";
+  if (p.name != name) return std::string(", interface now named ") + name;
+  return {};
 }
 
 void add_interfaces(datapath& dp, const std::vector<interface_spec>& interfaces, bool force) {
@@ -98,15 +110,15 @@ int add_dp(const std::vector<std::string>& args) {
       const std::string& v = value();
       if (v == "drop") o.miss_policy = OVSXDP_MISS_DROP;
       else if (v == "pass") o.miss_policy = OVSXDP_MISS_PASS;
-      else throw usage_error("--miss " + v + ": expected drop or pass");
+      else throw usage_error("--miss " + excerpt(v) + ": expected drop or pass");
     } else if (a == "--cache") {
       const std::string& v = value();
       if (v == "flow") o.lookup_cache = OVSXDP_CACHE_FLOW;
       else if (v == "mask") o.lookup_cache = OVSXDP_CACHE_MASK;
       else if (v == "none") o.lookup_cache = OVSXDP_CACHE_NONE;
-      else throw usage_error("--cache " + v + ": expected flow, mask or none");
+      else throw usage_error("--cache " + excerpt(v) + ": expected flow, mask or none");
     } else if (!a.empty() && a[0] == '-') {
-      throw usage_error("unknown option '" + a + "'");
+      throw usage_error("unknown option '" + excerpt(a) + "'");
     } else if (!name) {
       name = datapath_name(a);
     } else {
@@ -117,21 +129,33 @@ int add_dp(const std::vector<std::string>& args) {
   o.name = *name;
   o.bpffs = location().bpffs;
   o.run_dir = location().run_dir;
-  datapath dp = datapath::create(o);
+  // Refuses a bpffs that would not outlive this command (ip netns exec);
+  // one it mounts is said, and goes again with the last datapath.
+  require_bpf_privileges("create datapath " + o.name);
+  const bool mounted = ensure_bpffs(o.bpffs) == bpffs_mount::mounted;
+  datapath dp = [&] {
+    try {
+      return datapath::create(o);
+    } catch (...) {
+      if (mounted) release_bpffs(o.bpffs);
+      throw;
+    }
+  }();
   try {
     add_interfaces(dp, interfaces, false);
   } catch (...) {
-    datapath::destroy(o.name, location());  // all or nothing
+    datapath::destroy(o.name, location());  // all or nothing (a bpffs mounted for it goes too)
     throw;
   }
+  if (mounted) std::cerr << "ovsxdp-dpctl: mounted a bpffs at " << o.bpffs << " (none was mounted there); del-dp of its last datapath unmounts it\n";
   return 0;
 }
 
 int del_dp(const std::vector<std::string>& args) {
   if (args.size() != 1) throw usage_error("expected exactly one datapath name");
   const std::string name = datapath_name(args[0]);
-  if (!datapath::exists(name, location())) throw error("delete datapath", name, "no such datapath");
-  datapath::destroy(name, location());
+  datapath::destroy(name, location());  // refuses without privileges or bpffs, or when there is no such datapath
+  if (!is_bpffs(location().bpffs)) std::cerr << "ovsxdp-dpctl: unmounted the bpffs at " << location().bpffs << " that add-dp had mounted\n";
   return 0;
 }
 
@@ -140,7 +164,7 @@ int show(const std::vector<std::string>& args) {
   std::vector<std::string> names;
   for (const auto& a : args) {
     if (a == "-s" || a == "--statistics") all_counters = true;
-    else if (!a.empty() && a[0] == '-') throw usage_error("unknown option '" + a + "'");
+    else if (!a.empty() && a[0] == '-') throw usage_error("unknown option '" + excerpt(a) + "'");
     else names.push_back(datapath_name(a));
   }
   if (names.empty()) names = datapath::list(location());
@@ -170,7 +194,7 @@ int show(const std::vector<std::string>& args) {
         std::cout << " " << counter_name(static_cast<ovsxdp_counter>(i)) << ":" << c.values[i];
       std::cout << "\n";
     }
-    for (const auto& p : dp.ports()) std::cout << "  port " << p.port_no << ": " << p.name << " (xdp: " << mode_name(p.mode) << ")\n";
+    for (const auto& p : dp.ports()) std::cout << "  port " << p.port_no << ": " << p.name << " (xdp: " << mode_name(p.mode) << interface_state(p) << ")\n";
   }
   return 0;
 }
@@ -181,7 +205,7 @@ int add_if(const std::vector<std::string>& args) {
   std::vector<interface_spec> interfaces;
   for (const auto& a : args) {
     if (a == "--force" || a == "-f") force = true;
-    else if (!a.empty() && a[0] == '-') throw usage_error("unknown option '" + a + "'");
+    else if (!a.empty() && a[0] == '-') throw usage_error("unknown option '" + excerpt(a) + "'");
     else if (!name) name = a;
     else interfaces.push_back(parse_interface(a));
   }

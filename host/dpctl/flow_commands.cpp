@@ -24,7 +24,7 @@ split_args split(const std::vector<std::string>& args, std::initializer_list<con
     if (a.size() > 1 && a[0] == '-' && a.find('(') == std::string::npos) {
       bool ok = false;
       for (const char* k : known) ok = ok || a == k;
-      if (!ok) throw usage_error("unknown option '" + a + "'");
+      if (!ok) throw usage_error("unknown option '" + excerpt(a) + "'");
       out.options.push_back(a);
     } else {
       out.positional.push_back(a);
@@ -67,6 +67,15 @@ std::string describe(const flow_selector& sel) {
   return odp::format_key(masked, &m.mask);
 }
 
+// Linux installs outputs to any port number and drops what is sent there;
+// say so once per such port, so a typo does not pass unnoticed.
+void note_missing_ports(const datapath& dp, const action_list& actions) {
+  for (std::uint32_t port : output_ports(actions))
+    if (!dp.port(port))
+      std::cerr << "note: output port " << port << " is not in datapath " << dp.name()
+                << "; packets sent there are dropped and counted as drop_no_port\n";
+}
+
 }  // namespace
 
 int add_flow(const std::vector<std::string>& args) {
@@ -75,7 +84,9 @@ int add_flow(const std::vector<std::string>& args) {
   const std::string& key = a.positional[a.positional.size() - 2];
   const std::string& actions = a.positional.back();
   datapath dp = open_datapath(dp_name);
-  dp.add_flow(flow_from_text(key, actions, port_names(dp)));
+  const flow_spec spec = flow_from_text(key, actions, port_names(dp));
+  dp.add_flow(spec);
+  note_missing_ports(dp, spec.actions);
   return 0;
 }
 
@@ -83,9 +94,23 @@ int add_flows(const std::vector<std::string>& args) {
   const split_args a = split(args, {});
   const auto dp_name = dp_argument(a, 1);
   datapath dp = open_datapath(dp_name);
+  const std::string& file = a.positional.back();
+  const auto entries = read_flow_file(file, port_names(dp));
   std::vector<flow_spec> specs;
-  for (auto& e : read_flow_file(a.positional.back(), port_names(dp))) specs.push_back(std::move(e.flow));
-  dp.add_flows(specs);
+  specs.reserve(entries.size());
+  for (const auto& e : entries) specs.push_back(e.flow);
+  std::size_t refused = 0;
+  // All or nothing: on a refusal the batch's flows are removed again, and the
+  // message names the refused flow's line.
+  auto where = [&] { return flow_file_name(file) + ":" + std::to_string(entries[refused].line); };
+  const std::string none = "; none of the " + std::to_string(entries.size()) + " flows of " + flow_file_name(file) + " were installed";
+  try {
+    dp.add_flows(specs, &refused);
+  } catch (const invalid_flow& e) {
+    throw invalid_flow("install the flow at", where(), e.reason() + none, e.remedy());
+  } catch (const error& e) {
+    throw error("install the flow at", where(), e.reason() + none, e.remedy());
+  }
   return 0;
 }
 
@@ -98,9 +123,11 @@ int mod_flow(const std::vector<std::string>& args) {
   if (!dp.get_flow(sel)) {
     if (!has(a, "--may-create")) throw error("modify flow", describe(sel), "no such flow in datapath " + dp.name(), "add it with add-flow, or use --may-create");
     dp.add_flow(spec);
+    note_missing_ports(dp, spec.actions);
     return 0;
   }
   dp.modify_flow(sel, spec.actions, has(a, "--clear"));
+  note_missing_ports(dp, spec.actions);
   return 0;
 }
 
@@ -160,7 +187,7 @@ int dump_flows(const std::vector<std::string>& args) {
     if (p.rfind("filter=", 0) == 0) filter_text = p.substr(7);
     else if (!dp_name && p.find('(') == std::string::npos) dp_name = p;
     else if (filter_text.empty()) filter_text = p;
-    else throw usage_error("unexpected argument '" + p + "'");
+    else throw usage_error("unexpected argument '" + excerpt(p) + "'");
   }
   datapath dp = open_datapath(dp_name);
   if (!filter_text.empty()) filter = odp::parse_key_filter(filter_text, port_names(dp));

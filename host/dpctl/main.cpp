@@ -7,16 +7,17 @@
 
 #include "dpctl/command.hpp"
 #include "runtime/error.hpp"
+#include "runtime/libbpf_log.hpp"
 
 namespace ovsxdp::dpctl {
 
 unsigned long long parse_number(const std::string& option, const std::string& text, unsigned long long max) {
-  if (text.empty() || text[0] == '-') throw usage_error(option + ": '" + text + "' is not a non-negative number");
+  if (text.empty() || text[0] == '-') throw usage_error(option + ": '" + excerpt(text) + "' is not a non-negative number");
   errno = 0;
   char* end = nullptr;
   unsigned long long v = std::strtoull(text.c_str(), &end, 0);
   if (errno || *end || v > max)
-    throw usage_error(option + ": '" + text + "' is not a number in 0.." + std::to_string(max));
+    throw usage_error(option + ": '" + excerpt(text) + "' is not a number in 0.." + std::to_string(max));
   return v;
 }
 
@@ -61,47 +62,93 @@ const std::vector<command>& commands() {
 }
 
 namespace {
+
+constexpr const char* kExitStatus = "Exit status: 0 success, 1 failure, 2 bad usage or malformed flow (nothing changed).\n";
+
 void print_usage(std::ostream& out) {
   out << "usage: ovsxdp-dpctl [--bpffs DIR] [--run-dir DIR] COMMAND [ARGS...]\n\ncommands:\n";
   for (const auto& c : commands()) out << "  " << c.synopsis << "\n      " << c.summary << "\n";
   out << "\nDP names a datapath (NAME or xdp@NAME); it may be left out when exactly one exists.\n"
-         "Exit status: 0 success, 1 failure, 2 bad usage or malformed flow (nothing changed).\n";
+         "COMMAND --help describes one command.\n"
+      << kExitStatus;
 }
+
+void print_command_usage(const command& c, std::ostream& out) {
+  out << "usage: ovsxdp-dpctl [--bpffs DIR] [--run-dir DIR] " << c.synopsis << "\n\n" << c.summary << "\n\n"
+      << "DP names a datapath (NAME or xdp@NAME); it may be left out when exactly one exists.\n" << kExitStatus;
+}
+
+const command* find_command(const std::string& name) {
+  for (const auto& c : commands())
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+bool asks_for_help(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
+// Runs one command, turning its exceptions into a message and the exit status.
+int run(const command& c, const std::vector<std::string>& args) {
+  auto fail = [&](const std::string& text, int status) {
+    std::cerr << ovsxdp::bounded_lines("ovsxdp-dpctl " + c.name + ": " + text) << "\n";
+    return status;
+  };
+  try {
+    return c.run(args);
+  } catch (const usage_error& e) {
+    return fail(std::string(e.what()) + "\nusage: ovsxdp-dpctl " + c.synopsis, 2);
+  } catch (const ovsxdp::odp::syntax_error& e) {
+    return fail(e.what(), 2);
+  } catch (const ovsxdp::invalid_flow& e) {
+    return fail(e.what(), 2);
+  } catch (const ovsxdp::error& e) {
+    return fail(e.what(), 1);
+  } catch (const std::exception& e) {
+    return fail(std::string("internal error: ") + e.what(), 1);
+  }
+}
+
 }  // namespace
 
 }  // namespace ovsxdp::dpctl
 
 int main(int argc, char** argv) {
   using namespace ovsxdp::dpctl;
+  ovsxdp::install_libbpf_log_router();  // libbpf's own lines stay out of the output (OVSXDP_LIBBPF_LOG shows them)
   std::vector<std::string> args(argv + 1, argv + argc);
   // Global options, before the command.
-  while (args.size() >= 2 && (args[0] == "--bpffs" || args[0] == "--run-dir")) {
+  while (!args.empty() && (args[0] == "--bpffs" || args[0] == "--run-dir")) {
+    if (args.size() < 2 || args[1].empty()) {
+      std::cerr << "ovsxdp-dpctl: " << args[0] << " needs a directory\n";
+      print_usage(std::cerr);
+      return 2;
+    }
     (args[0] == "--bpffs" ? location().bpffs : location().run_dir) = args[1];
     args.erase(args.begin(), args.begin() + 2);
   }
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    if (args.size() >= 2 && args[0] == "help") {
+      if (const command* c = find_command(args[1])) {
+        print_command_usage(*c, std::cout);
+        return 0;
+      }
+    }
     print_usage(args.empty() ? std::cerr : std::cout);
     return args.empty() ? 2 : 0;
   }
-  for (const auto& c : commands()) {
-    if (c.name != args[0]) continue;
-    try {
-      return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
-    } catch (const usage_error& e) {
-      std::cerr << "ovsxdp-dpctl " << c.name << ": " << e.what() << "\nusage: ovsxdp-dpctl " << c.synopsis << "\n";
-      return 2;
-    } catch (const ovsxdp::odp::syntax_error& e) {
-      std::cerr << "ovsxdp-dpctl " << c.name << ": " << e.what() << "\n";
-      return 2;
-    } catch (const ovsxdp::invalid_flow& e) {
-      std::cerr << "ovsxdp-dpctl " << c.name << ": " << e.what() << "\n";
-      return 2;
-    } catch (const ovsxdp::error& e) {
-      std::cerr << "ovsxdp-dpctl " << c.name << ": " << e.what() << "\n";
-      return 1;
-    }
+  const command* c = find_command(args[0]);
+  if (!c) {
+    std::cerr << "ovsxdp-dpctl: unknown command '" << ovsxdp::excerpt(args[0]) << "'\n";
+    print_usage(std::cerr);
+    return 2;
   }
-  std::cerr << "ovsxdp-dpctl: unknown command '" << args[0] << "'\n";
-  print_usage(std::cerr);
-  return 2;
+  const std::vector<std::string> command_args(args.begin() + 1, args.end());
+  if (asks_for_help(command_args)) {
+    print_command_usage(*c, std::cout);
+    return 0;
+  }
+  return run(*c, command_args);
 }

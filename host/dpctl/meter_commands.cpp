@@ -29,7 +29,7 @@ meter_config parse_meter(const std::string& text) {
       c.id = static_cast<std::uint32_t>(parse_number("meter", value, 0xffffffffu));
       have_id = true;
     } else if (item == "kbps" || item == "pktps") {
-      if (have_unit) throw usage_error("'" + text + "': give one of kbps and pktps");
+      if (have_unit) throw usage_error("'" + excerpt(text) + "': give one of kbps and pktps");
       c.pktps = item == "pktps";
       have_unit = true;
     } else if (item == "burst") {
@@ -37,20 +37,20 @@ meter_config parse_meter(const std::string& text) {
     } else if (item == "stats") {
       c.stats = true;
     } else if (key == "bands") {
-      if (value != "type=drop") throw usage_error("'" + item + "': only one band of type=drop is supported");
+      if (value != "type=drop") throw usage_error("'" + excerpt(item) + "': only one band of type=drop is supported");
     } else if (key == "type") {
-      if (value != "drop") throw usage_error("'" + item + "': only drop bands are supported");
+      if (value != "drop") throw usage_error("'" + excerpt(item) + "': only drop bands are supported");
     } else if (key == "rate") {
       c.rate = static_cast<std::uint32_t>(parse_number("rate", value, 0xffffffffu));
       have_rate = true;
     } else if (key == "burst_size") {
       burst_size = static_cast<std::uint32_t>(parse_number("burst_size", value, 0xffffffffu));
     } else {
-      throw usage_error("'" + item + "' in '" + text + "': expected " + kMeterForm);
+      throw usage_error("'" + excerpt(item) + "' in '" + excerpt(text) + "': expected " + kMeterForm);
     }
   }
-  if (!have_id) throw usage_error("'" + text + "': missing meter=ID (" + kMeterForm + ")");
-  if (!have_rate) throw usage_error("'" + text + "': missing the band's rate=N (" + kMeterForm + ")");
+  if (!have_id) throw usage_error("'" + excerpt(text) + "': missing meter=ID (" + kMeterForm + ")");
+  if (!have_rate) throw usage_error("'" + excerpt(text) + "': missing the band's rate=N (" + kMeterForm + ")");
   if (!have_unit) c.pktps = false;  // OVS's default unit is kbps
   if (burst_size && !burst_flag) burst_flag = true;
   if (burst_flag) c.burst = burst_size.value_or(c.rate);
@@ -70,17 +70,17 @@ std::string format_meter(const meter_entry& e) {
   return s;
 }
 
-// [DP] REST: the datapath is optional when one argument is enough.
-std::pair<std::optional<std::string>, std::string> dp_and_argument(const std::vector<std::string>& args, const char* usage) {
+// [DP] ARGUMENT: the datapath is optional when one argument is enough.
+std::pair<std::optional<std::string>, std::string> dp_and_argument(const std::vector<std::string>& args, const char* argument) {
   if (args.size() == 1) return {std::nullopt, args[0]};
   if (args.size() == 2) return {args[0], args[1]};
-  throw usage_error(std::string("usage: ") + usage);
+  throw usage_error(std::string("expected ") + argument + " after the optional datapath, got " + std::to_string(args.size()) + " arguments");
 }
 
 }  // namespace
 
 int add_meter(const std::vector<std::string>& args) {
-  auto [name, text] = dp_and_argument(args, "add-meter [DP] meter=ID,kbps|pktps[,burst],bands=type=drop,rate=N[,burst_size=N]");
+  auto [name, text] = dp_and_argument(args, "one meter specification");
   const meter_config c = parse_meter(text);
   datapath dp = open_datapath(name);
   dp.set_meter(c);
@@ -88,7 +88,7 @@ int add_meter(const std::vector<std::string>& args) {
 }
 
 int del_meter(const std::vector<std::string>& args) {
-  auto [name, text] = dp_and_argument(args, "del-meter [DP] ID");
+  auto [name, text] = dp_and_argument(args, "one meter ID");
   const std::string id_text = text.rfind("meter=", 0) == 0 ? text.substr(6) : text;
   const auto id = static_cast<std::uint32_t>(parse_number("meter id", id_text, 0xffffffffu));
   datapath dp = open_datapath(name);
@@ -97,7 +97,7 @@ int del_meter(const std::vector<std::string>& args) {
 }
 
 int dump_meters(const std::vector<std::string>& args) {
-  if (args.size() > 1) throw usage_error("usage: dump-meters [DP]");
+  if (args.size() > 1) throw usage_error("expected at most a datapath, got " + std::to_string(args.size()) + " arguments");
   datapath dp = open_datapath(args.empty() ? std::nullopt : std::optional<std::string>(args[0]));
   for (const auto& e : dp.dump_meters()) std::cout << format_meter(e) << "\n";
   return 0;

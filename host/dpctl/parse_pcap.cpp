@@ -7,6 +7,7 @@
 #include "extract/bpf_key_extractor.hpp"
 #include "odp/key_format.hpp"
 #include "pcap/pcap.hpp"
+#include "runtime/error.hpp"
 #include "runtime/test_run.hpp"
 
 namespace ovsxdp::dpctl {
@@ -24,11 +25,11 @@ int parse_pcap(const std::vector<std::string>& args) {
       format.verbose = true;
       format.omit_zero_metadata = false;
     } else if (!a.empty() && a[0] == '-') {
-      throw usage_error("unknown option '" + a + "'");
+      throw usage_error("unknown option '" + excerpt(a) + "'");
     } else if (file.empty()) {
       file = a;
     } else {
-      throw usage_error("one pcap file expected, got '" + file + "' and '" + a + "'");
+      throw usage_error("one pcap file expected, got '" + excerpt(file) + "' and '" + excerpt(a) + "'");
     }
   }
   if (file.empty()) throw usage_error("missing pcap FILE");

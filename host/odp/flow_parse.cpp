@@ -21,9 +21,16 @@ syntax_error::syntax_error(std::string what_text, std::string_view input, std::s
     : std::runtime_error([&] {
         std::string text = what_text + ": column " + std::to_string(column) + ": " + message;
         if (!expected.empty()) text += " (expected " + expected + ")";
-        // Show the input with a caret under the column.
-        std::string shown(input.substr(0, std::min<std::size_t>(input.size(), 200)));
-        text += "\n    " + shown + "\n    " + std::string(column > 0 ? std::min(column - 1, shown.size()) : 0, ' ') + "^";
+        // Show the input with a caret under the column; of a long input, the
+        // 160 characters around the column.
+        const std::size_t at = std::min(column > 0 ? column - 1 : 0, input.size());
+        std::size_t from = 0, to = input.size();
+        if (input.size() > 200) {
+          from = at > 80 ? at - 80 : 0;
+          to = std::min(input.size(), from + 160);
+        }
+        const std::string before = from > 0 ? "..." : "", after = to < input.size() ? "..." : "";
+        text += "\n    " + before + std::string(input.substr(from, to - from)) + after + "\n    " + std::string(before.size() + at - from, ' ') + "^";
         return text;
       }()),
       column_(column),
@@ -64,6 +71,13 @@ class scanner {
   std::string_view name() {
     const std::size_t start = pos_;
     while (!done() && (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_')) pos_++;
+    return text_.substr(start, pos_ - start);
+  }
+  // An interface name where a port number may stand: Linux allows any
+  // character but '/', ':' and whitespace; this stops at separators and parentheses too.
+  std::string_view port_name() {
+    const std::size_t start = pos_;
+    while (!done() && kSeparators.find(peek()) == std::string_view::npos && peek() != '(' && peek() != ')') pos_++;
     return text_.substr(start, pos_ - start);
   }
   // Up to (not including) the first of `stops` outside parentheses.
@@ -889,11 +903,26 @@ class action_parser {
     const std::size_t at = s_.pos();
     if (std::isdigit(static_cast<unsigned char>(s_.peek()))) return act::output{static_cast<std::uint32_t>(number("output port", 0xfffffffe))};
     const std::string_view n = s_.name();
-    if (n.empty()) s_.fail(std::string("unexpected '") + s_.peek() + "'", "an action: a port number, push_vlan(...), set(...), ...", at);
-    if (s_.peek() != '(' && !is_action_word(n) && ports_) {
+    const auto unexpected = [&] {
+      s_.seek(at);
+      s_.fail(std::string("unexpected '") + s_.peek() + "'", "an action: a port number, push_vlan(...), set(...), ...", at);
+    };
+    if (s_.peek() != '(' && !is_action_word(n)) {
       // A port name where OVS would accept one (dpctl with port names).
-      if (const auto port = ports_(n)) return act::output{*port};
+      s_.seek(at);
+      const std::string_view port = s_.port_name();
+      if (ports_ && !port.empty()) {
+        if (const auto number = ports_(port)) return act::output{*number};
+      }
+      if (n.empty()) unexpected();
+      if (port != n || !is_action_name(n))
+        s_.fail("unknown port '" + std::string(port) + "'",
+                ports_ ? "a port number, the name of a port of this datapath, or an action"
+                       : "a port number (port names resolve only in a datapath), or an action",
+                at);
+      s_.seek(at + n.size());
     }
+    if (n.empty()) unexpected();
     if (n == "drop") {
       if (nested) return act::drop{};
       s_.skip_separators();
@@ -910,10 +939,28 @@ class action_parser {
   }
 
   static bool is_action_word(std::string_view n) { return n == "drop" || n == "pop_vlan" || n == "pop_eth" || n == "ct_clear"; }
+  // Actions that take arguments: without '(' the name is a mistake, not a port.
+  static bool is_action_name(std::string_view n) {
+    for (std::string_view a : {"output", "push_vlan", "set", "trunc", "recirc", "hash", "dec_ttl", "push_mpls", "add_mpls", "pop_mpls",
+                               "push_eth", "userspace", "clone", "meter", "sample", "check_pkt_len"})
+      if (n == a) return true;
+    return false;
+  }
+
+  // A list nested in the action at column `owner_at`. Refused past Linux's
+  // depth while parsing, which also bounds this recursion.
+  action_list nested_list(std::size_t owner_at) {
+    if (depth_ == kMaxActionNesting)
+      s_.fail("action lists nest at most " + std::to_string(kMaxActionNesting) + " deep (as in Linux)", "", owner_at);
+    depth_++;
+    action_list l = list(true);
+    depth_--;
+    return l;
+  }
 
   // A nested action list; OVS prints an empty one as "drop".
-  action_list nested_actions() {
-    action_list l = list(true);
+  action_list nested_actions(std::size_t owner_at) {
+    action_list l = nested_list(owner_at);
     if (l.size() == 1 && std::holds_alternative<act::drop>(l.front().base())) l.clear();
     return l;
   }
@@ -941,7 +988,7 @@ class action_parser {
       act::dec_ttl d;
       s_.skip_spaces();
       if (s_.rest().rfind("drop)", 0) == 0) s_.accept("drop");
-      else d.le_1 = list(true);
+      else d.le_1 = nested_list(at);
       s_.expect(')', "')' closing le_1(...)");
       return d;
     }
@@ -964,7 +1011,7 @@ class action_parser {
       return e;
     }
     if (n == "userspace") return userspace();
-    if (n == "clone") return act::clone{nested_actions()};
+    if (n == "clone") return act::clone{nested_actions(at)};
     if (n == "meter") return act::meter{static_cast<std::uint32_t>(number("meter id", 0xffffffff))};
     if (n == "sample") {
       expect_field("sample=");
@@ -978,7 +1025,7 @@ class action_parser {
       s_.expect(',', "',actions(...)'");
       expect_field("actions(");
       // As OVS: probability = P / 100 * UINT32_MAX, truncated.
-      act::sample smp{static_cast<std::uint32_t>(percent / 100.0 * 4294967295.0), nested_actions()};
+      act::sample smp{static_cast<std::uint32_t>(percent / 100.0 * 4294967295.0), nested_actions(at)};
       s_.expect(')', "')' closing actions(...)");
       return smp;
     }
@@ -988,11 +1035,11 @@ class action_parser {
       c.max_len = static_cast<std::uint16_t>(number("check_pkt_len size", 0xffff));
       s_.expect(',', "',gt(...)'");
       expect_field("gt(");
-      c.gt = nested_actions();
+      c.gt = nested_actions(at);
       s_.expect(')', "')' closing gt(...)");
       s_.expect(',', "',le(...)'");
       expect_field("le(");
-      c.le = nested_actions();
+      c.le = nested_actions(at);
       s_.expect(')', "')' closing le(...)");
       return c;
     }
@@ -1159,6 +1206,7 @@ class action_parser {
 
   scanner& s_;
   const port_resolver& ports_;
+  int depth_ = 0;  // nested lists open around the current action
 };
 
 std::string hex(const std::vector<std::uint8_t>& b) {

@@ -379,6 +379,13 @@ class printer {
           if (k_.cvlan_tci) {
             tag(k_.cvlan_tpid, k_.cvlan_tci, m_ ? m_->cvlan_tpid : 0xffff, m_ ? m_->cvlan_tci : 0xffff);
             open_encaps++;
+          } else {
+            // An inner tag too short to parse: the outer case's form, one level in.
+            single(eth_type_field(), false);
+            vlan(0, m_ ? m_->cvlan_tci : 0xffff);
+            out_ += "encap(),";
+            close(open_encaps);
+            return;
           }
         }
       }

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "runtime/error.hpp"
+
 namespace ovsxdp::cli {
 
 unsigned long long parse_number(const std::string& option, const std::string& text, unsigned long long min, unsigned long long max) {
@@ -10,7 +12,7 @@ unsigned long long parse_number(const std::string& option, const std::string& te
   char* end = nullptr;
   const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
   if (text.empty() || text[0] == '-' || errno || *end || v < min || v > max)
-    throw usage_error(option + ": '" + text + "' is not a number in " + std::to_string(min) + ".." + std::to_string(max));
+    throw usage_error(option + ": '" + excerpt(text) + "' is not a number in " + std::to_string(min) + ".." + std::to_string(max));
   return v;
 }
 

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace ovsxdp {
 
@@ -32,5 +33,12 @@ class invalid_flow : public error {
 
 // error from a failed system or libbpf call: reason is strerror(errnum).
 error system_error(std::string operation, std::string subject, int errnum, std::string remedy = {});
+
+// `text` as a message quotes it: at most `limit` characters, and a longer
+// text cut with how long it was ("abc... (1048576 characters)").
+std::string excerpt(std::string_view text, std::size_t limit = 80);
+// `message` with each line longer than `limit` cut to its head and tail, so
+// that no argument, however long, floods the terminal.
+std::string bounded_lines(std::string_view message, std::size_t limit = 400);
 
 }  // namespace ovsxdp

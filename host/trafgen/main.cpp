@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -21,6 +22,7 @@
 #include "runtime/environment.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
+#include "runtime/libbpf_log.hpp"
 #include "trafgen/traffic.hpp"
 
 namespace {
@@ -60,7 +62,7 @@ volatile sig_atomic_t interrupted = 0;
 int run(std::vector<std::string> args) {
   if (args.size() < 2) throw usage_error("need a command and a device");
   const std::string command = args[0], dev = args[1];
-  if (command != "send" && command != "count") throw usage_error("unknown command '" + command + "'");
+  if (command != "send" && command != "count") throw usage_error("unknown command '" + excerpt(command) + "'");
   traffic_spec spec;
   std::uint64_t count = 1'000'000, seconds = 10;
   bool reflect = false;
@@ -75,7 +77,7 @@ int run(std::vector<std::string> args) {
     else if (sending && o == "--size") spec.frame_size = static_cast<std::uint32_t>(cli::parse_number(o, value(), 1, 65535));
     else if (sending && o == "--proto") {
       const std::string p = value();
-      if (p != "udp" && p != "tcp") throw usage_error("--proto: '" + p + "' is not udp or tcp");
+      if (p != "udp" && p != "tcp") throw usage_error("--proto: '" + excerpt(p) + "' is not udp or tcp");
       spec.protocol = p == "udp" ? traffic_protocol::udp : traffic_protocol::tcp;
     } else if (sending && o == "--src-mac") spec.src_mac = value();
     else if (sending && o == "--dst-mac") spec.dst_mac = value();
@@ -85,7 +87,7 @@ int run(std::vector<std::string> args) {
     else if (sending && o == "--dport") spec.dst_port = static_cast<std::uint16_t>(cli::parse_number(o, value(), 0, 65535));
     else if (!sending && o == "--seconds") seconds = cli::parse_number(o, value(), 1, 3600);
     else if (!sending && o == "--reflect") reflect = true;
-    else throw usage_error("unknown option '" + o + "' for " + command);
+    else throw usage_error("unknown option '" + excerpt(o) + "' for " + command);
   }
   require_bpf_privileges("run the traffic " + std::string(command == "send" ? "generator" : "receiver"));
   if (netns) enter_netns(*netns);
@@ -116,18 +118,25 @@ int run(std::vector<std::string> args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ovsxdp::install_libbpf_log_router();  // libbpf's own lines stay out of the output (OVSXDP_LIBBPF_LOG shows them)
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
+  // --help anywhere (ovsxdp-trafgen send --help): the usage, which covers both commands.
+  if (std::find(args.begin(), args.end(), "--help") != args.end() || std::find(args.begin(), args.end(), "-h") != args.end() ||
+      (!args.empty() && args[0] == "help")) {
     std::cout << kUsage;
     return 0;
   }
+  auto fail = [](const std::string& text, int status) {
+    std::cerr << ovsxdp::bounded_lines("ovsxdp-trafgen: " + text) << "\n";
+    return status;
+  };
   try {
     return run(std::move(args));
   } catch (const usage_error& e) {
-    std::cerr << "ovsxdp-trafgen: " << e.what() << "\n" << kUsage;
-    return 2;
+    return fail(std::string(e.what()) + "\n" + kUsage, 2);
   } catch (const ovsxdp::error& e) {
-    std::cerr << "ovsxdp-trafgen: " << e.what() << "\n";
-    return 1;
+    return fail(e.what(), 1);
+  } catch (const std::exception& e) {
+    return fail(std::string("internal error: ") + e.what(), 1);
   }
 }

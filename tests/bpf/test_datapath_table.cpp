@@ -173,6 +173,40 @@ TEST_CASE("install rules: duplicates and covered keys are refused, as in Linux")
   CHECK(t.dp.flow_count() == 3);
 }
 
+TEST_CASE("a batch is all or nothing: a refused flow takes back the ones installed before it, and is named by index") {
+  test_datapath t(3, OVSXDP_MISS_DROP, 8192);
+  const auto resident = text_flow(kPrefix + "ipv4(dst=10.9.0.1,frag=no)", "3");
+  t.dp.add_flow(resident);
+  std::vector<flow_spec> batch;
+  for (int i = 0; i < 5000; i++)
+    batch.push_back(text_flow(kPrefix + "ipv4(dst=10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ",frag=no)", "2"));
+  const auto refused_at = [&](std::size_t bad, const flow_spec& flow, const char* reason) {
+    CAPTURE(bad);
+    auto specs = batch;
+    specs[bad] = flow;
+    std::size_t refused = ~std::size_t{0};
+    CHECK_THROWS_WITH_AS(t.dp.add_flows(specs, &refused), doctest::Contains(reason), ovsxdp::error);
+    CHECK(refused == bad);
+    CHECK(t.dp.flow_count() == 1);  // only the flow that was there before
+    CHECK_FALSE(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.1.0.0")));
+    CHECK(output_port(t.dp, 1, tcp_to("1.1.1.1", "10.9.0.1")) == 3u);
+  };
+  refused_at(4000, batch[0], "already exists");                                  // at install: a duplicate of the batch's first
+  refused_at(4000, resident, "already exists");                                  // at install: a duplicate of a resident flow
+  refused_at(4999, text_flow(kPrefix + "ipv4(frag=no)", "set(tcp(dst=80)),2"), "ip proto 6");  // at validation, before any install
+  // After the reclaim, every slot, mask and action set of the batches is free again.
+  t.dp.reclaim();
+  const auto o = t.dp.audit();
+  CHECK(o.live_flows == 1);
+  CHECK(o.dying_flows == 0);
+  CHECK(o.megaflow_entries == 1);
+  CHECK(o.action_sets == 1);
+  CHECK(o.active_masks == 1);
+  // And the whole batch installs when nothing is wrong with it.
+  CHECK(t.dp.add_flows(batch).size() == batch.size());
+  CHECK(t.dp.flow_count() == batch.size() + 1);
+}
+
 TEST_CASE("get, dump, delete by UFID or by match, flush; deleted flows stop matching") {
   test_datapath t(3);
   const auto spec = text_flow("ufid:01234567-89ab-cdef-0123-456789abcdef," + kPrefix + "ipv4(src=10.0.0.1,frag=no)", "push_vlan(vid=5,pcp=1),2");

@@ -6,13 +6,16 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "odp/flow_parse.hpp"
 #include "runtime/error.hpp"
 #include "runtime/test_run.hpp"
 #include "support/raw_socket.hpp"
+#include "support/requirements.hpp"
 #include "support/sandbox.hpp"
 
 using namespace ovsxdp;
@@ -130,8 +133,15 @@ TEST_CASE("a paced burst through a kbps meter: passed bits = burst + rate * time
 }
 
 TEST_CASE("two CPUs on one meter never spend the same tokens twice") {
-  if (std::thread::hardware_concurrency() < 2) {
-    MESSAGE("one CPU only: the concurrency case needs two");
+  // Two CPUs this process may run on (the affinity mask, not the machine's count).
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; cpu++)
+    if (CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+  if (cpus.size() < 2) {
+    skip_test_case("two CPUs on one meter: this process may run on " + std::to_string(cpus.size()) + " CPU; the case needs two");
     return;
   }
   live_pair f;
@@ -142,21 +152,44 @@ TEST_CASE("two CPUs on one meter never spend the same tokens twice") {
   const int prog = f.dp.program_fd(OVSXDP_PROGRAM_DATAPATH);
   const std::uint32_t ifindex = f.dp.port(1)->ifindex;
   const std::uint32_t per_cpu = 200000;
+  // What each thread saw: the pin took, the CPU it ran on before and after
+  // its run, and when the run began and ended (the runs must overlap).
+  struct run_record {
+    int pinned = -1, cpu_before = -1, cpu_after = -1;
+    std::chrono::steady_clock::time_point begin, end;
+  };
+  run_record records[2];
   const auto start = std::chrono::steady_clock::now();
-  auto hammer = [&](int cpu) {
+  auto hammer = [&](int which) {
+    run_record& r = records[which];
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    CPU_SET(cpus[which], &set);
+    r.pinned = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    r.cpu_before = sched_getcpu();
     xdp_test_options o;
     o.repeat = per_cpu;
     o.ingress_ifindex = ifindex;
+    r.begin = std::chrono::steady_clock::now();
     run_xdp(prog, frame(), o);
+    r.end = std::chrono::steady_clock::now();
+    r.cpu_after = sched_getcpu();
   };
   std::thread a(hammer, 0), b(hammer, 1);
   a.join();
   b.join();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (int which = 0; which < 2; which++) {
+    CAPTURE(which);
+    CHECK(records[which].pinned == 0);
+    CHECK(records[which].cpu_before == cpus[which]);
+    CHECK(records[which].cpu_after == cpus[which]);
+  }
+  const auto overlap = std::min(records[0].end, records[1].end) - std::max(records[0].begin, records[1].begin);
+  MESSAGE("runs on CPUs " << cpus[0] << " and " << cpus[1] << " overlapped for " << std::chrono::duration<double, std::milli>(overlap).count()
+                          << " ms of " << std::chrono::duration<double, std::milli>(records[0].end - records[0].begin).count() << " and "
+                          << std::chrono::duration<double, std::milli>(records[1].end - records[1].begin).count() << " ms");
+  CHECK(overlap > std::chrono::steady_clock::duration::zero());  // else the meter never saw two CPUs at once
   const auto m = f.dp.get_meter(4);
   REQUIRE(m);
   const std::uint64_t passed = m->stats.packets - m->stats.band_packets;

@@ -13,14 +13,19 @@ using namespace ovsxdp;
 
 TEST_CASE("shipped BPF programs stay within their instruction budgets") {
   std::ostringstream table;
-  table << std::left << std::setw(34) << "program" << std::right << std::setw(12) << "insns" << std::setw(16)
-        << "verified insns" << std::setw(14) << "jited bytes" << std::setw(11) << "functions" << std::setw(10) << "budget\n";
-  for (const auto& p : testing::load_shipped_programs()) {
-    table << std::left << std::setw(34) << p.info.name << std::right << std::setw(12) << p.info.instructions << std::setw(16)
-          << p.info.verified_instructions << std::setw(14) << p.info.jited_bytes << std::setw(11) << p.info.functions << std::setw(9) << p.budget << "\n";
+  table << std::left << std::setw(34) << "program" << std::right << std::setw(8) << "insns" << std::setw(8) << "budget" << std::setw(16)
+        << "verified insns" << std::setw(8) << "budget" << std::setw(13) << "jited bytes" << std::setw(11) << "functions\n";
+  const auto programs = testing::load_shipped_programs();
+  CHECK(programs.size() == 10);  // a program dropped from the list would escape its budget
+  for (const auto& p : programs) {
+    table << std::left << std::setw(34) << p.info.name << std::right << std::setw(8) << p.info.instructions << std::setw(8) << p.budget
+          << std::setw(16) << p.info.verified_instructions << std::setw(8) << p.verified_budget << std::setw(13) << p.info.jited_bytes
+          << std::setw(10) << p.info.functions << "\n";
     CAPTURE(p.info.name);
     CHECK(p.info.instructions > 0);
     CHECK(p.info.instructions <= p.budget);
+    CHECK(p.info.verified_instructions > 0);  // 0: the kernel did not report it
+    CHECK(p.info.verified_instructions <= p.verified_budget);
   }
   std::cout << "BPF program sizes (kernel's figures after verification):\n" << table.str();
   std::ofstream(OVSXDP_BINARY_DIR "/bpf-program-sizes.txt") << table.str();

@@ -8,7 +8,7 @@
 # UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
 # Usage: test_dpctl_session.sh DPCTL SOURCE_DIR
 set -euo pipefail
-dpctl=$1 src=$2
+dpctl=$(realpath "$1") src=$(realpath "$2")
 source "$(dirname "$0")/../support/require_root.sh" "namespaces, BPF"
 if [ -z "${OVSXDP_IN_SESSION_NS:-}" ]; then
   OVSXDP_IN_SESSION_NS=1 exec unshare --net --mount "$0" "$@"
@@ -21,13 +21,23 @@ trap 'rm -rf "$work"' EXIT
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link set lo up
 for i in 1 2 3 4; do ip link add sp$i type veth peer name sp${i}x; done  # peers stay down: no traffic
+ip link add sp-5 type veth peer name sp-5x    # a name with a dash
+ip link add spgone type veth peer name spgonex  # deleted while it is a port
 ip link add busy type veth peer name busyx
 ip link set busy xdpdrv obj "$(dirname "$dpctl")/../bpf/xdp_pass.bpf.o" sec xdp.frags
 
 transcript=$work/session.txt
-# t ARGS...: run ovsxdp-dpctl, record the command line, its output and a non-zero exit status.
+# t ARGS...: run ovsxdp-dpctl, record the command line (an argument over 160
+# characters as its start and length), its output and a non-zero exit status.
 t() {
-  { printf '$ ovsxdp-dpctl'; printf ' %q' "$@"; printf '\n'; } >>"$transcript"
+  {
+    printf '$ ovsxdp-dpctl'
+    local a
+    for a in "$@"; do
+      if [ ${#a} -gt 160 ]; then printf ' %q...[%d characters]' "${a:0:60}" ${#a}; else printf ' %q' "$a"; fi
+    done
+    printf '\n'
+  } >>"$transcript"
   local rc
   set +e
   # Kernel-assigned program ids vary from run to run.
@@ -78,10 +88,11 @@ t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,fra
 t add-flow "recirc_id(0),in_port(1),eth(src=50:54:00:00:00:zz),eth_type(0x0800),ipv4(frag=no)" "7"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "push_vlan(vid=10),frobnicate"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "ct(commit),7"
-t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "7,3"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)" "set(ipv4(src=1.2.3.4)),7"
-t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "pop_vlan,7"
-t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "42"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800)" "7"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80)" "7"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=10)" "7"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp(),ipv4(src=10.0.0.1)" "7"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.0/255.255.255.0,frag=no)" "7"
 t add-flow "recirc_id(0),in_port(nosuchport),eth(),eth_type(0x0800),ipv4(frag=no)" "7"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)"
@@ -91,6 +102,13 @@ t trace lab 1 "00112233"
 t trace lab 8 "505400000002505400000001080045000020"
 t get-flow "ufid:nonsense"
 t dump-flows
+note "what Linux accepts: pop_vlan on a flow that matches no tag (a no-op), an output to a port that does not exist (dropped, counted)"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()" "pop_vlan,7"
+t add-flow "recirc_id(0),in_port(1),eth(src=50:54:00:00:00:09),eth_type(0x0800),ipv4(frag=no)" "42"
+t trace lab 1 "505400000002505400000009080045000020000000004011000001010101020202020000000000000000"
+t show -s lab
+t del-flow "recirc_id(0),in_port(1),eth(src=50:54:00:00:00:09),eth_type(0x0800),ipv4(frag=no)"
+t del-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()"
 note "one packet, many ports: outputs, clone, sample and check_pkt_len in one list"
 t add-flow lab "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)" "push_vlan(vid=10,pcp=0),2,pop_vlan,clone(set(ipv6(hlimit=5)),7),sample(sample=100.0%,actions(1)),check_pkt_len(size=60,gt(push_vlan(vid=1,pcp=0),2),le(7))"
 t dump-flows lab "filter=eth_type(0x86dd)"
@@ -108,8 +126,60 @@ t trace lab 7 "505400000002505400000001080045000020000100004011f9c90a0000010a000
 t del-meter lab 2
 t del-meter lab 2
 t dump-meters lab
-note "a second datapath: commands must name one"
+note "port names: any character Linux allows, in in_port() and as outputs; an unknown one says so"
+t add-if lab sp-5,port_no=5
+t add-flow lab "recirc_id(0),in_port(sp-5),eth(),eth_type(0x0806),arp()" "sp-5,clone(sp1)"
+t add-flow lab "recirc_id(0),in_port(sp-5),eth(),eth_type(0x86dd),ipv6(frag=no)" "sp-6"
+t dump-flows lab "in_port(5)"
+t del-flow lab "recirc_id(0),in_port(5),eth(),eth_type(0x0806),arp()"
+t del-if lab sp-5
+note "nesting: 16 deep as in Linux; deeper is refused while parsing, with the column"
+key="recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()"
+nest() { python3 -c "import sys; n = int(sys.argv[2]); print(sys.argv[1] * n + '7' + ')' * (n * sys.argv[1].count('(')))" "$1" "$2"; }
+t add-flow lab "$key" "$(nest 'clone(' 16)"
+t del-flow lab "$key"
+t add-flow lab "$key" "$(nest 'clone(' 17)"
+t add-flow lab "$key" "$(nest 'clone(' 8000)"
+t add-flow lab "$key" "$(nest 'check_pkt_len(size=64,gt(1),le(' 3000)"
+t add-flow lab "recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=1),$(nest 'encap(' 8000 | tr -d 7)" "7"
+cd "$work"  # the transcript names files relative to it
+echo "$key $(nest 'sample(sample=50%,actions(' 8000)" >deep.flows
+t add-flows lab deep.flows
+t trace --flows deep.flows 1 505400000002505400000001080045000020
+
+note "add-flows: all or nothing; a refusal names FILE:LINE; - reads standard input"
+t add-dp big --max-flows 40000
+(
+  python3 - <<'PY'
+flow = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.{}.{}.{},frag=no) drop"
+lines = [flow.format(i >> 16 & 255, i >> 8 & 255, i & 255) for i in range(30000)]
+for name, bad in {"duplicate": lines[0], "unknown-port": lines[25000].replace("drop", "1"),
+                  "malformed": lines[25000].replace("frag=no", "frag=maybe"), "good": lines[25000]}.items():
+    with open(f"{name}.flows", "w") as f:
+        f.write("\n".join(lines[:25000] + [bad] + lines[25001:]) + "\n")
+PY
+  t add-flows big duplicate.flows
+  t show big
+  t add-flows big unknown-port.flows
+  t add-flows big malformed.flows
+  t show big
+  note "(standard input: good.flows)"
+  t add-flows big - <good.flows
+  t show big
+)
+t del-dp big
+
+note "show marks a port whose interface is gone (ip link del spgone)"
+t add-if lab spgone,port_no=6
+ip link del spgone
+t show lab
+t del-if lab spgone
+
+note "a second datapath: commands must name one; an interface that is a port of one is not taken by the other"
 t add-dp other
+t add-if other sp1
+t add-if other sp1 --force
+t add-if other sp1,mode=generic --force
 t dump-flows
 t show
 t del-dp other

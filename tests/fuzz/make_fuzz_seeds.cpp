@@ -36,6 +36,21 @@ int main(int argc, char** argv) {
     write(dir / "actions" / std::to_string(n), encoded.data(), encoded.size());
     n++;
   }
+  // Nesting at Linux's bound and past it, in every kind of nested list: the
+  // parser must refuse deeper lists while parsing, not recurse into them.
+  const std::string key = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)";
+  const std::pair<const char*, const char*> nestings[] = {
+      {"clone(", ")"}, {"sample(sample=50%,actions(", "))"}, {"check_pkt_len(size=64,gt(1),le(", "))"}, {"dec_ttl(le_1(", "))"}};
+  for (const auto& [open, close] : nestings) {
+    for (int depth : {ovsxdp::kMaxActionNesting, ovsxdp::kMaxActionNesting + 1, 5000}) {
+      std::string actions;
+      for (int i = 0; i < depth; i++) actions += open;
+      actions += "1";
+      for (int i = 0; i < depth; i++) actions += close;
+      const std::string seed = key + "\n" + actions;
+      write(dir / "flow_text" / std::to_string(n++), seed.data(), seed.size());
+    }
+  }
   std::cout << "seeds written to " << dir << "\n";
   return 0;
 }

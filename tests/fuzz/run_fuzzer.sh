@@ -12,7 +12,8 @@ seeds=$work/seeds/${name#fuzz_}
 corpus=$work/corpus/$name
 artifacts=$work/fuzz-artifacts/$name
 mkdir -p "$corpus" "$artifacts"
-[ -d "$seeds" ] || "$make_seeds" "$work/seeds"
+# Seeds are regenerated when the generator was rebuilt (new seeds in it).
+if [ ! -d "$seeds" ] || [ "$make_seeds" -nt "$seeds" ]; then rm -rf "$work/seeds" && "$make_seeds" "$work/seeds"; fi
 inputs=()
 [ -d "$regressions" ] && while IFS= read -r f; do inputs+=("$f"); done < <(find "$regressions" -type f ! -name '*.md' | sort)
 if ((${#inputs[@]})); then

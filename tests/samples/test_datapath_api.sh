@@ -50,7 +50,11 @@ fail() { echo "FAIL: $*"; exit 1; }
 grep -q "eth_type(0x0806)" "$out/stdout" || fail "no ARP flow was installed by the slow path"
 hits=$(sed -n 's/^hit:\([0-9]*\) .*/\1/p' "$out/stdout")
 [ -n "$hits" ] && [ "$hits" -ge 6 ] || fail "expected at least 6 megaflow hits (3 echo requests and 3 replies), got '${hits}'"
-ip link show | grep -q oxsp && ! ls /sys/fs/bpf/ovsxdp/example 2>/dev/null || true
+# destroy() detaches the ports: no XDP program is left on the switch's veths.
+for dev in oxspa oxspb; do
+  ip link show dev "$dev" >"$out/link" || fail "veth $dev is gone"
+  ! grep -q 'prog/xdp' "$out/link" || fail "the example left an XDP program on $dev: $(grep 'prog/xdp' "$out/link")"
+done
 [ ! -e /sys/fs/bpf/ovsxdp/example ] || fail "the example left its pins behind"
 echo "PASS"
 INNER

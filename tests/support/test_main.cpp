@@ -20,5 +20,7 @@ int main(int argc, char** argv) {
     return in_ci ? 1 : 77;
   }
   doctest::Context context(argc, argv);
-  return context.run();
+  const int status = context.run();
+  if (context.shouldExit()) return status;  // --help, --list-test-cases and the like
+  return ovsxdp::testing::exit_status_with_skips(status);
 }
