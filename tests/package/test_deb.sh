@@ -2,7 +2,7 @@
 # The Debian packages, as on a fresh Debian 12 machine: cpack builds ovsxdp
 # and ovsxdp-dev from BUILD_DIR, apt-get installs them (dependencies from
 # the archive), the installed ovsxdp-demo forwards ping and TCP, the example
-# project builds against /usr, and the
+# project and the documented pkg-config commands build against /usr, and the
 # packages are removed again, also when a step fails. On a machine that
 # already has either package installed it does nothing (skip; under CI a
 # failure), so it never replaces or removes a package it did not install.
@@ -57,6 +57,7 @@ echo "ok: $(grep '^demo passed' "$work/demo.log")"
 
 cp -r "$src/tests/package/example" "$work/example"
 "$here/test_installed_example.sh" "$work/example" --system
+"$here/test_doc_commands.sh" "$src" --system
 
 installed=0
 dpkg --purge "${packages[@]}" >"$work/purge.log" 2>&1 || { echo "FAIL: removing the packages:"; cat "$work/purge.log"; exit 1; }
