@@ -17,7 +17,8 @@ trap 'rm -rf "$work"' EXIT
 if [ "$where" = --system ]; then
   xdp_pass=$(ls /usr/lib/*/ovsxdp/bpf/xdp_pass.bpf.o)
   # Before /usr/local, where a `cmake --install` may have put another one.
-  export PKG_CONFIG_PATH=$(dirname "$(ls /usr/lib/*/pkgconfig/ovsxdp-bpf.pc)")
+  pc=$(ls /usr/lib/*/pkgconfig/ovsxdp-bpf.pc) || { echo "FAIL: no ovsxdp-bpf.pc under /usr/lib"; exit 1; }
+  export PKG_CONFIG_PATH=${pc%/*}
   pcdir=$(pkg-config --variable=pcfiledir ovsxdp-bpf)
   case $pcdir in /usr/lib/*) ;; *) echo "FAIL: pkg-config finds ovsxdp-bpf in $pcdir, not under /usr/lib"; exit 1 ;; esac
 else
