@@ -18,19 +18,31 @@
 # step (exit 1 on failure), and removes everything it made, also when
 # interrupted.
 #
-#   forwarding-demo.sh [BUILD_DIR] [PREFIX]    (PREFIX names namespaces, links
-#                                               and the datapath; default oxdemo)
+#   forwarding-demo.sh [BUILD_DIR] [PREFIX]
+#   forwarding-demo.sh --dpctl FILE --xdp-pass FILE [PREFIX]
+# The tools come from BUILD_DIR (default build/), or are named (the installed
+# ovsxdp-demo names its own). PREFIX names namespaces, links and the datapath
+# (default oxdemo).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-${OVSXDP_BUILD_DIR:-$root/build}}
-p=${2:-oxdemo}
-dpctl=$build/host/ovsxdp-dpctl
-xdp_pass=$build/bpf/xdp_pass.bpf.o
+if [[ ${1:-} == --dpctl ]]; then
+  [[ $# -ge 4 && $3 == --xdp-pass ]] || { echo "usage: forwarding-demo.sh --dpctl FILE --xdp-pass FILE [PREFIX]" >&2; exit 2; }
+  dpctl=$2 xdp_pass=$4
+  shift 4
+  missing_hint="reinstall the ovsxdp package"
+else
+  build=${1:-${OVSXDP_BUILD_DIR:-$root/build}}
+  dpctl=$build/host/ovsxdp-dpctl
+  xdp_pass=$build/bpf/xdp_pass.bpf.o
+  shift $(($# > 0 ? 1 : 0))
+  missing_hint="build first (scripts/build.sh)"
+fi
+p=${1:-oxdemo}
 python=/usr/bin/python3
 transfer_bytes=$((4 * 1024 * 1024))
 
 for f in "$dpctl" "$xdp_pass"; do
-  [ -e "$f" ] || { echo "forwarding-demo: $f is missing; build first (scripts/build.sh)" >&2; exit 1; }
+  [ -e "$f" ] || { echo "forwarding-demo: $f is missing; $missing_hint" >&2; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "forwarding-demo: run as root (namespaces, XDP)" >&2; exit 1; }
 

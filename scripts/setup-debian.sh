@@ -7,6 +7,8 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config clang-19 lld-19 llvm-19 libclang-rt-19-dev
   libbpf-dev bpftool doctest-dev librange-v3-dev
+  # Debian packages (cpack -G DEB: dpkg-shlibdeps, file)
+  dpkg-dev file
   # run and test
   iproute2 iputils-ping ethtool util-linux tcpdump python3 python3-scapy openvswitch-switch
 )

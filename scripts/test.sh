@@ -1,9 +1,12 @@
 #!/bin/bash
 # The whole test suite on a fresh Debian 12 machine, as root: installs what is
-# needed, builds, runs every test, prints the BPF program sizes; then builds
-# again with AddressSanitizer and UBSan and runs the suite once more there.
+# needed, builds (Ninja), runs every test, prints the BPF program sizes; then
+# builds the whole tree with Unix Makefiles, CMake's default generator, and
+# runs two tests there; then builds again with AddressSanitizer and UBSan and
+# runs the suite once more there.
 # Under CI=true a test that would skip (no root, no OVS) fails instead.
-# OVSXDP_SANITIZED=0 leaves out the sanitizer pass (quicker by hand).
+# OVSXDP_SANITIZED=0 leaves out the sanitizer pass, OVSXDP_MAKEFILES=0 the
+# Unix Makefiles build (quicker by hand).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${OVSXDP_BUILD_DIR:-$root/build}
@@ -30,6 +33,20 @@ if [[ -f $build/bpf-program-sizes.txt ]]; then
   echo
   echo "BPF program sizes (xlated instructions after verification; verified = instructions the verifier walked):"
   cat "$build/bpf-program-sizes.txt"
+fi
+
+if [[ ${OVSXDP_MAKEFILES:-1} != 0 ]]; then
+  echo
+  echo "== the whole tree built with Unix Makefiles (CMake's default generator), two of its tests run"
+  mkdir -p "$build-make"
+  if { cmake -S "$root" -B "$build-make" -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+       cmake --build "$build-make" -j "$(nproc)"; } >"$build-make/build.log" 2>&1; then
+    run_ctest "$build-make" "$build-make/ctest.log" -R '^(unit_tests|bpf_library_example)$'
+  else
+    tail -30 "$build-make/build.log"
+    echo "test.sh: the Unix Makefiles build failed (log: $build-make/build.log)" >&2
+    status=1
+  fi
 fi
 
 if [[ ${OVSXDP_SANITIZED:-1} != 0 ]]; then

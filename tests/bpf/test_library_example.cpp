@@ -1,5 +1,5 @@
-// The README's library example (samples/library/vlan_tagger.bpf.cpp) builds,
-// loads, and does what the README says, checked byte for byte.
+// The library example of docs/library.md (samples/library/vlan_tagger.bpf.cpp) builds,
+// loads, and does what the document says, checked byte for byte.
 #include <doctest/doctest.h>
 #include <linux/bpf.h>
 

@@ -36,7 +36,7 @@ std::vector<shipped_program> load_shipped_programs() {
 
   auto pass = skeleton<xdp_pass>::open_and_load("xdp_pass");
   for (auto& info : describe_programs(pass->obj)) out.push_back({info, 16, 16});
-  // The README's library example: what a small program of your own costs.
+  // The library example of docs/library.md: what a small program of your own costs.
   auto tagger = skeleton<vlan_tagger>::open_and_load("vlan_tagger");
   for (auto& info : describe_programs(tagger->obj)) out.push_back({info, 1400, 11500});
   // The benchmarks' traffic generator and receiver: their cost is in every rate measured.
