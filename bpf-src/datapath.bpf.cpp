@@ -15,7 +15,7 @@ extern "C" SEC("xdp.frags") int ovsxdp_trace(xdp_md* ctx) {
   if (!dp::take_metadata(ctx, meta)) return XDP_ABORTED;
   ovsxdp_exec_state* st = dp::begin_packet(OVSXDP_PROGRAM_TRACE, meta.in_port, meta.nonce);
   if (!st) return dp::drop_internal();
-  return dp::run<dp::trace_sink>(ctx, st, nullptr);
+  return dp::run_trace(ctx, st, nullptr);
 }
 
 namespace {
@@ -41,7 +41,9 @@ OVSXDP_INLINE int execute_request(xdp_md* ctx, u32 kind) {
     actions = map_lookup<ovsxdp_action_set>(&dp_action_sets, request->set_slot);
     if (!actions) return dp::drop_internal();
   }
-  const int verdict = dp::run<Sink>(ctx, st, actions);
+  int verdict;
+  if constexpr (__is_same(Sink, dp::trace_sink)) verdict = dp::run_trace(ctx, st, actions);
+  else verdict = dp::run<Sink>(ctx, st, actions);
   request->verdict = static_cast<u32>(verdict);
   __sync_fetch_and_add(&request->executions, 1);
   return verdict;

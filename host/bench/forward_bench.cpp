@@ -54,6 +54,7 @@ struct scenario {
   std::uint32_t flows = 1;  // distinct flows the generator sends
   std::string actions;      // ovsxdp: actions of every flow
   unsigned outputs = 1;     // copies per frame
+  std::string second_pass;  // ovsxdp: actions of a recirc_id(1) flow, for lists that recirculate
 };
 
 std::vector<scenario> all_scenarios() {
@@ -65,6 +66,9 @@ std::vector<scenario> all_scenarios() {
       {"ovsxdp_rewrite", "ovsxdp, set eth+ipv4 (rewrite)", device::ovsxdp, 1,
        "set(eth(src=02:00:00:00:0c:01,dst=02:00:00:00:0c:02)),set(ipv4(src=10.9.0.1,dst=10.9.0.2,ttl=63)),2", 1},
       {"ovsxdp_flood4", "ovsxdp, flood to 4 ports", device::ovsxdp, 1, "2,3,4,5", kFloodPorts},
+      // A recirculating copy against a plain one: both leave through two ports.
+      {"ovsxdp_copy2", "ovsxdp, 2 ports (a copy)", device::ovsxdp, 1, "2,3", 2},
+      {"ovsxdp_recirc_copy", "ovsxdp, 2 ports (a recirc copy)", device::ovsxdp, 1, "2,recirc(1)", 2, "3"},
       {"linux_bridge", "Linux bridge", device::linux_bridge, 1, "", 1},
       {"ovs_afxdp", "Open vSwitch 3.1, AF_XDP, PMD", device::ovs_afxdp, 1, "", 1},
   };
@@ -176,6 +180,8 @@ class bench_world {
         for (std::uint32_t k = 0; k < s.flows; k++)
           flows.push_back(flow_from_text("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=" + flow_destination(spec(s.flows), k) + ",frag=no)",
                                          s.actions));
+        if (!s.second_pass.empty())
+          flows.push_back(flow_from_text("recirc_id(1),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", s.second_pass));
         dp_->add_flows(flows);
         std::vector<traffic_receiver*> rx;
         for (unsigned k = 0; k < s.outputs; k++) rx.push_back(xdp_rx_[k].get());
@@ -219,7 +225,8 @@ class bench_world {
       const auto after = dp->counters();
       const std::uint64_t hits = after[OVSXDP_C_HIT] - before[OVSXDP_C_HIT], missed = after[OVSXDP_C_MISSED] - before[OVSXDP_C_MISSED];
       const std::uint64_t outputs = after[OVSXDP_C_OUTPUT] - before[OVSXDP_C_OUTPUT];
-      if (hits != packets || missed != 0 || outputs != packets * s.outputs) {
+      const std::uint64_t passes = s.second_pass.empty() ? 1 : 2;  // a recirculated copy is looked up again
+      if (hits != packets * passes || missed != 0 || outputs != packets * s.outputs) {
         std::string moved;
         for (std::uint32_t c = 0; c < OVSXDP_COUNTER_MAX; c++)
           if (after.values[c] != before.values[c])

@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "datapath/fork_plan.hpp"
+#include "datapath/loop_device.hpp"
 #include "datapath/validate.hpp"
 #include "ovsxdp/datapath/state.h"
 #include "ovsxdp/flow/extract.h"
@@ -42,7 +43,8 @@ namespace {
 constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats", "action_sets", "counters", "lookup_cache",
                                      "ports", "port_ifindex", "port_info", "exec_requests", "info", "scratch", "upcalls",
                                      "trace_events", "meters", "fork_groups", "fork_plans", "copy_contexts", "fork_sequence",
-                                     "saved_frame", "fork_info"};
+                                     "saved_frame", "fork_info", "recirc_contexts", "recirc_sequence", "trace_deferred",
+                                     "trace_deferred_count"};
 constexpr const char* kProgramPins[OVSXDP_PROGRAM_KINDS] = {"prog_datapath", "prog_trace", "prog_execute", "prog_execute_trace",
                                                                          "prog_copy"};
 
@@ -208,7 +210,7 @@ const char* counter_name(ovsxdp_counter counter) {
       "hit", "missed", "lost", "mask_probes", "cache_hit", "cache_miss", "miss_dropped", "miss_passed",
       "drop_malformed", "drop_recursion", "drop_action", "drop_explicit", "drop_no_output", "drop_no_port",
       "drop_l3_on_ethernet", "drop_ttl", "drop_internal", "unknown_ingress", "upcall_action", "output", "recirculated", "executed",
-      "execute_no_request", "forked", "copy_skipped", "copy_lost", "drop_meter", "drop_fork", "drop_fork_jumbo"};
+      "execute_no_request", "forked", "copy_skipped", "copy_lost", "drop_meter", "drop_fork", "drop_fork_jumbo", "recirc_lost", "loop_foreign", "drop_deferred"};
   static_assert(std::size(names) == OVSXDP_COUNTER_MAX, "a name for every counter, in enum order");
   return counter < OVSXDP_COUNTER_MAX ? names[counter] : "unknown";
 }
@@ -528,7 +530,7 @@ struct datapath::impl {
     if (!plans) throw system_error("create the copy plans of", what, errno);
     std::vector<ovsxdp_copy_plan> raw(copies.size());
     std::map<std::uint32_t, std::vector<std::uint32_t>> by_ifindex;
-    ovsxdp_fork_info info{static_cast<std::uint32_t>(copies.size()), 0};
+    ovsxdp_fork_info fork_info{static_cast<std::uint32_t>(copies.size()), 0};
     for (std::uint32_t i = 0; i < copies.size(); i++) {
       ovsxdp_copy_plan& r = raw[i];
       std::memset(&r, 0, sizeof r);
@@ -536,14 +538,20 @@ struct datapath::impl {
       r.n_steps = static_cast<std::uint16_t>(copies[i].steps.size());
       r.carrier = copies[i].carrier ? 1 : 0;
       std::copy(copies[i].steps.begin(), copies[i].steps.end(), r.steps);
-      ovsxdp_port_info pi;
-      if (!map("port_info").lookup(copies[i].port, pi)) {  // no such port: no copy leaves there, the fork counts it
-        info.copies_without_port++;
+      std::uint32_t ifindex = 0;
+      if (copies[i].recirculates) {
+        ifindex = info().loop_ifindex_tx;  // into its next pass, through the loop device
+      } else {
+        ovsxdp_port_info pi;
+        if (map("port_info").lookup(copies[i].port, pi)) ifindex = pi.ifindex;
+      }
+      if (!ifindex) {  // no such port: no copy leaves there, the fork counts it
+        fork_info.copies_without_port++;
         continue;
       }
-      by_ifindex[pi.ifindex].push_back(i);
+      by_ifindex[ifindex].push_back(i);
       bpf_devmap_val entry{};
-      entry.ifindex = pi.ifindex;
+      entry.ifindex = ifindex;
       entry.bpf_prog.fd = programs[OVSXDP_PROGRAM_COPY].get();
       if (bpf_map_update_elem(group.get(), &i, &entry, BPF_ANY)) throw system_error("add copy " + std::to_string(i) + " to the copy group of", what, errno);
     }
@@ -557,7 +565,7 @@ struct datapath::impl {
       const ovsxdp_copy_plan_key key{0, i};
       if (bpf_map_update_elem(plans.get(), &key, &raw[i], BPF_ANY)) throw system_error("write a copy plan of", what, errno);
     }
-    map("fork_info").update(slot, info);
+    map("fork_info").update(slot, fork_info);
     int fd = plans.get();
     if (bpf_map_update_elem(map("fork_plans").fd(), &slot, &fd, BPF_ANY)) throw system_error("install the copy plans of", what, errno);
     fd = group.get();
@@ -941,7 +949,9 @@ datapath datapath::create(const datapath_options& o) {
                                 skel->maps.dp_port_ifindex, skel->maps.dp_port_info, skel->maps.dp_exec_requests, skel->maps.dp_info,
                                 skel->maps.dp_scratch, skel->maps.dp_upcalls, skel->maps.dp_trace_events,
                                 skel->maps.dp_meters, skel->maps.dp_fork_groups, skel->maps.dp_fork_plans, skel->maps.dp_copy_contexts,
-                                skel->maps.dp_fork_sequence, skel->maps.dp_saved_frame, skel->maps.dp_fork_info};
+                                skel->maps.dp_fork_sequence, skel->maps.dp_saved_frame, skel->maps.dp_fork_info,
+                                skel->maps.dp_recirc_contexts, skel->maps.dp_recirc_sequence, skel->maps.dp_trace_deferred,
+                                skel->maps.dp_trace_deferred_count};
     static_assert(std::size(maps_in_order) == std::size(kMapNames));
     for (std::size_t i = 0; i < std::size(kMapNames); i++) {
       const std::string path = dir + "/" + kMapNames[i];
@@ -954,7 +964,22 @@ datapath datapath::create(const datapath_options& o) {
       if (bpf_obj_pin(bpf_program__fd(progs[k]), path.c_str())) throw system_error("pin program", path, errno);
     }
     make_dir(dir + "/links");
+    // The loop device recirculating copies travel through, with the
+    // datapath's own program on its receiving end.
+    const loop_device loop = create_loop_device(o.name);
+    {
+      LIBBPF_OPTS(bpf_link_create_opts, link_opts, .flags = XDP_FLAGS_DRV_MODE);
+      unique_fd link(bpf_link_create(bpf_program__fd(skel->progs.ovsxdp_datapath), loop.rx_ifindex, BPF_XDP, &link_opts));
+      if (!link) throw system_error("attach XDP to the loop device", loop.rx, errno, "veth with native XDP is needed for recirculation of copies");
+      const std::string path = dir + "/links/loop";
+      if (bpf_obj_pin(link.get(), path.c_str())) throw system_error("pin XDP link", path, errno);
+      const ovsxdp_port_ref ref{OVSXDP_NO_PORT, OVSXDP_PORT_LOOP};
+      const std::uint32_t rx = static_cast<std::uint32_t>(loop.rx_ifindex);
+      if (bpf_map_update_elem(bpf_map__fd(skel->maps.dp_port_ifindex), &rx, &ref, BPF_ANY)) throw system_error("register the loop device", loop.rx, errno);
+    }
     ovsxdp_info info{};
+    info.loop_ifindex_tx = static_cast<std::uint32_t>(loop.tx_ifindex);
+    info.loop_ifindex_rx = static_cast<std::uint32_t>(loop.rx_ifindex);
     info.magic = OVSXDP_INFO_MAGIC;
     info.abi_version = OVSXDP_ABI_VERSION;
     info.max_flows = o.max_flows;
@@ -972,6 +997,10 @@ datapath datapath::create(const datapath_options& o) {
     if (bpf_map_update_elem(bpf_map__fd(skel->maps.dp_info), &zero, &info, BPF_ANY)) throw system_error("write datapath info", o.name, errno);
   } catch (...) {
     remove_tree(dir);
+    try {
+      delete_loop_device(o.name);
+    } catch (...) {
+    }
     rmdir(root.c_str());
     release_bpffs(o.bpffs);  // when ensure_bpffs mounted it for this datapath
     throw;
@@ -1021,6 +1050,7 @@ void datapath::destroy(const std::string& name, const datapath_location& where) 
   // Unpinning the links detaches the programs; unpinning the rest frees the maps.
   remove_tree(dir);
   if (path_exists(dir)) throw error("delete datapath", name, "some pins could not be removed from " + dir);
+  delete_loop_device(name);  // in this network namespace, where the datapath was created
   unlink((where.run_dir + "/" + name + ".lock").c_str());
   // The last datapath takes the shared directories with it (rmdir keeps them if not empty).
   rmdir((where.bpffs + "/ovsxdp").c_str());

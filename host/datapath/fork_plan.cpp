@@ -33,18 +33,6 @@ bool emits(const action& a) {
                     a.base());
 }
 
-bool contains_recirc(const action_list& l) {
-  for (const auto& a : l) {
-    const bool r = std::visit(overloaded{[](const act::recirc&) { return true; }, [](const act::clone& x) { return contains_recirc(x.actions); },
-                                         [](const act::sample& x) { return contains_recirc(x.actions); },
-                                         [](const act::check_pkt_len& x) { return contains_recirc(x.gt) || contains_recirc(x.le); },
-                                         [](const act::dec_ttl& x) { return contains_recirc(x.le_1); }, [](const auto&) { return false; }},
-                              a.base());
-    if (r) return true;
-  }
-  return false;
-}
-
 // Only upcalls (and clones/samples of only upcalls): running it on the packet
 // itself changes nothing anyone else sees.
 bool transparent(const action_list& l) {
@@ -62,13 +50,9 @@ std::optional<std::size_t> find_fork(const action_list& l) {
     const bool fork = std::visit(
         overloaded{
             [&](const act::output&) { return rest; },
-            [&](const act::recirc&) {
-              if (rest)
-                refuse("recirc followed by outputs or upcalls in the same list is not supported: the recirculated packet and the rest "
-                       "would need two copies that re-enter the datapath",
-                       "move what follows the recirc into the flows of the recirculated pass");
-              return false;
-            },
+            // A recirc that more emissions follow recirculates a copy (Linux
+            // clones the packet); a final one runs on the packet itself.
+            [&](const act::recirc&) { return rest; },
             [&](const act::clone& x) { return rest ? emits(x.actions) && !transparent(x.actions) : find_fork(x.actions).has_value(); },
             [&](const act::sample& x) { return rest ? emits(x.actions) && !transparent(x.actions) : find_fork(x.actions).has_value(); },
             [&](const act::check_pkt_len& x) {
@@ -213,9 +197,18 @@ class copy_compiler {
           break;
         }
         case OVSXDP_ACTION_DROP: return;
-        case OVSXDP_ACTION_RECIRC:
-          refuse("recirc after an action that copies the packet is not supported (the copy would have to re-enter the datapath)",
-                 "recirculate first and output from the recirculated pass's flows");
+        case OVSXDP_ACTION_RECIRC: {
+          // The copy leaves through the loop device into its next pass. A
+          // pending trunc goes with it and stays pending here too (Linux's
+          // clone keeps the packet's cutlen).
+          copy_plan c;
+          c.steps = prefix;
+          c.steps.push_back(step);
+          c.recirculates = true;
+          c.port = kLoopPort;
+          copies_.push_back(std::move(c));
+          break;
+        }
         case OVSXDP_ACTION_FORK: refuse("internal: a second fork record");
         default: prefix.push_back(step); break;
       }
@@ -284,9 +277,6 @@ planned_actions plan_actions(const action_list& input) {
   const action_list after(actions.begin() + static_cast<long>(in_place), actions.end());
   encode_action_records(before, out.bytes);
   if (fork) {
-    if (contains_recirc(after))
-      refuse("recirc after an action that copies the packet is not supported (the copy would have to re-enter the datapath)",
-             "recirculate first and output from the recirculated pass's flows");
     out.fork_offset = static_cast<std::uint32_t>(out.bytes.size());
     ovsxdp_action_fork record{};
     record.h.type = OVSXDP_ACTION_FORK;
@@ -332,23 +322,25 @@ std::vector<copy_plan> plan_copies(const std::vector<std::uint8_t>& bytes) {
     copy_plan& c = copies[i];
     simplify(c, bytes);
     if (c.steps.size() > OVSXDP_COPY_MAX_STEPS)
-      refuse("the copy for " + std::string(c.carrier ? "an upcall" : "output:" + std::to_string(c.port)) + " runs " + std::to_string(c.steps.size()) +
+      refuse("the copy for " + std::string(c.carrier ? "an upcall" : c.recirculates ? "a recirc" : "output:" + std::to_string(c.port)) + " runs " +
+                 std::to_string(c.steps.size()) +
                  " actions; a copy runs at most " + std::to_string(OVSXDP_COPY_MAX_STEPS),
              "move modifications before the first output, where they run once for every copy");
     if (c.carrier) {
       // An upcall-only copy rides on the interface of the nearest output.
       std::optional<std::uint32_t> port;
       for (std::size_t j = i + 1; j < copies.size() && !port; j++)
-        if (!copies[j].carrier) port = copies[j].port;
+        if (!copies[j].carrier && !copies[j].recirculates) port = copies[j].port;
       for (std::size_t j = i; j-- > 0 && !port;)
-        if (!copies[j].carrier) port = copies[j].port;
+        if (!copies[j].carrier && !copies[j].recirculates) port = copies[j].port;
       if (!port)
         refuse("a clone or sample that changes the packet before userspace() needs an output in the same list (its copy travels through a port)",
                "add the output, or move userspace() before the modifications");
       c.port = *port;
     }
     if (++per_port[c.port] > OVSXDP_COPY_MAX_REPEATS)
-      refuse("more than " + std::to_string(OVSXDP_COPY_MAX_REPEATS) + " copies go through port " + std::to_string(c.port));
+      refuse("more than " + std::to_string(OVSXDP_COPY_MAX_REPEATS) + " copies go through " +
+             (c.port == kLoopPort ? std::string("the loop device (recirculations)") : "port " + std::to_string(c.port)));
   }
   return copies;
 }

@@ -12,7 +12,8 @@
 // emission (other copies' outputs and the pending truncs they spent left
 // out, clone bodies it is not in skipped), guards for the branches it is in
 // (sample draw, check_pkt_len side, dec_ttl outcome, meter verdict), then its
-// output, or its userspace() upcall for an upcall-only copy. push_vlan
+// output, its userspace() upcall for an upcall-only copy, or its recirc for
+// a copy that recirculates (through the loop device). push_vlan
 // directly followed by pop_vlan cancels, and a set overwritten by the next
 // set of the same header is dropped, so flooding with per-port tags costs
 // each copy O(1), not O(ports).
@@ -27,10 +28,15 @@
 
 namespace ovsxdp {
 
+// The port number a recirculating copy's plan names: it leaves through the
+// datapath's loop device, which has no port number of its own.
+inline constexpr std::uint32_t kLoopPort = OVSXDP_NO_PORT;
+
 struct copy_plan {
   std::vector<std::uint16_t> steps;  // OVSXDP_STEP_* words
-  std::uint32_t port = 0;            // where it leaves (an upcall-only copy: the port it rides on)
+  std::uint32_t port = 0;            // where it leaves (an upcall-only copy: the port it rides on; kLoopPort)
   bool carrier = false;              // emits a userspace() upcall only
+  bool recirculates = false;         // ends in recirc: leaves through the loop device into its next pass
 };
 
 struct planned_actions {
@@ -40,8 +46,7 @@ struct planned_actions {
 };
 
 // Plans `actions` (already validated). Throws invalid_flow for what this
-// datapath cannot do: a recirc that outputs or upcalls follow, a recirc after
-// a fork, a copy that needs more than OVSXDP_COPY_MAX_STEPS steps, more than
+// datapath cannot do: a copy that needs more than OVSXDP_COPY_MAX_STEPS steps, more than
 // OVSXDP_FORK_MAX_COPIES copies, more than OVSXDP_COPY_MAX_REPEATS copies to
 // one port, upcall-only copies in a list without any output.
 planned_actions plan_actions(const action_list& actions);

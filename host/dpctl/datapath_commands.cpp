@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "datapath/loop_device.hpp"
 #include "dpctl/command.hpp"
 #include "runtime/environment.hpp"
 #include "runtime/error.hpp"
@@ -188,6 +189,10 @@ int show(const std::vector<std::string>& args) {
     }
     std::cout << "  limits: flows:" << info.max_flows << " masks:" << info.max_masks << " ports:" << info.max_ports
               << " miss:" << (info.miss_policy == OVSXDP_MISS_PASS ? "pass" : "drop") << "\n";
+    if (info.loop_ifindex_tx) {
+      const loop_device loop = loop_device_names(dp.name());
+      std::cout << "  loop: " << loop.tx << " -> " << loop.rx << " (recirculating copies)\n";
+    }
     if (all_counters) {
       std::cout << "  counters:";
       for (unsigned i = 0; i < OVSXDP_COUNTER_MAX; i++)

@@ -182,9 +182,62 @@ TEST_CASE("lists the datapath cannot copy are refused with the reason") {
     CHECK_THROWS_WITH_AS(t.dp.add_flow(text_flow(kIp4, actions)), doctest::Contains(reason), ovsxdp::error);
     CHECK(t.dp.flow_count() == 0);
   };
-  refused("2,recirc(1)", "recirc after an action that copies the packet");
   refused("clone(push_vlan(vid=3,pcp=0),userspace(pid=1)),userspace(pid=2)", "needs an output in the same list");
   std::string long_copy = "2";
   for (int i = 0; i < 31; i++) long_copy += ",set(ipv4(src=10.0.0." + std::to_string(i + 1) + ")),push_vlan(vid=1,pcp=0)";
   refused(long_copy + ",3", "a copy runs at most 30");
+}
+
+TEST_CASE("recirc after a copy, before outputs and inside clone: each recirculating copy runs its next pass (Linux clone_execute)") {
+  test_datapath t(4);
+  // The recirculated pass's flows: recirc_id 1 to port 3 (tagged 9), recirc_id 2 to port 4.
+  t.dp.add_flow(text_flow("recirc_id(1),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "push_vlan(vid=9,pcp=0),3"));
+  t.dp.add_flow(text_flow("recirc_id(2),in_port(1),eth(),eth_type(0x8100),vlan(vid=5),encap(eth_type(0x0800),ipv4(frag=no))", "4"));
+  const bytes plain = udp();
+  struct recirc_case {
+    std::string actions;
+    std::vector<event> events;  // the packet's own emissions, then each recirculated pass's, in order
+  };
+  const std::vector<recirc_case> cases = {
+      {"2,recirc(1)", {out(2, plain), out(3, udp("10.0.0.1", "10.0.0.2", 9))}},
+      {"recirc(1),2", {out(2, plain), out(3, udp("10.0.0.1", "10.0.0.2", 9))}},
+      {"set(ipv4(src=10.5.5.5)),recirc(1),set(ipv4(src=10.6.6.6)),2",
+       {out(2, udp("10.6.6.6", "10.0.0.2")), out(3, udp("10.5.5.5", "10.0.0.2", 9))}},
+      {"clone(push_vlan(vid=5,pcp=0),recirc(2)),2", {out(2, plain), out(4, udp("10.0.0.1", "10.0.0.2", 5))}},
+      {"clone(recirc(1)),clone(push_vlan(vid=5,pcp=0),recirc(2)),2",
+       {out(2, plain), out(3, udp("10.0.0.1", "10.0.0.2", 9)), out(4, udp("10.0.0.1", "10.0.0.2", 5))}},
+      {"2,clone(push_vlan(vid=5,pcp=0),recirc(2))", {out(2, plain), out(4, udp("10.0.0.1", "10.0.0.2", 5))}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.actions);
+    t.dp.add_flow(text_flow(kIp4, c.actions));
+    const auto before = t.dp.counters();
+    const trace_result r = t.dp.trace(1, plain);
+    CHECK(r.verdict == XDP_REDIRECT);
+    REQUIRE(r.events.size() == c.events.size());
+    for (std::size_t i = 0; i < c.events.size(); i++) {
+      CAPTURE(i);
+      CHECK(r.events[i].kind == c.events[i].kind);
+      CHECK(r.events[i].port == c.events[i].port);
+      if (r.events[i].packet != c.events[i].frame) FAIL_CHECK(hex_diff(c.events[i].frame, r.events[i].packet));
+    }
+    const auto after = t.dp.counters();
+    CHECK(after[OVSXDP_C_MISSED] == before[OVSXDP_C_MISSED]);
+    CHECK(after[OVSXDP_C_UPCALL_ACTION] == before[OVSXDP_C_UPCALL_ACTION]);
+    CHECK(after[OVSXDP_C_RECIRCULATED] > before[OVSXDP_C_RECIRCULATED]);
+    CHECK(t.dp.delete_flow(flow_match{text_flow(kIp4, "2").key, text_flow(kIp4, "2").mask}));
+  }
+}
+
+TEST_CASE("recirculating copies count toward the five-pass limit") {
+  test_datapath t(3);
+  // Every pass outputs to port 2 and recirculates a copy into the next pass.
+  for (std::uint32_t id = 0; id < 6; id++)
+    t.dp.add_flow(text_flow("recirc_id(" + std::to_string(id) + "),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
+                            "2,recirc(" + std::to_string(id + 1) + ")"));
+  const auto before = t.dp.counters();
+  const trace_result r = t.dp.trace(1, udp());
+  CHECK(r.events.size() == 5);  // passes 1..5 output; the sixth pass is never started
+  const auto after = t.dp.counters();
+  CHECK(after[OVSXDP_C_DROP_RECURSION] == before[OVSXDP_C_DROP_RECURSION] + 1);
 }

@@ -132,3 +132,34 @@ TEST_CASE("removing a port removes its copies; adding it back restores them") {
   expect_frames(rx3, {frame()}, "port 3, back");
   CHECK(f.dp.counters()[OVSXDP_C_COPY_LOST] == 0);
 }
+
+TEST_CASE("recirculating copies run their next pass in XDP, through the loop device: no upcall, nothing passed to the stack") {
+  fanout_fixture f(4);
+  f.dp.add_flow(text_flow(kKey, "2,clone(push_vlan(vid=5,pcp=0),recirc(7)),recirc(8)"));
+  f.dp.add_flow(text_flow("recirc_id(7),in_port(1),eth(),eth_type(0x8100),vlan(vid=5),encap(eth_type(0x0800),ipv4(frag=no))", "3"));
+  f.dp.add_flow(text_flow("recirc_id(8),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "set(ipv4(src=10.1.0.9)),4"));
+  raw_socket tx(f.peers[0]), rx2(f.peers[1]), rx3(f.peers[2]), rx4(f.peers[3]);
+  const auto before = f.dp.counters();
+  const int frames = 50;
+  std::vector<bytes> plain, tagged, rewritten;
+  for (int i = 0; i < frames; i++) {
+    const auto sport = static_cast<std::uint16_t>(2000 + i);
+    tx.send(frame({}, sport));
+    plain.push_back(frame({}, sport));
+    tagged.push_back(frame(5, sport));
+    rewritten.push_back(frame({}, sport, "10.1.0.9"));
+  }
+  expect_frames(rx2, plain, "port 2: the packet itself");
+  expect_frames(rx3, tagged, "port 3: the clone's copy, tagged, after its recirculation");
+  expect_frames(rx4, rewritten, "port 4: the final recirc's pass, rewritten there");
+  const auto after = f.dp.counters();
+  CHECK(after[OVSXDP_C_RECIRCULATED] - before[OVSXDP_C_RECIRCULATED] == 2 * frames);
+  CHECK(after[OVSXDP_C_MISSED] == before[OVSXDP_C_MISSED]);
+  CHECK(after[OVSXDP_C_UPCALL_ACTION] == before[OVSXDP_C_UPCALL_ACTION]);
+  CHECK(after[OVSXDP_C_MISS_PASSED] == before[OVSXDP_C_MISS_PASSED]);
+  CHECK(after[OVSXDP_C_RECIRC_LOST] == before[OVSXDP_C_RECIRC_LOST]);
+  CHECK(after[OVSXDP_C_LOOP_FOREIGN] == before[OVSXDP_C_LOOP_FOREIGN]);
+  CHECK(after[OVSXDP_C_OUTPUT] - before[OVSXDP_C_OUTPUT] == 3 * frames);
+  // Each recirculated pass is a flow hit of its own, as in Linux.
+  for (const auto& flow : f.dp.dump_flows()) CHECK(flow.stats.packets == frames);
+}

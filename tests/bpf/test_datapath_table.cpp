@@ -250,8 +250,6 @@ TEST_CASE("flows that Linux would refuse are refused with the reason, and nothin
   };
   refused("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)", "set(ipv4(src=1.2.3.4)),2", "flow must match eth_type(0x0800)");
   refused(kPrefix + "ipv4(frag=no)", "set(ipv4(src=10.0.0.255/255.255.255.0)),2", "value bits outside the mask");
-  refused(kPrefix + "ipv4(frag=no)", "recirc(1),2", "recirc followed by outputs or upcalls");
-  refused(kPrefix + "ipv4(frag=no)", "2,clone(push_vlan(vid=5,pcp=0),recirc(1)),1", "recirc after an action that copies the packet");
   refused(kPrefix + "ipv4(frag=no)", "2,2,2,2,2,2,2,2,2", "more than 8 copies go through port 2");
   refused(kPrefix + "ipv4(frag=no)", "set(tcp(dst=80)),2", "ip proto 6");
   refused(kPrefix + "ipv4(frag=no)", "push_vlan(vid=5,pcp=0,cfi=0),2", "present bit");

@@ -191,6 +191,11 @@ if [ -e /sys/fs/bpf/ovsxdp ] || [ -n "$(ls -A /run/ovsxdp 2>/dev/null)" ]; then
 else
   echo "(no pins under /sys/fs/bpf/ovsxdp, no lock files under /run/ovsxdp)" >>"$transcript"
 fi
+if ip -o link show | grep -q ': oxl'; then
+  echo "LEFT BEHIND: loop devices $(ip -o link show | grep -o 'oxl[0-9a-f]*[tr]' | tr '\n' ' ')" >>"$transcript"
+else
+  echo "(no loop devices left)" >>"$transcript"
+fi
 
 # Trace: one packet per action, through a live datapath and standalone.
 "$dpctl" add-dp tr sp1,port_no=1 sp2,port_no=2 sp3,port_no=3

@@ -45,6 +45,16 @@
 #define OVSXDP_COPY_CONTEXTS 256        /* per CPU: forks in flight between a program and the flush */
 #define OVSXDP_COPY_META_MAGIC 0x4f56434fu  /* "OVCO": XDP metadata of a copy */
 
+/* Recirculation of copies. A copy that recirculates (output:2,recirc(1);
+ * clone(...,recirc(1))) cannot re-enter the pipeline from its devmap egress
+ * program, so it leaves through the datapath's loop device: a veth pair
+ * whose receiving end runs the datapath program, which finds the copy's
+ * state in a recirculation context named by the frame's XDP metadata. */
+#define OVSXDP_RECIRC_CONTEXTS 1024          /* in flight between a copy and the loop's receive, all CPUs */
+#define OVSXDP_RECIRC_META_MAGIC 0x4f565243u /* "OVRC": XDP metadata of a recirculating copy */
+#define OVSXDP_TRACE_DEFERRED 8              /* recirculating copies one trace run replays */
+#define OVSXDP_PORT_LOOP 1                   /* port_ifindex flag: the loop device's receiving end */
+
 /* Programs built from the pipeline; each has its own scratch slot. */
 enum ovsxdp_program_kind : __u32 {
   OVSXDP_PROGRAM_DATAPATH = 0,     /* attached to ports: lookup, execute, transmit */
@@ -147,6 +157,9 @@ enum ovsxdp_counter {
   OVSXDP_C_DROP_METER,          /* packets over a meter's rate */
   OVSXDP_C_DROP_FORK,           /* forks that could not broadcast (no group, no metadata room) */
   OVSXDP_C_DROP_FORK_JUMBO,     /* forks of multi-buffer frames: the kernel broadcasts single-buffer frames only */
+  OVSXDP_C_RECIRC_LOST,         /* recirculating copies whose context was gone or overwritten on the loop */
+  OVSXDP_C_LOOP_FOREIGN,        /* frames on the loop device that no copy of ours sent: dropped */
+  OVSXDP_C_DROP_DEFERRED,       /* trace runs: recirculating copies beyond OVSXDP_TRACE_DEFERRED */
   OVSXDP_COUNTER_MAX,           /* host: keep counter_name() in step */
 };
 
@@ -244,6 +257,24 @@ struct ovsxdp_meter {
   __u64 created_ns;     /* CLOCK_MONOTONIC */
 };
 
+/* recirc_contexts: ARRAY [OVSXDP_RECIRC_CONTEXTS]: a recirculating copy's
+ * key (metadata and the new recirc_id) and pass count, written by the copy's
+ * egress program, read by the loop's receiving program, possibly on another
+ * CPU: `sequence` is written last and checked before and after reading. */
+struct ovsxdp_recirc_context {
+  __u64 sequence;  /* 0: free; else the one the frame's metadata names */
+  __u32 pass;      /* the pass the copy was made in */
+  __u32 cutlen;    /* a pending trunc: the recirculated packet keeps it, as Linux's clone does */
+  struct ovsxdp_flow_key key;
+};
+
+/* XDP metadata of a recirculating copy on the loop device. */
+struct ovsxdp_recirc_meta {
+  __u32 magic;     /* OVSXDP_RECIRC_META_MAGIC */
+  __u32 slot;      /* recirc_contexts index */
+  __u64 sequence;
+};
+
 /* fork_plans inner map key: a copy by interface and occurrence (copies of
  * one fork to the same interface are told apart by the order their egress
  * programs run in), or, with ifindex 0, by copy index (trace runs them in
@@ -301,6 +332,8 @@ struct ovsxdp_info {
   __u32 lookup_cache;   /* enum ovsxdp_lookup_cache */
   __u32 writer_pid;     /* nonzero while a writer is between its first and last change */
   __u32 max_meters;
+  __u32 loop_ifindex_tx; /* the loop device's end copies leave through (0: none) */
+  __u32 loop_ifindex_rx; /* its other end, where the datapath program picks them up */
   __u64 generation;     /* bumped by every write under the datapath lock */
   __u64 created_ns;     /* CLOCK_REALTIME */
   /* Active mask slots, densely, in probe order (read by BPF). A removal moves
@@ -323,7 +356,8 @@ static_assert(sizeof(ovsxdp_execute_request) == 272 + 16 + OVSXDP_ACTIONS_MAX_BY
 static_assert(sizeof(ovsxdp_meter) == 80);
 static_assert(sizeof(ovsxdp_copy_plan_key) == 8 && sizeof(ovsxdp_copy_plan) == 8 + 2 * OVSXDP_COPY_MAX_STEPS);
 static_assert(OVSXDP_ACTIONS_MAX_BYTES - 1 <= OVSXDP_STEP_OFFSET);
-static_assert(sizeof(ovsxdp_info) == 64 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
+static_assert(sizeof(ovsxdp_info) == 72 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
+static_assert(sizeof(ovsxdp_recirc_context) == 16 + 272 && sizeof(ovsxdp_recirc_meta) == 16);
 static_assert(sizeof(ovsxdp_port_info) == 32);
 static_assert(sizeof(ovsxdp_fork_info) == 8);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);

@@ -244,5 +244,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_run_actions_trace(struct xdp_md* ctx, st
   return ovsxdp::dp::run_actions<ovsxdp::dp::trace_sink>(ctx, st, set);
 }
 
-// Copies of forked packets run the rest of the list (needs the executor above).
+// Copies of forked packets run the rest of the list (needs the executor
+// above); copies that recirculate, through the loop device.
 #include "ovsxdp/datapath/fork.h"
+#include "ovsxdp/datapath/recirc.h"

@@ -66,6 +66,11 @@ OVSXDP_INLINE int run_copy(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_acti
         result = a ? Sink::copy_output(ctx, st, a->port) : drop_internal();
         break;
       }
+      case OVSXDP_ACTION_RECIRC: {
+        const auto* a = action::record_at<ovsxdp_action_recirc>(*set, off);
+        result = a ? Sink::copy_recirc(ctx, st, a->recirc_id) : drop_internal();
+        break;
+      }
       case OVSXDP_ACTION_SAMPLE: {
         const auto* a = action::record_at<ovsxdp_action_sample>(*set, off);
         if (!a) r = action::fail(*st, OVSXDP_C_DROP_INTERNAL);

@@ -99,6 +99,23 @@ struct ovsxdp_saved_frame {
 };
 OVSXDP_MAP(dp_saved_frame, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_saved_frame, 1, 0);
 
+// Recirculating copies between a copy's egress program and the loop device's
+// receiving end (which may run on another CPU), and the sequence numbering them.
+OVSXDP_MAP(dp_recirc_contexts, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_recirc_context, OVSXDP_RECIRC_CONTEXTS, 0);
+OVSXDP_MAP(dp_recirc_sequence, BPF_MAP_TYPE_ARRAY, __u32, __u64, 1, 0);
+
+// Trace runs replay recirculating copies after the packet's own pass (a BPF
+// program cannot re-enter the pipeline from inside it): frame and state of each.
+struct ovsxdp_deferred_copy {
+  __u32 length;
+  __u32 pad;
+  struct ovsxdp_exec_state state;
+  __u8 bytes[OVSXDP_SAVED_FRAME_MAX];
+};
+OVSXDP_MAP(dp_trace_deferred, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_deferred_copy, OVSXDP_TRACE_DEFERRED, 0);
+// How many of them this CPU's trace run has queued.
+OVSXDP_MAP(dp_trace_deferred_count, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u32, 1, 0);
+
 struct dp_upcalls_def {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, OVSXDP_DEFAULT_UPCALL_RING);
@@ -129,6 +146,8 @@ OVSXDP_BTF_TYPE(ovsxdp_copy_context);
 OVSXDP_BTF_TYPE(ovsxdp_copy_plan);
 OVSXDP_BTF_TYPE(ovsxdp_copy_plan_key);
 OVSXDP_BTF_TYPE(ovsxdp_fork_info);
+OVSXDP_BTF_TYPE(ovsxdp_recirc_context);
+OVSXDP_BTF_TYPE(ovsxdp_deferred_copy);
 OVSXDP_BTF_TYPE(ovsxdp_saved_frame);
 OVSXDP_BTF_TYPE(dp_fork_group_def);
 OVSXDP_BTF_TYPE(dp_fork_plan_def);

@@ -40,22 +40,27 @@ OVSXDP_INLINE ovsxdp_exec_state* begin_packet(u32 kind, u32 in_port, u64 nonce) 
   st->drop_reason = 0;
   st->sequence = 0;
   st->set_slot = OVSXDP_NO_SET;
+  st->pass = 0;
   st->nonce = nonce;
   return st;
 }
 
-// Runs the pipeline on the packet in `ctx`. `first` (execute programs) is
-// the action list of the first pass instead of a lookup.
+// Runs the pipeline on the packet in `ctx`, from pass st->pass (a copy that
+// recirculated resumes where it left). `first` (execute programs) is the
+// action list of the first pass instead of a lookup.
 template <class Sink>
 OVSXDP_INLINE int run(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* first) {
+  const u32 start = st->pass;
 #pragma nounroll
   for (u32 pass = 0; pass < OVSXDP_RECURSION_LIMIT; pass++) {
+    if (pass < start) continue;
+    st->pass = pass;
     if (flow::extract(ctx, st->key, st->layout) != flow::extract_status::ok) {
       count(OVSXDP_C_DROP_MALFORMED);
       return XDP_DROP;
     }
     const ovsxdp_action_set* set = nullptr;
-    if (pass == 0 && first) {
+    if (pass == start && first) {
       set = first;
     } else {
       const u32 slot = ovsxdp_megaflow_lookup(&st->key);
@@ -82,7 +87,8 @@ OVSXDP_INLINE int run(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_se
   return XDP_DROP;
 }
 
-// A packet arriving on a port: the whole datapath for one frame.
+// A packet arriving on a port: the whole datapath for one frame. On the
+// loop device it is a recirculating copy, which resumes its own state.
 template <class Sink>
 OVSXDP_INLINE int port_packet(xdp_md* ctx) {
   const u32 ifindex = ctx->ingress_ifindex;
@@ -93,7 +99,42 @@ OVSXDP_INLINE int port_packet(xdp_md* ctx) {
   }
   ovsxdp_exec_state* st = begin_packet(OVSXDP_PROGRAM_DATAPATH, port->port_no, 0);
   if (!st) return drop_internal();
+  if (port->flags & OVSXDP_PORT_LOOP) {
+    if (const int verdict = ovsxdp_loop_resume(ctx, st)) return verdict;
+  }
   return run<Sink>(ctx, st, nullptr);
+}
+
+}  // namespace ovsxdp::dp
+
+// A trace run's passes, for the packet and then for each recirculating copy
+// it queued: a global function, so the verifier checks the pipeline once, and
+// the trace program's own frame stays small (copies run four calls deep).
+extern "C" [[gnu::noinline]] int ovsxdp_trace_passes(struct xdp_md* ctx, struct ovsxdp_exec_state* st,
+                                                     const struct ovsxdp_action_set* first) {
+  if (!st) return ovsxdp::dp::drop_internal();
+  return ovsxdp::dp::run<ovsxdp::dp::trace_sink>(ctx, st, first);
+}
+
+namespace ovsxdp::dp {
+
+// Trace runs: the packet's passes, then each recirculating copy they queued
+// (ovsxdp_copy_recirc_trace), in order, as live copies would run afterwards.
+OVSXDP_INLINE int run_trace(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* first) {
+  const u32 zero = 0;
+  u32* queued = map_lookup<u32>(&dp_trace_deferred_count, zero);
+  if (!queued) return drop_internal();
+  *queued = 0;
+  const int verdict = ovsxdp_trace_passes(ctx, st, first);
+  bool output = false;
+  bpf_iter_num it;
+  bpf_iter_num_new(&it, 0, OVSXDP_TRACE_DEFERRED);
+  while (const int* job = bpf_iter_num_next(&it)) {
+    if (!ovsxdp_trace_resume(ctx, st, static_cast<u32>(*job))) break;
+    output = ovsxdp_trace_passes(ctx, st, nullptr) == XDP_REDIRECT || output;
+  }
+  bpf_iter_num_destroy(&it);
+  return output ? XDP_REDIRECT : verdict;
 }
 
 // Reads and strips the ovsxdp_xdp_meta the host put in front of a trace or

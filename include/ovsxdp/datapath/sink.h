@@ -124,6 +124,9 @@ OVSXDP_INLINE bool meter_pass(u32 meter_id, u32 bytes, bool charge) {
 // Forks (datapath/fork.h): the rest of the list runs once per copy.
 extern "C" int ovsxdp_fork_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st);
 extern "C" int ovsxdp_fork_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st);
+// A copy that recirculates (datapath/recirc.h).
+extern "C" int ovsxdp_copy_recirc_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 recirc_id);
+extern "C" int ovsxdp_copy_recirc_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 recirc_id);
 
 // ---- live sink: transmit, upcall to the ring buffer ----
 
@@ -220,6 +223,7 @@ struct live_sink {
   OVSXDP_INLINE static bool meter(u32 meter_id, u32 bytes) { return ovsxdp_meter_live(meter_id, bytes) != 0; }
   OVSXDP_INLINE static int fork(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_fork_live(ctx, st); }
   OVSXDP_INLINE static int copy_output(xdp_md* ctx, ovsxdp_exec_state* st, u32 port) { return ovsxdp_copy_output_live(ctx, st, port); }
+  OVSXDP_INLINE static int copy_recirc(xdp_md* ctx, ovsxdp_exec_state* st, u32 id) { return ovsxdp_copy_recirc_live(ctx, st, id); }
 };
 
 struct trace_sink {
@@ -231,6 +235,7 @@ struct trace_sink {
   OVSXDP_INLINE static bool meter(u32 meter_id, u32 bytes) { return ovsxdp_meter_trace(meter_id, bytes) != 0; }
   OVSXDP_INLINE static int fork(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_fork_trace(ctx, st); }
   OVSXDP_INLINE static int copy_output(xdp_md* ctx, ovsxdp_exec_state* st, u32 port) { return ovsxdp_output_trace(ctx, st, port); }
+  OVSXDP_INLINE static int copy_recirc(xdp_md* ctx, ovsxdp_exec_state* st, u32 id) { return ovsxdp_copy_recirc_trace(ctx, st, id); }
 };
 
 }  // namespace ovsxdp::dp

@@ -15,6 +15,8 @@ struct ovsxdp_exec_state {
   __u32 drop_reason;  // counter of the failure that ended the pass
   __u32 sequence;     // trace events emitted in this run
   __u32 set_slot;     // action set being run (OVSXDP_NO_SET: an execute request's own list)
+  __u32 pass;         // pipeline passes before this one (recirculations so far)
+  __u32 pad;
   __u64 nonce;        // trace/execute run id (0 for live traffic)
 };
 

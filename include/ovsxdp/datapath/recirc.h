@@ -1,0 +1,145 @@
+// Recirculation of copies: `output:2,recirc(1)`, `clone(set(...),recirc(1)),...`.
+//
+// Linux clones the packet and runs the recirculated pass right away. Here a
+// copy runs in a devmap egress program, which can transmit but not re-enter
+// the pipeline, so a recirculating copy leaves through the datapath's loop
+// device (a veth pair): its egress program stores the copy's key (with the
+// new recirc_id) and pass count in a recirculation context, names it in the
+// frame's XDP metadata and sends the frame into the loop; the datapath
+// program on the loop's other end finds the context and runs the next pass
+// as for any packet. Contexts are shared by all CPUs (the loop's receive may
+// run elsewhere): a sequence number written last, checked before and after
+// reading, tells a stale or overwritten one.
+//
+// Trace runs cannot send frames anywhere: a recirculating copy is queued
+// (frame and state) and run after the packet's own pass, in order.
+#pragma once
+
+#include "ovsxdp/datapath/fork.h"
+
+namespace ovsxdp::dp {
+
+// Brings the frame in `ctx` back to `bytes` (the frame of a trace run is
+// rewritten in place; its buffer grows and shrinks with adjust_head/tail).
+OVSXDP_INLINE bool restore_frame(xdp_md* ctx, const u8* bytes, u32 length) {
+  const u32 now = action::frame_length(ctx);
+  if (now < length && bpf_xdp_adjust_tail(ctx, static_cast<int>(length - now)) && bpf_xdp_adjust_head(ctx, -static_cast<int>(length - now)))
+    return false;
+  if (now > length && bpf_xdp_adjust_tail(ctx, -static_cast<int>(now - length))) return false;
+  if (length > OVSXDP_SAVED_FRAME_MAX || length == 0) return false;
+  return bpf_xdp_store_bytes(ctx, 0, const_cast<u8*>(bytes), length) == 0;
+}
+
+}  // namespace ovsxdp::dp
+
+// Live: the copy leaves through the loop device, its state in a context.
+extern "C" [[gnu::noinline]] int ovsxdp_copy_recirc_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 recirc_id) {
+  using namespace ovsxdp;
+  if (!st) return dp::drop_internal();
+  const u32 zero = 0;
+  u64* counter = map_lookup<u64>(&dp_recirc_sequence, zero);
+  if (!counter) return dp::drop_internal();
+  const u64 sequence = __sync_fetch_and_add(counter, 1) + 1;
+  const u32 slot = static_cast<u32>(sequence % OVSXDP_RECIRC_CONTEXTS);
+  ovsxdp_recirc_context* c = map_lookup<ovsxdp_recirc_context>(&dp_recirc_contexts, slot);
+  if (!c) return dp::drop_internal();
+  c->sequence = 0;  // being written: a reader that raced with us sees it change
+  asm volatile("" ::: "memory");
+  __builtin_memcpy(&c->key, &st->key, sizeof c->key);
+  c->key.recirc_id = recirc_id;
+  c->pass = st->pass;
+  c->cutlen = st->cutlen;
+  asm volatile("" ::: "memory");
+  c->sequence = sequence;
+  if (bpf_xdp_adjust_meta(ctx, -static_cast<int>(sizeof(ovsxdp_recirc_meta)))) {
+    dp::count(OVSXDP_C_DROP_FORK);
+    return XDP_DROP;
+  }
+  auto* meta = reinterpret_cast<ovsxdp_recirc_meta*>(static_cast<long>(ctx->data_meta));
+  const u8* data = reinterpret_cast<const u8*>(static_cast<long>(ctx->data));
+  if (reinterpret_cast<const u8*>(meta + 1) > data) return dp::drop_internal();
+  meta->magic = OVSXDP_RECIRC_META_MAGIC;
+  meta->slot = slot;
+  meta->sequence = sequence;
+  dp::count(OVSXDP_C_RECIRCULATED);
+  return XDP_PASS;
+}
+
+// The loop's receiving end: the state of the copy that sent this frame.
+// Returns 0 to run the next pass, else the verdict (counted).
+extern "C" [[gnu::noinline]] int ovsxdp_loop_resume(struct xdp_md* ctx, struct ovsxdp_exec_state* st) {
+  using namespace ovsxdp;
+  if (!st) return dp::drop_internal();
+  const auto* m = reinterpret_cast<const ovsxdp_recirc_meta*>(static_cast<long>(ctx->data_meta));
+  const u8* data = reinterpret_cast<const u8*>(static_cast<long>(ctx->data));
+  if (reinterpret_cast<const u8*>(m + 1) > data || m->magic != OVSXDP_RECIRC_META_MAGIC) {
+    dp::count(OVSXDP_C_LOOP_FOREIGN);  // e.g. the loop devices' own stack traffic
+    return XDP_DROP;
+  }
+  const ovsxdp_recirc_meta meta = *m;
+  if (bpf_xdp_adjust_meta(ctx, sizeof(ovsxdp_recirc_meta)) != 0) return dp::drop_internal();
+  const ovsxdp_recirc_context* c = map_lookup<ovsxdp_recirc_context>(&dp_recirc_contexts, meta.slot % OVSXDP_RECIRC_CONTEXTS);
+  if (!c) return dp::drop_internal();
+  const u64 before = c->sequence;
+  asm volatile("" ::: "memory");
+  if (before != meta.sequence) {
+    dp::count(OVSXDP_C_RECIRC_LOST);
+    return XDP_DROP;
+  }
+  __builtin_memcpy(&st->key, &c->key, sizeof st->key);
+  st->pass = c->pass + 1;
+  st->cutlen = c->cutlen;
+  asm volatile("" ::: "memory");
+  if (c->sequence != before) {
+    dp::count(OVSXDP_C_RECIRC_LOST);
+    return XDP_DROP;
+  }
+  st->in_port = st->key.in_port;
+  st->recirc_id = 0;
+  st->drop_reason = 0;
+  st->sequence = 0;
+  st->set_slot = OVSXDP_NO_SET;
+  st->nonce = 0;
+  return 0;
+}
+
+// Trace: queue the copy (frame and state) for after the packet's own pass.
+extern "C" [[gnu::noinline]] int ovsxdp_copy_recirc_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 recirc_id) {
+  using namespace ovsxdp;
+  if (!st) return dp::drop_internal();
+  const u32 zero = 0;
+  u32* queued = map_lookup<u32>(&dp_trace_deferred_count, zero);
+  if (!queued) return dp::drop_internal();
+  const u32 n = *queued;
+  const u32 length = action::frame_length(ctx);
+  ovsxdp_deferred_copy* d = n < OVSXDP_TRACE_DEFERRED ? map_lookup<ovsxdp_deferred_copy>(&dp_trace_deferred, n) : nullptr;
+  if (!d || length == 0 || length > OVSXDP_SAVED_FRAME_MAX) {
+    dp::count(OVSXDP_C_DROP_DEFERRED);
+    return XDP_DROP;
+  }
+  if (bpf_xdp_load_bytes(ctx, 0, d->bytes, length)) return dp::drop_internal();
+  d->length = length;
+  __builtin_memcpy(&d->state, st, sizeof *st);
+  d->state.key.recirc_id = recirc_id;
+  d->state.pass = st->pass + 1;
+  d->state.recirc_id = 0;
+  *queued = n + 1;
+  dp::count(OVSXDP_C_RECIRCULATED);
+  return XDP_PASS;  // nothing emitted yet: the queued pass emits what it emits
+}
+
+// Trace: the queued copy `index` into ctx and st; 0 when there is none.
+extern "C" [[gnu::noinline]] int ovsxdp_trace_resume(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 index) {
+  using namespace ovsxdp;
+  if (!st) return 0;
+  const u32 zero = 0;
+  const u32* queued = map_lookup<u32>(&dp_trace_deferred_count, zero);
+  if (!queued || index >= *queued || index >= OVSXDP_TRACE_DEFERRED) return 0;
+  const ovsxdp_deferred_copy* d = map_lookup<ovsxdp_deferred_copy>(&dp_trace_deferred, index);
+  if (!d || !dp::restore_frame(ctx, d->bytes, d->length)) {
+    dp::drop_internal();
+    return 0;
+  }
+  __builtin_memcpy(st, &d->state, sizeof *st);
+  return 1;
+}
