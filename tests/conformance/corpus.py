@@ -346,6 +346,17 @@ def action_cases():
     cases.append(Case("recirc: push_vlan, then match the tag", 1, raw(udp_pkt), flows=[
         ("recirc_id(0),%s" % base, "push_vlan(vid=3,pcp=0),recirc(2)"),
         ("recirc_id(2),in_port(1),eth(),eth_type(0x8100),vlan(vid=3),encap(eth_type(0x0800),ipv4(frag=no))", "set(eth(dst=02:00:00:00:00:03)),4")]))
+    # Recirculating copies (Linux clone_execute): recirc after an output,
+    # before one, inside clone, several in one list.
+    r1 = ("recirc_id(1),%s" % base, "push_vlan(vid=9,pcp=0),3")
+    r2 = ("recirc_id(2),in_port(1),eth(),eth_type(0x8100),vlan(vid=5),encap(eth_type(0x0800),ipv4(frag=no))", "set(eth(dst=02:00:00:00:00:05)),4")
+    cases.append(Case("recirc copy: after an output", 1, raw(udp_pkt), flows=[("recirc_id(0),%s" % base, "2,recirc(1)"), r1]))
+    cases.append(Case("recirc copy: before an output", 1, raw(udp_pkt), flows=[("recirc_id(0),%s" % base, "recirc(1),2"), r1]))
+    cases.append(Case("recirc copy: modified before, more after", 1, raw(udp_pkt),
+                      flows=[("recirc_id(0),%s" % base, "set(ipv4(src=10.5.5.5)),recirc(1),set(ipv4(src=10.6.6.6)),2"), r1]))
+    cases.append(Case("recirc copy: inside clone", 1, raw(udp_pkt), flows=[("recirc_id(0),%s" % base, "clone(push_vlan(vid=5,pcp=0),recirc(2)),2"), r2]))
+    cases.append(Case("recirc copy: two clones recirculating", 1, raw(udp_pkt),
+                      flows=[("recirc_id(0),%s" % base, "clone(recirc(1)),clone(push_vlan(vid=5,pcp=0),recirc(2)),2"), r1, r2]))
     # Known difference: Linux stops at five passes (OVS_RECURSION_LIMIT), the
     # userspace datapath at six.
     six = [("recirc_id(%d),%s" % (i, base), "recirc(%d)" % (i + 1)) for i in range(5)] + [("recirc_id(5),%s" % base, "2")]
