@@ -19,33 +19,20 @@ extern "C" SEC("xdp.frags") int ovsxdp_trace(xdp_md* ctx) {
 }
 
 namespace {
-// The execute programs' request: metadata for the key and the actions.
+// The execute programs: the request the host's metadata names.
 template <class Sink>
 OVSXDP_INLINE int execute_request(xdp_md* ctx, u32 kind) {
   ovsxdp_xdp_meta meta;
   if (!dp::take_metadata(ctx, meta)) return XDP_ABORTED;
-  ovsxdp_execute_request* request = map_lookup<ovsxdp_execute_request>(&dp_exec_requests, meta.nonce);
-  if (!request) {
-    dp::count(OVSXDP_C_EXECUTE_NO_REQUEST);
-    return XDP_DROP;
-  }
   ovsxdp_exec_state* st = dp::begin_packet(kind, meta.in_port, meta.nonce);
   if (!st) return dp::drop_internal();
-  copy(st->key, request->metadata);
-  st->key.in_port = meta.in_port;
-  dp::count(OVSXDP_C_EXECUTED);
-  // Lists that fork run from an action set: the copies find their plans by its slot.
-  const ovsxdp_action_set* actions = &request->actions;
-  if (request->set_slot != OVSXDP_NO_SET) {
-    st->set_slot = request->set_slot;
-    actions = map_lookup<ovsxdp_action_set>(&dp_action_sets, request->set_slot);
-    if (!actions) return dp::drop_internal();
-  }
+  ovsxdp_execute_request* request = nullptr;
+  const ovsxdp_action_set* actions = dp::begin_request(st, request);
+  if (!actions) return XDP_DROP;
   int verdict;
   if constexpr (__is_same(Sink, dp::trace_sink)) verdict = dp::run_trace(ctx, st, actions);
   else verdict = dp::run<Sink>(ctx, st, actions);
-  request->verdict = static_cast<u32>(verdict);
-  __sync_fetch_and_add(&request->executions, 1);
+  dp::end_request(request, verdict);
   return verdict;
 }
 }  // namespace

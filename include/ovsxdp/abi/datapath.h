@@ -275,6 +275,20 @@ struct ovsxdp_recirc_meta {
   __u64 sequence;
 };
 
+/* A frame the host sends into the loop device to execute actions on a packet
+ * too large for a live-frame test run (jumbo frames): this header, then the
+ * packet. The loop's program strips it and runs the execute request `nonce`. */
+#define OVSXDP_LOOP_EXECUTE_ETHERTYPE 0x88b5  /* IEEE 802 local experimental */
+#define OVSXDP_LOOP_EXECUTE_MAGIC 0x4f564558u /* "OVEX" */
+struct ovsxdp_loop_execute {
+  __u8 dst[6], src[6];
+  __be16 ethertype;  /* OVSXDP_LOOP_EXECUTE_ETHERTYPE */
+  __u16 pad;
+  __u32 magic;       /* OVSXDP_LOOP_EXECUTE_MAGIC */
+  __u32 in_port;
+  __u64 nonce;
+};
+
 /* fork_plans inner map key: a copy by interface and occurrence (copies of
  * one fork to the same interface are told apart by the order their egress
  * programs run in), or, with ifindex 0, by copy index (trace runs them in
@@ -358,6 +372,7 @@ static_assert(sizeof(ovsxdp_copy_plan_key) == 8 && sizeof(ovsxdp_copy_plan) == 8
 static_assert(OVSXDP_ACTIONS_MAX_BYTES - 1 <= OVSXDP_STEP_OFFSET);
 static_assert(sizeof(ovsxdp_info) == 72 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_recirc_context) == 16 + 272 && sizeof(ovsxdp_recirc_meta) == 16);
+static_assert(sizeof(ovsxdp_loop_execute) == 32);
 static_assert(sizeof(ovsxdp_port_info) == 32);
 static_assert(sizeof(ovsxdp_fork_info) == 8);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);

@@ -19,6 +19,9 @@
 
 namespace ovsxdp::dp {
 
+// ovsxdp_loop_resume's answer for an execute request sent through the loop.
+inline constexpr int kLoopExecute = 0x200;
+
 // Brings the frame in `ctx` back to `bytes` (the frame of a trace run is
 // rewritten in place; its buffer grows and shrinks with adjust_head/tail).
 OVSXDP_INLINE bool restore_frame(xdp_md* ctx, const u8* bytes, u32 length) {
@@ -73,8 +76,17 @@ extern "C" [[gnu::noinline]] int ovsxdp_loop_resume(struct xdp_md* ctx, struct o
   const auto* m = reinterpret_cast<const ovsxdp_recirc_meta*>(static_cast<long>(ctx->data_meta));
   const u8* data = reinterpret_cast<const u8*>(static_cast<long>(ctx->data));
   if (reinterpret_cast<const u8*>(m + 1) > data || m->magic != OVSXDP_RECIRC_META_MAGIC) {
-    dp::count(OVSXDP_C_LOOP_FOREIGN);  // e.g. the loop devices' own stack traffic
-    return XDP_DROP;
+    // No copy sent this: an execute request from the host, or a stranger.
+    const auto* x = cursor(frame_of(ctx)).at<ovsxdp_loop_execute>(0);
+    if (!x || x->ethertype != be16_c<OVSXDP_LOOP_EXECUTE_ETHERTYPE> || x->magic != OVSXDP_LOOP_EXECUTE_MAGIC) {
+      dp::count(OVSXDP_C_LOOP_FOREIGN);  // e.g. the loop devices' own stack traffic
+      return XDP_DROP;
+    }
+    st->nonce = x->nonce;
+    st->in_port = x->in_port;
+    st->key.in_port = x->in_port;
+    if (bpf_xdp_adjust_head(ctx, sizeof(ovsxdp_loop_execute))) return dp::drop_internal();
+    return dp::kLoopExecute;
   }
   const ovsxdp_recirc_meta meta = *m;
   if (bpf_xdp_adjust_meta(ctx, sizeof(ovsxdp_recirc_meta)) != 0) return dp::drop_internal();

@@ -1,0 +1,25 @@
+// A raw AF_PACKET socket that sends whole frames out of one interface (the
+// host's way into the loop device; see datapath::execute).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "runtime/fd.hpp"
+
+namespace ovsxdp {
+
+class packet_socket {
+ public:
+  // Bound to `ifindex` in the current network namespace; `what` names it in errors.
+  packet_socket(int ifindex, std::string what);
+  void send(std::span<const std::uint8_t> frame) const;
+
+ private:
+  unique_fd fd_;
+  int ifindex_;
+  std::string what_;
+};
+
+}  // namespace ovsxdp
