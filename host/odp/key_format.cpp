@@ -544,10 +544,10 @@ class printer {
     u8_field("np", n.np, mn ? mn->np : 0xff, 0xff);
     hex_field("spi", path >> 8, path_mask >> 8, 0xffffff);
     u8_field("si", path & 0xff, path_mask & 0xff, 0xff);
-    if (!mn ? n.mdtype == 1 : true) {
-      static const char* names[] = {"c1", "c2", "c3", "c4"};
-      for (int i = 0; i < OVSXDP_NSH_CONTEXT_WORDS; i++) hex_field(names[i], ntoh32(n.context[i]), mn ? ntoh32(mn->context[i]) : 0xffffffffu, 0xffffffffu);
-    }
+    // The context is in the key for every MD type (zero unless MD type 1), as
+    // a dump of an exact flow shows it in Linux and in OVS.
+    static const char* names[] = {"c1", "c2", "c3", "c4"};
+    for (int i = 0; i < OVSXDP_NSH_CONTEXT_WORDS; i++) hex_field(names[i], ntoh32(n.context[i]), mn ? ntoh32(mn->context[i]) : 0xffffffffu, 0xffffffffu);
     chomp(body);
     if (mn && body.empty() && !expected(OVS_KEY_ATTR_NSH) && !o_.verbose) return;
     out_ += "nsh(" + body + "),";

@@ -23,6 +23,7 @@ bpf_key_extractor& extractor() {
 std::string bpf_text(const bytes& frame) {
   auto r = extractor().extract(frame, 1);
   if (r.status == flow::extract_status::runt) return "runt";
+  if (r.status == flow::extract_status::bad_nsh) return "bad_nsh";
   REQUIRE(r.status == flow::extract_status::ok);
   return odp::format_key(r.key, nullptr, {.verbose = false, .omit_zero_metadata = true});
 }

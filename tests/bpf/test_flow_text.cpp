@@ -47,6 +47,9 @@ std::vector<text_case> key_cases() {
        "pop_vlan,2"},
       {"recirc_id(0),in_port(1),eth(),eth_type(0x8847),mpls(label=1000,tc=0,ttl=64,bos=0,label=2000,tc=0,ttl=64,bos=1)", "2"},
       {"recirc_id(0),in_port(1),eth(),eth_type(0x8848),mpls(label=5/0xff,tc=1,ttl=32/0xf0,bos=1)", "2"},
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(mdtype=1,np=3,spi=0x1234,c1=0x11223344)", "2"},
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(flags=1,ttl=0x3f/0x30,np=1,spi=0x30/0xfffff0,si=254/0xfe,c4=0x1/0xff)", "2"},
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh()", "2"},
       {"recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(src=2001:db8::/ffff:ffff::,dst=2001:db8::2,label=0x12345,proto=17,tclass=0x10/0xf0,"
        "hlimit=64,frag=no),udp(src=1000,dst=2000/0xff00)",
        "2"},

@@ -39,8 +39,10 @@ struct diff_case {
 
 std::vector<diff_case> cases() {
   std::vector<diff_case> out;
+  // Not the NSH headers Linux drops (bad_nsh): OVS userspace keeps such a
+  // packet, with its NSH fields zero (lib/flow.c parse_nsh returns false).
   for (auto& c : extract_cases())
-    if (c.frame.size() >= 14) out.push_back({c.name, c.frame, {}});
+    if (c.frame.size() >= 14 && c.expected != "bad_nsh") out.push_back({c.name, c.frame, {}});
   auto base = [] { return packet_builder().eth(kMacA, kMacB); };
   static const char* flag_names[] = {"fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr", "ns", "[200]", "[400]", "[800]"};
   for (unsigned bit = 0; bit < 12; bit++)

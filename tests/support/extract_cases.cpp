@@ -159,6 +159,40 @@ std::vector<extract_case> extract_cases() {
       kEth + v4 + "proto=17,tos=0,ttl=64,frag=no),udp(src=1,dst=2)");
   add("snap with cisco oui is 802.2", base().snap(0x00000c, 0x2000).payload(30).build(), kEth + "eth_type(0/0xffff)");
   add("unknown ethertype", packet_builder().eth(kMacA, kMacB, 0x88b5).payload(46).build(), kEth + "eth_type(0x88b5)");
+  // NSH (Linux parse_nsh): MD type 1 context in the key, MD type 2 without;
+  // a bad version, an MD type 1 length other than 24, an unknown MD type or a
+  // cut header fail the extraction, and Linux drops the packet.
+  const bytes nsh_md1 = {0x0f, 0xc6, 1, 3, 0x00, 0x01, 0x23, 0xff, 0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22,
+                         0x33, 0x33, 0x33, 0x33, 0x44, 0x44, 0x44, 0x44};
+  const bytes inner = packet_builder().eth(kMacB, kMacA).ipv4("10.9.0.1", "10.9.0.2").udp(1, 2).build();
+  add("nsh md type 1", packet_builder().eth(kMacA, kMacB, 0x894f).payload([&] {
+        bytes h = nsh_md1;
+        h.insert(h.end(), inner.begin(), inner.end());
+        return h;
+      }()).build(),
+      kEth + "eth_type(0x894f),nsh(flags=0,ttl=63,mdtype=1,np=3,spi=0x123,si=255,c1=0x11111111,c2=0x22222222,c3=0x33333333,c4=0x44444444)");
+  add("nsh md type 2, context not in the key",
+      packet_builder().eth(kMacA, kMacB, 0x894f).payload(bytes{0x21, 0x44, 2, 1, 0x00, 0xab, 0xcd, 0x01, 0x00, 0x01, 0x02, 0x01, 0xde, 0xad, 0xbe, 0xef}).build(),
+      kEth + "eth_type(0x894f),nsh(flags=2,ttl=5,mdtype=2,np=1,spi=0xabcd,si=1,c1=0x0,c2=0x0,c3=0x0,c4=0x0)");
+  add("nsh version 1 is dropped", packet_builder().eth(kMacA, kMacB, 0x894f).payload([&] {
+        bytes h = nsh_md1;
+        h[0] |= 0x40;
+        return h;
+      }()).build(),
+      "bad_nsh");
+  add("nsh md type 1 with a length other than 24 is dropped", packet_builder().eth(kMacA, kMacB, 0x894f).payload([&] {
+        bytes h = nsh_md1;
+        h[1] = static_cast<std::uint8_t>((h[1] & 0xc0) | 5);
+        return h;
+      }()).build(),
+      "bad_nsh");
+  add("nsh md type 3 is dropped", packet_builder().eth(kMacA, kMacB, 0x894f).payload([&] {
+        bytes h = nsh_md1;
+        h[2] = 3;
+        return h;
+      }()).build(),
+      "bad_nsh");
+  add("nsh cut short is dropped", packet_builder().eth(kMacA, kMacB, 0x894f).payload(bytes(nsh_md1.begin(), nsh_md1.begin() + 6)).build(), "bad_nsh");
   add("runt frame", bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, "runt");
   add("empty frame", bytes{}, "runt");
   return c;

@@ -16,6 +16,7 @@ std::string extract_text(const bytes& frame) {
   key.in_port = 1;
   auto status = flow::extract({copy.data(), copy.data() + copy.size()}, key);
   if (status == flow::extract_status::runt) return "runt";
+  if (status == flow::extract_status::bad_nsh) return "bad_nsh";
   REQUIRE(status == flow::extract_status::ok);
   return odp::format_key(key, nullptr, {.verbose = false, .omit_zero_metadata = true});
 }
