@@ -40,8 +40,11 @@ OVSXDP_MAP(dp_lookup_cache, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_look
 OVSXDP_MAP(dp_ports, BPF_MAP_TYPE_DEVMAP_HASH, __u32, struct bpf_devmap_val, OVSXDP_DEFAULT_MAX_PORTS, 0);
 // Input ports: ifindex -> port number.
 OVSXDP_MAP(dp_port_ifindex, BPF_MAP_TYPE_HASH, __u32, struct ovsxdp_port_ref, OVSXDP_DEFAULT_MAX_PORTS, 0);
-// Port names and modes, for the host's tools (BPF does not read it).
+// Port names, modes and offload records, for the host's tools (BPF reads
+// only the stats slot: an output knows its port number, not the slot).
 OVSXDP_MAP(dp_port_info, BPF_MAP_TYPE_HASH, __u32, struct ovsxdp_port_info, OVSXDP_DEFAULT_MAX_PORTS, 0);
+// Per-port packet counts, per CPU, by the slot the host gave the port.
+OVSXDP_MAP(dp_port_stats, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_port_stats, OVSXDP_DEFAULT_MAX_PORTS, 0);
 // Packets for the execute programs, by run nonce.
 OVSXDP_MAP(dp_exec_requests, BPF_MAP_TYPE_HASH, __u64, struct ovsxdp_execute_request, 64, 0);
 // What the datapath is: sizes, policy, mask count, writers' generation.
@@ -118,6 +121,7 @@ OVSXDP_BTF_TYPE(ovsxdp_action_set);
 OVSXDP_BTF_TYPE(ovsxdp_lookup_cache_entry);
 OVSXDP_BTF_TYPE(ovsxdp_port_ref);
 OVSXDP_BTF_TYPE(ovsxdp_port_info);
+OVSXDP_BTF_TYPE(ovsxdp_port_stats);
 OVSXDP_BTF_TYPE(ovsxdp_execute_request);
 OVSXDP_BTF_TYPE(ovsxdp_info);
 OVSXDP_BTF_TYPE(ovsxdp_exec_state);
@@ -142,6 +146,18 @@ namespace ovsxdp::dp {
 
 OVSXDP_INLINE void count(u32 counter, u64 n = 1) {
   if (u64* c = map_lookup<u64>(&dp_counters, counter)) *c += n;
+}
+
+OVSXDP_INLINE ovsxdp_port_stats* port_stats(u32 slot) { return map_lookup<ovsxdp_port_stats>(&dp_port_stats, slot); }
+
+// A frame the datapath sends to port `port_no` (its number, as outputs name it).
+OVSXDP_INLINE void count_tx(u32 port_no, u32 bytes) {
+  const ovsxdp_port_info* info = map_lookup<ovsxdp_port_info>(&dp_port_info, port_no);
+  if (!info) return;
+  if (ovsxdp_port_stats* s = port_stats(info->slot)) {
+    s->tx_packets++;
+    s->tx_bytes += bytes;
+  }
 }
 
 // Something the datapath relies on is missing (a map entry, a record in

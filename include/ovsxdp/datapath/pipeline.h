@@ -91,6 +91,10 @@ OVSXDP_INLINE int port_packet(xdp_md* ctx) {
     count(OVSXDP_C_UNKNOWN_INGRESS);
     return XDP_PASS;
   }
+  if (ovsxdp_port_stats* s = port_stats(port->slot)) {
+    s->rx_packets++;
+    s->rx_bytes += action::frame_length(ctx);
+  }
   ovsxdp_exec_state* st = begin_packet(OVSXDP_PROGRAM_DATAPATH, port->port_no, 0);
   if (!st) return drop_internal();
   return run<Sink>(ctx, st, nullptr);
