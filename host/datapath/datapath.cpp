@@ -835,22 +835,29 @@ struct datapath::impl {
     }
   }
 
-  // A free entry of port_stats for a new port, zeroed.
-  std::uint32_t allocate_stats_slot() {
-    std::vector<bool> used(info().max_ports, false);
+  // The entry of port_stats for new port `port_no`, zeroed: its number when
+  // below max_ports, else a free one above.
+  std::uint32_t allocate_stats_slot(std::uint32_t port_no) {
+    const std::uint32_t max_ports = info().max_ports;
+    if (port_no < max_ports) return clear_stats_slot(port_no);
+    std::vector<bool> used(max_ports, false);
     const map_handle& m = map("port_info");
     std::uint32_t key = 0, next = 0;
     const std::uint32_t* prev = nullptr;
     while (bpf_map_get_next_key(m.fd(), prev, &next) == 0) {
       ovsxdp_port_info pi;
-      if (m.lookup(next, pi) && pi.slot < used.size()) used[pi.slot] = true;
+      if (m.lookup(next, pi) && pi.slot >= max_ports && pi.slot - max_ports < used.size()) used[pi.slot - max_ports] = true;
       key = next;
       prev = &key;
     }
     const auto free = std::find(used.begin(), used.end(), false);
     if (free == used.end())
-      throw error("add port to datapath", name, "it has " + std::to_string(info().max_ports) + " ports, its maximum", "create the datapath with a larger max_ports");
-    const std::uint32_t slot = static_cast<std::uint32_t>(free - used.begin());
+      throw error("add port to datapath", name, "it has " + std::to_string(max_ports) + " ports numbered " + std::to_string(max_ports) + " or more, its maximum",
+                  "use smaller port numbers, or create the datapath with a larger max_ports");
+    return clear_stats_slot(max_ports + static_cast<std::uint32_t>(free - used.begin()));
+  }
+
+  std::uint32_t clear_stats_slot(std::uint32_t slot) {
     const std::vector<ovsxdp_port_stats> zero(static_cast<std::size_t>(possible_cpus()));
     if (bpf_map_update_elem(map("port_stats").fd(), &slot, zero.data(), BPF_ANY)) throw system_error("clear the port statistics of datapath", name, errno);
     return slot;
@@ -1002,7 +1009,7 @@ datapath datapath::create(const datapath_options& o) {
     size(skel->maps.dp_ports, o.max_ports);
     size(skel->maps.dp_port_ifindex, o.max_ports);
     size(skel->maps.dp_port_info, o.max_ports);
-    size(skel->maps.dp_port_stats, o.max_ports);
+    size(skel->maps.dp_port_stats, 2 * o.max_ports);
     size(skel->maps.dp_upcalls, o.upcall_ring_bytes);
     size(skel->maps.dp_meters, o.max_meters);
     size(skel->maps.dp_fork_groups, o.max_action_sets);
@@ -1010,6 +1017,7 @@ datapath datapath::create(const datapath_options& o) {
     size(skel->maps.dp_fork_info, o.max_action_sets);
     skel->rodata->ovsxdp_miss_policy = o.miss_policy;
     skel->rodata->ovsxdp_lookup_cache = o.lookup_cache;
+    skel->rodata->ovsxdp_max_ports = o.max_ports;
     skel.load();
     bpf_map* maps_in_order[] = {skel->maps.dp_masks, skel->maps.dp_megaflows, skel->maps.dp_flows, skel->maps.dp_flow_stats,
                                 skel->maps.dp_action_sets, skel->maps.dp_counters, skel->maps.dp_lookup_cache, skel->maps.dp_ports,
@@ -1202,7 +1210,7 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
     }
     link.reset(fd);
   }
-  const std::uint32_t slot = p.allocate_stats_slot();
+  const std::uint32_t slot = p.allocate_stats_slot(number);
   // Ports that carry traffic get the offloads XDP needs (port_offloads.hpp);
   // test ports without a program keep theirs.
   const offload_plan offloads = attach == xdp_attach::none ? offload_plan{} : plan_offloads(ifname);
@@ -1616,6 +1624,7 @@ void datapath::share_with(bpf_object* object) const {
       // Load-time settings live in .rodata: copy the datapath's into the object.
       set_rodata_u32(object, m, "ovsxdp_miss_policy", p.info().miss_policy);
       set_rodata_u32(object, m, "ovsxdp_lookup_cache", p.info().lookup_cache);
+      set_rodata_u32(object, m, "ovsxdp_max_ports", p.info().max_ports);
     }
   }
 }

@@ -60,7 +60,7 @@ struct peer_namespace {
 };
 
 std::string where(std::int32_t nsid) {
-  return nsid < 0 ? std::string() : " (in the network namespace with id " + std::to_string(nsid) + " here)";
+  return nsid < 0 ? std::string() : " (in network namespace id " + std::to_string(nsid) + ")";
 }
 
 std::string failures_of(const netdev::feature_report& report) {
@@ -83,7 +83,7 @@ std::string describe_offloads(std::uint32_t offloads) {
   std::vector<std::string> parts;
   if (offloads & kTxChecksumBits) parts.push_back("TX checksum offload off (TSO with it)");
   if (offloads & kTxVlanBits) parts.push_back("TX VLAN offload off");
-  if (offloads & OVSXDP_OFFLOAD_PEER_GRO_ON) parts.push_back("GRO on (a veth takes redirected frames only with NAPI on its peer)");
+  if (offloads & OVSXDP_OFFLOAD_PEER_GRO_ON) parts.push_back("GRO on (a veth takes XDP frames only while its peer has NAPI)");
   if (offloads & kRxVlanBits) parts.push_back("RX VLAN offload off on the port");
   std::string out;
   for (std::size_t i = 0; i < parts.size(); i++) out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
@@ -177,8 +177,8 @@ std::string apply_offloads(const std::string& ifname, const offload_plan& plan) 
     peer_namespace ns;
     if (plan.peer_nsid >= 0) ns.fd = netdev::open_netns_by_id(plan.peer_nsid);
     const netdev::feature_report report = netdev::set_features(plan.peer_name, requests(plan.offloads, true, false), ns.ref());
-    note = "turned " + describe_offloads(plan.offloads & OVSXDP_OFFLOAD_PEER_BITS) + " on its veth peer " + plan.peer_name +
-           where(plan.peer_nsid) + "; removing the port restores them";
+    note = "veth peer " + plan.peer_name + where(plan.peer_nsid) + ": turned " + describe_offloads(plan.offloads & OVSXDP_OFFLOAD_PEER_BITS) +
+           "; removing the port restores them";
     if (const std::string failed = failures_of(report); !failed.empty()) note += "; the kernel declined: " + failed;
   }
   if (plan.offloads & kRxVlanBits) {

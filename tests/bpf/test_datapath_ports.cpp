@@ -96,7 +96,7 @@ TEST_CASE("a veth port turns its peer's TX checksum and VLAN offloads off and GR
   {
     datapath dp = datapath::create(s.options(name));
     const port_info p = dp.add_port(a, 1, xdp_attach::native);
-    CHECK(p.note.find("on its veth peer " + peer) != std::string::npos);
+    CHECK(p.note.find("veth peer " + peer + ": turned TX checksum offload off") != std::string::npos);
     CHECK((p.offloads & OVSXDP_OFFLOAD_PEER_TX_CSUM_IP));
     CHECK_FALSE(active(peer, "tx-checksum-ip-generic"));
     CHECK_FALSE(active(peer, "tx-checksum-sctp"));
@@ -145,7 +145,7 @@ TEST_CASE("the peer of a veth port may live in another network namespace") {
   REQUIRE(active(peer, "tx-checksum-ip-generic", there));
   datapath dp = datapath::create(s.options(name));
   const port_info p = dp.add_port(a, 1, xdp_attach::native);
-  CHECK(p.note.find("in the network namespace with id") != std::string::npos);
+  CHECK(p.note.find("veth peer " + peer + " (in network namespace id ") != std::string::npos);
   CHECK_FALSE(active(peer, "tx-checksum-ip-generic", there));
   CHECK_FALSE(active(peer, "tx-vlan-hw-insert", there));
   CHECK(active(peer, "rx-gro", there));

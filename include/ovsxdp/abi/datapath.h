@@ -160,10 +160,12 @@ enum ovsxdp_counter {
 /* ports: DEVMAP_HASH port_no -> struct bpf_devmap_val.
  * port_by_ifindex: HASH ifindex -> struct ovsxdp_port_ref.
  * port_info: HASH port_no -> struct ovsxdp_port_info (BPF reads only `slot`).
- * port_stats: PERCPU_ARRAY [max_ports] by slot -> struct ovsxdp_port_stats. */
+ * port_stats: PERCPU_ARRAY [2 * max_ports] by slot -> struct ovsxdp_port_stats:
+ * a port numbered below max_ports has its number as slot, others one of
+ * max_ports..2*max_ports-1. */
 struct ovsxdp_port_ref {
   __u32 port_no;
-  __u32 slot;  /* the port's entry in port_stats (host-allocated, < max_ports) */
+  __u32 slot;  /* the port's entry in port_stats */
 };
 
 enum ovsxdp_xdp_mode : __u32 {
