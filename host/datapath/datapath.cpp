@@ -111,6 +111,23 @@ unique_fd pinned(const std::string& path, const std::string& what) {
   return unique_fd(fd);
 }
 
+// Detaches the XDP program a pinned link holds, now: removing the pin alone
+// frees the link later, from a workqueue, and a veth keeps its peer's
+// software segmentation fixed off while a program is attached (the offloads
+// a removal restores would come back only then).
+void detach_pinned_link(const std::string& path) {
+  const unique_fd link(bpf_obj_get(path.c_str()));
+  if (link) bpf_link_detach(link.get());
+}
+
+void detach_port_links(const std::string& dir) {
+  if (DIR* d = opendir((dir + "/links").c_str())) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') detach_pinned_link(dir + "/links/" + e->d_name);
+    closedir(d);
+  }
+}
+
 // Undoes the offload changes every port of the datapath pinned in `dir`
 // recorded; one line per port that could not be restored.
 std::string restore_port_offloads(const std::string& dir) {
@@ -1109,6 +1126,7 @@ std::string datapath::destroy(const std::string& name, const datapath_location& 
   require_bpffs("delete datapath", name, where);
   const std::string dir = dp_dir(where.bpffs, name);
   if (!path_exists(dir)) throw error("delete datapath", name, "no such datapath");
+  detach_port_links(dir);
   const std::string problems = restore_port_offloads(dir);
   // Unpinning the links detaches the programs; unpinning the rest frees the maps.
   remove_tree(dir);
@@ -1253,7 +1271,9 @@ std::string datapath::remove_port(std::uint32_t port_no) {
   impl::write_scope write(p);
   ovsxdp_port_info pi;
   if (!p.map("port_info").lookup(port_no, pi)) throw error("remove port", std::to_string(port_no), "no such port in datapath " + p.name);
-  unlink((p.dir + "/links/" + std::to_string(port_no)).c_str());  // the last link reference: XDP detaches
+  const std::string link = p.dir + "/links/" + std::to_string(port_no);
+  detach_pinned_link(link);
+  unlink(link.c_str());
   p.map("ports").erase(port_no);
   p.map("port_ifindex").erase(pi.ifindex);
   const std::string problems = restore_offloads(pi);  // the record goes only after the undo was tried
