@@ -105,7 +105,7 @@ offload_plan plan_offloads(const std::string& ifname) {
       return plan;
     }
     plan.peer_ifindex = static_cast<std::uint32_t>(*link.link_ifindex);
-    const std::string manual = "ethtool -K <the interface with ifindex " + std::to_string(plan.peer_ifindex) + " there> tx off txvlan off";
+    const std::string manual = "ethtool -K <the interface with ifindex " + std::to_string(plan.peer_ifindex) + " there> tx off txvlan off gro on";
     peer_namespace ns;
     if (link.link_netnsid) {
       plan.peer_nsid = *link.link_netnsid;
@@ -173,18 +173,33 @@ offload_plan plan_offloads(const std::string& ifname) {
 
 std::string apply_offloads(const std::string& ifname, const offload_plan& plan) {
   std::string note;
+  // A change that fails leaves the port usable, with what to do by hand; the
+  // record stays (restoring a feature to the state it already has is harmless).
   if (plan.offloads & OVSXDP_OFFLOAD_PEER_BITS) {
-    peer_namespace ns;
-    if (plan.peer_nsid >= 0) ns.fd = netdev::open_netns_by_id(plan.peer_nsid);
-    const netdev::feature_report report = netdev::set_features(plan.peer_name, requests(plan.offloads, true, false), ns.ref());
-    note = "veth peer " + plan.peer_name + where(plan.peer_nsid) + ": turned " + describe_offloads(plan.offloads & OVSXDP_OFFLOAD_PEER_BITS) +
-           "; removing the port restores them";
-    if (const std::string failed = failures_of(report); !failed.empty()) note += "; the kernel declined: " + failed;
+    const auto wanted = requests(plan.offloads, true, false);
+    try {
+      peer_namespace ns;
+      if (plan.peer_nsid >= 0) ns.fd = netdev::open_netns_by_id(plan.peer_nsid);
+      const netdev::feature_report report = netdev::set_features(plan.peer_name, wanted, ns.ref());
+      note = "veth peer " + plan.peer_name + where(plan.peer_nsid) + ": turned " + describe_offloads(plan.offloads & OVSXDP_OFFLOAD_PEER_BITS) +
+             "; removing the port restores them";
+      if (const std::string failed = failures_of(report); !failed.empty()) note += "; the kernel declined: " + failed;
+    } catch (const std::exception& e) {
+      std::string manual = "ethtool -K " + plan.peer_name;
+      for (const auto& [name, on] : wanted) manual += " " + name + (on ? " on" : " off");
+      note = "could not change the offloads of veth peer " + plan.peer_name + where(plan.peer_nsid) + " (" + e.what() + "): run `" + manual +
+             "` there, or hosts there send unfinished checksums and cannot receive";
+    }
   }
   if (plan.offloads & kRxVlanBits) {
-    const netdev::feature_report report = netdev::set_features(ifname, requests(plan.offloads, false, false));
-    note += (note.empty() ? "" : "; ") + std::string("turned RX VLAN offload off (the device leaves tags in the frame); removing the port restores it");
-    if (const std::string failed = failures_of(report); !failed.empty()) note += "; the kernel declined: " + failed;
+    try {
+      const netdev::feature_report report = netdev::set_features(ifname, requests(plan.offloads, false, false));
+      note += (note.empty() ? "" : "; ") + std::string("turned RX VLAN offload off (the device leaves tags in the frame); removing the port restores it");
+      if (const std::string failed = failures_of(report); !failed.empty()) note += "; the kernel declined: " + failed;
+    } catch (const std::exception& e) {
+      note += (note.empty() ? "" : "; ") + std::string("could not turn RX VLAN offload off (") + e.what() + "): run `ethtool -K " + ifname +
+              " rxvlan off`, or tagged frames reach the datapath untagged";
+    }
   }
   for (const auto& w : plan.warnings) note += (note.empty() ? "" : "; ") + w;
   return note;

@@ -43,8 +43,8 @@ struct offload_plan {
 offload_plan plan_offloads(const std::string& ifname);
 
 // Makes the changes `plan` names (already recorded). Returns a sentence for
-// add-if's output about what it did and what did not take; throws only when
-// the interface itself cannot be reached.
+// add-if's output about what it did, and what did not take with the command
+// to run instead. Never throws: the port works without them, less well.
 std::string apply_offloads(const std::string& ifname, const offload_plan& plan);
 
 // Undoes what `info` records. Never throws: returns what could not be

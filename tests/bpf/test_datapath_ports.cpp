@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <thread>
@@ -153,6 +154,33 @@ TEST_CASE("the peer of a veth port may live in another network namespace") {
   CHECK(active(peer, "tx-checksum-ip-generic", there));
   CHECK(active(peer, "tx-vlan-hw-insert", there));
   CHECK_FALSE(active(peer, "rx-gro", there));
+  datapath::destroy(name, s.location());
+  netdev::delete_link(a);
+}
+
+TEST_CASE("a peer in a namespace nothing names cannot be prepared: the port is added, with the command to run there") {
+  sandbox& s = sandbox::get();
+  const std::string name = s.unique_name("pu");
+  const std::string a = name + "a", peer = name + "A";
+  // The namespace lives on only through a socket opened in it: no mount,
+  // process or namespace fd names it, so no one here can enter it.
+  const unique_fd here = netdev::open_current_netns();
+  unique_fd anchor;
+  std::thread([&] {
+    if (unshare(CLONE_NEWNET) != 0) return;
+    netdev::create_veth({peer, a, here.get(), std::nullopt});
+    anchor.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  }).join();
+  REQUIRE(anchor);
+  REQUIRE(netdev::find_link(a));
+  datapath dp = datapath::create(s.options(name));
+  const port_info p = dp.add_port(a, 1, xdp_attach::native);
+  CHECK(p.mode == OVSXDP_XDP_NATIVE);
+  CHECK(p.offloads == 0);  // nothing changed, nothing to restore
+  CAPTURE(p.note);
+  CHECK(p.note.find("which no /run/netns mount, process or open file names") != std::string::npos);
+  CHECK(p.note.find("ethtool -K <the interface with ifindex ") != std::string::npos);
+  CHECK(dp.remove_port(1).empty());
   datapath::destroy(name, s.location());
   netdev::delete_link(a);
 }
