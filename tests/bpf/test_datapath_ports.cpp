@@ -273,3 +273,35 @@ TEST_CASE("an output to a veth whose peer runs neither XDP nor GRO is counted as
   CHECK(got.size() == 1);
   CHECK(f.dp.port_stats(1).tx_dropped() == 0);
 }
+
+TEST_CASE("copies count as TX on each port they leave by") {
+  ports_fixture f;
+  sandbox& s = sandbox::get();
+  const std::string c = f.name + "c", c_peer = f.name + "C";
+  s.veth(c, c_peer);
+  f.dp.add_port(c, 3, xdp_attach::native);
+  f.dp.add_flow(text_flow(kForward, "2,push_vlan(vid=5,pcp=0),3"));  // two outputs: the packet forks
+  raw_socket tx(f.a_peer), rx_b(f.b_peer), rx_c(c_peer);
+  constexpr std::uint16_t n = 12;
+  for (std::uint16_t i = 0; i < n; i++) tx.send(udp_frame(static_cast<std::uint16_t>(7000 + i)));
+  CHECK(rx_b.drain().size() == n);
+  CHECK(rx_c.drain().size() == n);
+  CHECK(f.dp.port_stats(1).rx_packets == n);
+  CHECK(f.dp.port_stats(2).tx_packets == n);
+  CHECK(f.dp.port_stats(2).tx_bytes == n * udp_frame(0).size());
+  CHECK(f.dp.port_stats(3).tx_packets == n);
+  CHECK(f.dp.port_stats(3).tx_bytes == n * (udp_frame(0).size() + 4));  // with the tag
+  CHECK(f.dp.port_stats(2).tx_dropped() + f.dp.port_stats(3).tx_dropped() == 0);
+}
+
+TEST_CASE("an output to a port whose device is down is counted as tx_drop_down on that port") {
+  ports_fixture f;
+  f.dp.add_flow(text_flow(kForward, "2"));
+  netdev::set_link_up(f.b, false);
+  raw_socket tx(f.a_peer);
+  constexpr std::uint16_t n = 4;
+  for (std::uint16_t i = 0; i < n; i++) tx.send(udp_frame(static_cast<std::uint16_t>(8000 + i)));
+  CHECK(eventually([&] { return f.dp.port_stats(2).tx_drop_down == n; }));
+  CHECK(f.dp.port_stats(2).tx_drop_down == n);
+  CHECK(f.dp.port_stats(2).tx_drop_mtu + f.dp.port_stats(2).tx_drop_refused + f.dp.port_stats(2).tx_drop_other == 0);
+}
