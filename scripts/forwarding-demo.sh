@@ -18,22 +18,25 @@
 # step (exit 1 on failure), and removes everything it made, also when
 # interrupted.
 #
+# The hosts keep the kernel's default offloads and run no XDP program:
+# add-dp prepares each host's veth end (TX checksum and VLAN offload off, GRO
+# on, so that it takes the frames XDP redirects to it) and del-dp restores it.
+#
 #   forwarding-demo.sh [BUILD_DIR] [PREFIX]
-#   forwarding-demo.sh --dpctl FILE --xdp-pass FILE [PREFIX]
-# The tools come from BUILD_DIR (default build/), or are named (the installed
+#   forwarding-demo.sh --dpctl FILE [PREFIX]
+# The tool comes from BUILD_DIR (default build/), or is named (the installed
 # ovsxdp-demo names its own). PREFIX names namespaces, links and the datapath
 # (default oxdemo).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ ${1:-} == --dpctl ]]; then
-  [[ $# -ge 4 && $3 == --xdp-pass ]] || { echo "usage: forwarding-demo.sh --dpctl FILE --xdp-pass FILE [PREFIX]" >&2; exit 2; }
-  dpctl=$2 xdp_pass=$4
-  shift 4
+  [[ $# -ge 2 ]] || { echo "usage: forwarding-demo.sh --dpctl FILE [PREFIX]" >&2; exit 2; }
+  dpctl=$2
+  shift 2
   missing_hint="reinstall the ovsxdp package"
 else
   build=${1:-${OVSXDP_BUILD_DIR:-$root/build}}
   dpctl=$build/host/ovsxdp-dpctl
-  xdp_pass=$build/bpf/xdp_pass.bpf.o
   shift $(($# > 0 ? 1 : 0))
   missing_hint="build first (scripts/build.sh)"
 fi
@@ -41,9 +44,7 @@ p=${1:-oxdemo}
 python=/usr/bin/python3
 transfer_bytes=$((4 * 1024 * 1024))
 
-for f in "$dpctl" "$xdp_pass"; do
-  [ -e "$f" ] || { echo "forwarding-demo: $f is missing; $missing_hint" >&2; exit 1; }
-done
+[ -e "$dpctl" ] || { echo "forwarding-demo: $dpctl is missing; $missing_hint" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "forwarding-demo: run as root (namespaces, XDP)" >&2; exit 1; }
 
 servers=()
@@ -74,10 +75,6 @@ for h in a b c; do
   in_ns $h sysctl -qw net.ipv6.conf.all.disable_ipv6=1
   in_ns $h ip link set lo up
   in_ns $h ip link set "$p-h$h" address "${mac[$h]}" up
-  # XDP frames carry no checksum-offload state: the senders compute checksums.
-  in_ns $h ethtool -K "$p-h$h" tx off >/dev/null
-  # A veth delivers frames redirected into it only when its peer runs XDP.
-  in_ns $h ip link set "$p-h$h" xdpdrv obj "$xdp_pass" sec xdp.frags
 done
 in_ns a ip addr add 10.0.0.1/24 dev "$p-ha"
 in_ns a ip neigh add 10.0.0.100 lladdr $vmac dev "$p-ha"
@@ -161,7 +158,7 @@ tcp b 10.0.0.2 10.0.0.2
 step "TCP a -> 10.0.0.100 ($transfer_bytes bytes, addresses rewritten in XDP with checksums updated)"
 tcp c 10.0.0.3 10.0.0.100
 run "$dpctl" dump-flows "$p"
-run "$dpctl" show "$p"
+run "$dpctl" show -s "$p"
 
 # The counters must show the traffic went through the datapath's flows.
 packets() { "$dpctl" dump-flows "$p" "$1" | sed -n 's/.*packets:\([0-9]*\),.*/\1/p' | head -1; }
@@ -171,5 +168,11 @@ tagged=$(packets "in_port(4),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800
 [ "${tagged:-0}" -ge 100 ] || fail "the pop_vlan flow on the trunk counted ${tagged:-0} packets (expected at least 100)"
 missed=$("$dpctl" show "$p" | sed -n 's/.*missed:\([0-9]*\).*/\1/p')
 [ "$missed" = 0 ] || fail "$missed packets missed every flow (the flows should cover all traffic here)"
+# Per port: every port received and sent, and the kernel dropped nothing the datapath sent.
+stats=$("$dpctl" show -s "$p")
+quiet=$(awk '/^  port /{port=$2} /RX packets:0 /{print port}' <<<"$stats")
+[ -z "$quiet" ] || fail "ports ${quiet//$'\n'/ } received nothing"
+dropped=$(awk '/^  port /{port=$2} /TX packets:/ && !/dropped:0 /{print port}' <<<"$stats")
+[ -z "$dropped" ] || fail "the kernel dropped frames sent to ports ${dropped//$'\n'/ } (see TX drops)"
 echo
 echo "demo passed: ping and TCP crossed the XDP datapath; cleaning up"

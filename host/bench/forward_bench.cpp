@@ -59,18 +59,18 @@ struct scenario {
 
 std::vector<scenario> all_scenarios() {
   return {
-      {"floor", "floor: redirect-only XDP", device::floor, 1, "", 1},
-      {"ovsxdp_1flow", "ovsxdp, 1 megaflow", device::ovsxdp, 1, "2", 1},
-      {"ovsxdp_1000flows", "ovsxdp, 1,000 megaflows", device::ovsxdp, 1000, "2", 1},
-      {"ovsxdp_vlan", "ovsxdp, push_vlan", device::ovsxdp, 1, "push_vlan(vid=10,pcp=0),2", 1},
+      {"floor", "floor: redirect-only XDP", device::floor, 1, "", 1, ""},
+      {"ovsxdp_1flow", "ovsxdp, 1 megaflow", device::ovsxdp, 1, "2", 1, ""},
+      {"ovsxdp_1000flows", "ovsxdp, 1,000 megaflows", device::ovsxdp, 1000, "2", 1, ""},
+      {"ovsxdp_vlan", "ovsxdp, push_vlan", device::ovsxdp, 1, "push_vlan(vid=10,pcp=0),2", 1, ""},
       {"ovsxdp_rewrite", "ovsxdp, set eth+ipv4 (rewrite)", device::ovsxdp, 1,
-       "set(eth(src=02:00:00:00:0c:01,dst=02:00:00:00:0c:02)),set(ipv4(src=10.9.0.1,dst=10.9.0.2,ttl=63)),2", 1},
-      {"ovsxdp_flood4", "ovsxdp, flood to 4 ports", device::ovsxdp, 1, "2,3,4,5", kFloodPorts},
+       "set(eth(src=02:00:00:00:0c:01,dst=02:00:00:00:0c:02)),set(ipv4(src=10.9.0.1,dst=10.9.0.2,ttl=63)),2", 1, ""},
+      {"ovsxdp_flood4", "ovsxdp, flood to 4 ports", device::ovsxdp, 1, "2,3,4,5", kFloodPorts, ""},
       // A recirculating copy against a plain one: both leave through two ports.
-      {"ovsxdp_copy2", "ovsxdp, 2 ports (a copy)", device::ovsxdp, 1, "2,3", 2},
+      {"ovsxdp_copy2", "ovsxdp, 2 ports (a copy)", device::ovsxdp, 1, "2,3", 2, ""},
       {"ovsxdp_recirc_copy", "ovsxdp, 2 ports (a recirc copy)", device::ovsxdp, 1, "2,recirc(1)", 2, "3"},
-      {"linux_bridge", "Linux bridge", device::linux_bridge, 1, "", 1},
-      {"ovs_afxdp", "Open vSwitch 3.1, AF_XDP, PMD", device::ovs_afxdp, 1, "", 1},
+      {"linux_bridge", "Linux bridge", device::linux_bridge, 1, "", 1, ""},
+      {"ovs_afxdp", "Open vSwitch 3.1, AF_XDP, PMD", device::ovs_afxdp, 1, "", 1, ""},
   };
 }
 

@@ -21,7 +21,10 @@
 
 #include "datapath/fork_plan.hpp"
 #include "datapath/loop_device.hpp"
+#include "datapath/port_offloads.hpp"
 #include "datapath/validate.hpp"
+#include "netdev/kernel_btf.hpp"
+#include "netdev/netns.hpp"
 #include "ovsxdp/datapath/state.h"
 #include "ovsxdp/flow/extract.h"
 #include "ovsxdp/flow/hash.h"
@@ -34,6 +37,7 @@
 #include "runtime/test_run.hpp"
 // clang-format off
 #include "datapath_bpf.skel.h"
+#include "port_events.skel.h"
 // clang-format on
 
 namespace ovsxdp {
@@ -45,7 +49,7 @@ constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats"
                                      "ports", "port_ifindex", "port_info", "exec_requests", "info", "scratch", "upcalls",
                                      "trace_events", "meters", "fork_groups", "fork_plans", "copy_contexts", "fork_sequence",
                                      "saved_frame", "fork_info", "recirc_contexts", "recirc_sequence", "trace_deferred",
-                                     "trace_deferred_count"};
+                                     "trace_deferred_count", "port_stats"};
 constexpr const char* kProgramPins[OVSXDP_PROGRAM_KINDS] = {"prog_datapath", "prog_trace", "prog_execute", "prog_execute_trace",
                                                                          "prog_copy"};
 
@@ -108,6 +112,42 @@ unique_fd pinned(const std::string& path, const std::string& what) {
   int fd = bpf_obj_get(path.c_str());
   if (fd < 0) throw system_error("open pinned " + what, path, errno, "the datapath's pins are incomplete; remove it with ovsxdp-dpctl del-dp and create it again");
   return unique_fd(fd);
+}
+
+// Detaches the XDP program a pinned link holds, now: removing the pin alone
+// frees the link later, from a workqueue, and a veth keeps its peer's
+// software segmentation fixed off while a program is attached (the offloads
+// a removal restores would come back only then).
+void detach_pinned_link(const std::string& path) {
+  const unique_fd link(bpf_obj_get(path.c_str()));
+  if (link) bpf_link_detach(link.get());
+}
+
+void detach_port_links(const std::string& dir) {
+  if (DIR* d = opendir((dir + "/links").c_str())) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') detach_pinned_link(dir + "/links/" + e->d_name);
+    closedir(d);
+  }
+}
+
+// Undoes the offload changes every port of the datapath pinned in `dir`
+// recorded; one line per port that could not be restored.
+std::string restore_port_offloads(const std::string& dir) {
+  const unique_fd info(bpf_obj_get((dir + "/port_info").c_str()));
+  if (!info) return {};
+  std::string problems;
+  std::uint32_t key = 0, next = 0;
+  const std::uint32_t* prev = nullptr;
+  while (bpf_map_get_next_key(info.get(), prev, &next) == 0) {
+    ovsxdp_port_info pi{};
+    if (bpf_map_lookup_elem(info.get(), &next, &pi) == 0)
+      if (const std::string p = restore_offloads(pi); !p.empty())
+        problems += "port " + std::to_string(pi.port_no) + " (" + std::string(pi.name, strnlen(pi.name, sizeof pi.name)) + "): " + p + "\n";
+    key = next;
+    prev = &key;
+  }
+  return problems;
 }
 
 // Size of an mmapable array map's memory.
@@ -211,7 +251,8 @@ const char* counter_name(ovsxdp_counter counter) {
       "hit", "missed", "lost", "mask_probes", "cache_hit", "cache_miss", "miss_dropped", "miss_passed",
       "drop_malformed", "drop_recursion", "drop_action", "drop_explicit", "drop_no_output", "drop_no_port",
       "drop_l3_on_ethernet", "drop_ttl", "drop_internal", "unknown_ingress", "upcall_action", "output", "recirculated", "executed",
-      "execute_no_request", "forked", "copy_skipped", "copy_lost", "drop_meter", "drop_fork", "drop_fork_jumbo", "recirc_lost", "loop_foreign", "drop_deferred"};
+      "execute_no_request", "forked", "copy_skipped", "copy_lost", "drop_meter", "drop_fork", "drop_fork_jumbo", "recirc_lost",
+      "loop_foreign", "drop_deferred", "tx_drop_mtu", "tx_drop_down", "tx_drop_refused", "tx_drop_other"};
   static_assert(std::size(names) == OVSXDP_COUNTER_MAX, "a name for every counter, in enum order");
   return counter < OVSXDP_COUNTER_MAX ? names[counter] : "unknown";
 }
@@ -791,6 +832,63 @@ struct datapath::impl {
     return slot;
   }
 
+  // The tracing programs that count, per port, what the kernel drops after
+  // an XDP_REDIRECT (bpf-src/port_events.bpf.cpp): loaded with this
+  // datapath's maps, attached, their links pinned under events/ (removing
+  // the pins detaches them).
+  void attach_port_events(const datapath& self) {
+    auto events = skeleton<port_events>::open("port_events");
+    self.share_with(events->obj);
+    bpf_map_info ports{};
+    __u32 length = sizeof ports;
+    if (bpf_obj_get_info_by_fd(map("ports").fd(), &ports, &length) != 0) throw system_error("read the map id of the ports of datapath", name, errno);
+    const netdev::kernel_btf kernel = netdev::kernel_btf::load_vmlinux();
+    events->rodata->ovsxdp_ports_map_id = ports.id;
+    events->rodata->ovsxdp_netns_inode = netdev::netns_inode();
+    events->rodata->ovsxdp_off_dev_ifindex = kernel.member("net_device", "ifindex").offset;
+    events->rodata->ovsxdp_off_dev_net = kernel.member("net_device", "nd_net.net").offset;
+    events->rodata->ovsxdp_off_net_inum = kernel.member("net", "ns.inum").offset;
+    events.load();
+    const std::pair<bpf_program*, const char*> programs[] = {{events->progs.ovsxdp_redirect_err, "xdp_redirect_err"},
+                                                            {events->progs.ovsxdp_devmap_xmit, "xdp_devmap_xmit"}};
+    for (const auto& [program, tracepoint] : programs) {
+      bpf_link* link = bpf_program__attach_raw_tracepoint(program, tracepoint);
+      if (!link) throw system_error("attach to tracepoint xdp:" + std::string(tracepoint) + " the counting program of datapath", name, errno);
+      const std::string path = dir + "/events/" + tracepoint;
+      const int err = bpf_link__pin(link, path.c_str());
+      bpf_link__destroy(link);  // the pin holds it
+      if (err) throw system_error("pin tracepoint link", path, -err);
+    }
+  }
+
+  // The entry of port_stats for new port `port_no`, zeroed: its number when
+  // below max_ports, else a free one above.
+  std::uint32_t allocate_stats_slot(std::uint32_t port_no) {
+    const std::uint32_t max_ports = info().max_ports;
+    if (port_no < max_ports) return clear_stats_slot(port_no);
+    std::vector<bool> used(max_ports, false);
+    const map_handle& m = map("port_info");
+    std::uint32_t key = 0, next = 0;
+    const std::uint32_t* prev = nullptr;
+    while (bpf_map_get_next_key(m.fd(), prev, &next) == 0) {
+      ovsxdp_port_info pi;
+      if (m.lookup(next, pi) && pi.slot >= max_ports && pi.slot - max_ports < used.size()) used[pi.slot - max_ports] = true;
+      key = next;
+      prev = &key;
+    }
+    const auto free = std::find(used.begin(), used.end(), false);
+    if (free == used.end())
+      throw error("add port to datapath", name, "it has " + std::to_string(max_ports) + " ports numbered " + std::to_string(max_ports) + " or more, its maximum",
+                  "use smaller port numbers, or create the datapath with a larger max_ports");
+    return clear_stats_slot(max_ports + static_cast<std::uint32_t>(free - used.begin()));
+  }
+
+  std::uint32_t clear_stats_slot(std::uint32_t slot) {
+    const std::vector<ovsxdp_port_stats> zero(static_cast<std::size_t>(possible_cpus()));
+    if (bpf_map_update_elem(map("port_stats").fd(), &slot, zero.data(), BPF_ANY)) throw system_error("clear the port statistics of datapath", name, errno);
+    return slot;
+  }
+
   trace_result run_trace(ovsxdp_program_kind kind, std::uint32_t in_port, std::span<const std::uint8_t> packet, std::uint64_t nonce) {
     ovsxdp_xdp_meta meta{OVSXDP_META_MAGIC, in_port, nonce};
     xdp_test_options options;
@@ -964,6 +1062,7 @@ datapath datapath::create(const datapath_options& o) {
     size(skel->maps.dp_ports, o.max_ports);
     size(skel->maps.dp_port_ifindex, o.max_ports);
     size(skel->maps.dp_port_info, o.max_ports);
+    size(skel->maps.dp_port_stats, 2 * o.max_ports);
     size(skel->maps.dp_upcalls, o.upcall_ring_bytes);
     size(skel->maps.dp_meters, o.max_meters);
     size(skel->maps.dp_fork_groups, o.max_action_sets);
@@ -971,6 +1070,7 @@ datapath datapath::create(const datapath_options& o) {
     size(skel->maps.dp_fork_info, o.max_action_sets);
     skel->rodata->ovsxdp_miss_policy = o.miss_policy;
     skel->rodata->ovsxdp_lookup_cache = o.lookup_cache;
+    skel->rodata->ovsxdp_max_ports = o.max_ports;
     skel.load();
     bpf_map* maps_in_order[] = {skel->maps.dp_masks, skel->maps.dp_megaflows, skel->maps.dp_flows, skel->maps.dp_flow_stats,
                                 skel->maps.dp_action_sets, skel->maps.dp_counters, skel->maps.dp_lookup_cache, skel->maps.dp_ports,
@@ -979,7 +1079,7 @@ datapath datapath::create(const datapath_options& o) {
                                 skel->maps.dp_meters, skel->maps.dp_fork_groups, skel->maps.dp_fork_plans, skel->maps.dp_copy_contexts,
                                 skel->maps.dp_fork_sequence, skel->maps.dp_saved_frame, skel->maps.dp_fork_info,
                                 skel->maps.dp_recirc_contexts, skel->maps.dp_recirc_sequence, skel->maps.dp_trace_deferred,
-                                skel->maps.dp_trace_deferred_count};
+                                skel->maps.dp_trace_deferred_count, skel->maps.dp_port_stats};
     static_assert(std::size(maps_in_order) == std::size(kMapNames));
     for (std::size_t i = 0; i < std::size(kMapNames); i++) {
       const std::string path = dir + "/" + kMapNames[i];
@@ -1001,10 +1101,11 @@ datapath datapath::create(const datapath_options& o) {
       if (!link) throw system_error("attach XDP to the loop device", loop.rx, errno, "veth with native XDP is needed for recirculation of copies");
       const std::string path = dir + "/links/loop";
       if (bpf_obj_pin(link.get(), path.c_str())) throw system_error("pin XDP link", path, errno);
-      const ovsxdp_port_ref ref{OVSXDP_NO_PORT, OVSXDP_PORT_LOOP};
+      const ovsxdp_port_ref ref{OVSXDP_NO_PORT, OVSXDP_SLOT_LOOP};
       const std::uint32_t rx = static_cast<std::uint32_t>(loop.rx_ifindex);
       if (bpf_map_update_elem(bpf_map__fd(skel->maps.dp_port_ifindex), &rx, &ref, BPF_ANY)) throw system_error("register the loop device", loop.rx, errno);
     }
+    make_dir(dir + "/events");
     ovsxdp_info info{};
     info.loop_ifindex_tx = static_cast<std::uint32_t>(loop.tx_ifindex);
     info.loop_ifindex_rx = static_cast<std::uint32_t>(loop.rx_ifindex);
@@ -1033,7 +1134,14 @@ datapath datapath::create(const datapath_options& o) {
     release_bpffs(o.bpffs);  // when ensure_bpffs mounted it for this datapath
     throw;
   }
-  return open(o.name, datapath_location{o.bpffs, o.run_dir});
+  datapath dp = open(o.name, datapath_location{o.bpffs, o.run_dir});
+  try {
+    dp.impl_->attach_port_events(dp);
+  } catch (...) {
+    destroy(o.name, datapath_location{o.bpffs, o.run_dir});
+    throw;
+  }
+  return dp;
 }
 
 datapath datapath::open(const std::string& name, const datapath_location& where) {
@@ -1069,12 +1177,14 @@ datapath datapath::open(const std::string& name, const datapath_location& where)
   return datapath(std::move(p));
 }
 
-void datapath::destroy(const std::string& name, const datapath_location& where) {
+std::string datapath::destroy(const std::string& name, const datapath_location& where) {
   check_name(name);
   require_bpf_privileges("delete datapath " + name);
   require_bpffs("delete datapath", name, where);
   const std::string dir = dp_dir(where.bpffs, name);
   if (!path_exists(dir)) throw error("delete datapath", name, "no such datapath");
+  detach_port_links(dir);
+  const std::string problems = restore_port_offloads(dir);
   // Unpinning the links detaches the programs; unpinning the rest frees the maps.
   remove_tree(dir);
   if (path_exists(dir)) throw error("delete datapath", name, "some pins could not be removed from " + dir);
@@ -1084,6 +1194,7 @@ void datapath::destroy(const std::string& name, const datapath_location& where) 
   rmdir((where.bpffs + "/ovsxdp").c_str());
   rmdir(where.run_dir.c_str());
   release_bpffs(where.bpffs);  // a bpffs ensure_bpffs mounted goes with the last pin
+  return problems;
 }
 
 // ---------------------------------------------------------------- ports
@@ -1175,17 +1286,28 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
     }
     link.reset(fd);
   }
+  const std::uint32_t slot = p.allocate_stats_slot(number);
+  // Ports that carry traffic get the offloads XDP needs (port_offloads.hpp);
+  // test ports without a program keep theirs.
+  const offload_plan offloads = attach == xdp_attach::none ? offload_plan{} : plan_offloads(ifname);
+  ovsxdp_port_info pi{};
+  pi.port_no = number;
+  pi.ifindex = ifindex;
+  pi.xdp_mode = out.mode;
+  pi.slot = slot;
+  std::memcpy(pi.name, ifname.data(), ifname.size());
+  offloads.record_in(pi);
   try {
+    p.map("port_info").update(number, pi);  // before the changes it records: a crash leaves them undoable
+    if (attach != xdp_attach::none) {
+      const std::string done = apply_offloads(ifname, offloads);
+      if (!done.empty()) out.note += (out.note.empty() ? "" : "; ") + done;
+    }
+    out.offloads = offloads.offloads;
     bpf_devmap_val dev{};
     dev.ifindex = ifindex;
     p.map("ports").update(number, dev);
-    p.map("port_ifindex").update(static_cast<std::uint32_t>(ifindex), ovsxdp_port_ref{number, 0});
-    ovsxdp_port_info pi{};
-    pi.port_no = number;
-    pi.ifindex = ifindex;
-    pi.xdp_mode = out.mode;
-    std::memcpy(pi.name, ifname.data(), ifname.size());
-    p.map("port_info").update(number, pi);
+    p.map("port_ifindex").update(static_cast<std::uint32_t>(ifindex), ovsxdp_port_ref{number, slot});
     if (link) {
       const std::string path = p.dir + "/links/" + std::to_string(number);
       if (bpf_obj_pin(link.get(), path.c_str())) throw system_error("pin XDP link", path, errno);
@@ -1193,6 +1315,7 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
   } catch (...) {
     p.map("ports").erase(number);
     p.map("port_ifindex").erase(static_cast<std::uint32_t>(ifindex));
+    restore_offloads(pi);
     p.map("port_info").erase(number);
     throw;
   }
@@ -1201,17 +1324,21 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
   return out;
 }
 
-void datapath::remove_port(std::uint32_t port_no) {
+std::string datapath::remove_port(std::uint32_t port_no) {
   auto& p = *impl_;
   impl::write_scope write(p);
   ovsxdp_port_info pi;
   if (!p.map("port_info").lookup(port_no, pi)) throw error("remove port", std::to_string(port_no), "no such port in datapath " + p.name);
-  unlink((p.dir + "/links/" + std::to_string(port_no)).c_str());  // the last link reference: XDP detaches
+  const std::string link = p.dir + "/links/" + std::to_string(port_no);
+  detach_pinned_link(link);
+  unlink(link.c_str());
   p.map("ports").erase(port_no);
   p.map("port_ifindex").erase(pi.ifindex);
+  const std::string problems = restore_offloads(pi);  // the record goes only after the undo was tried
   p.map("port_info").erase(port_no);
   p.rebuild_groups();  // no copy leaves through the removed port
   p.bump_generation();
+  return problems;
 }
 
 std::vector<port_info> datapath::ports() const {
@@ -1222,7 +1349,7 @@ std::vector<port_info> datapath::ports() const {
   while (bpf_map_get_next_key(m.fd(), prev, &next) == 0) {
     ovsxdp_port_info pi;
     if (m.lookup(next, pi)) out.push_back({pi.port_no, std::string(pi.name, strnlen(pi.name, sizeof pi.name)), pi.ifindex,
-                                           static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {}});
+                                           static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {}, pi.offloads});
     key = next;
     prev = &key;
   }
@@ -1233,7 +1360,25 @@ std::vector<port_info> datapath::ports() const {
 std::optional<port_info> datapath::port(std::uint32_t port_no) const {
   ovsxdp_port_info pi;
   if (!impl_->map("port_info").lookup(port_no, pi)) return std::nullopt;
-  return port_info{pi.port_no, std::string(pi.name, strnlen(pi.name, sizeof pi.name)), pi.ifindex, static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {}};
+  return port_info{pi.port_no, std::string(pi.name, strnlen(pi.name, sizeof pi.name)), pi.ifindex, static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {},
+                   pi.offloads};
+}
+
+port_statistics datapath::port_stats(std::uint32_t port_no) const {
+  port_statistics out;
+  ovsxdp_port_info pi;
+  if (!impl_->map("port_info").lookup(port_no, pi)) return out;
+  for (const auto& s : impl_->map("port_stats").lookup_percpu<ovsxdp_port_stats>(pi.slot, possible_cpus())) {
+    out.rx_packets += s.rx_packets;
+    out.rx_bytes += s.rx_bytes;
+    out.tx_packets += s.tx_packets;
+    out.tx_bytes += s.tx_bytes;
+    out.tx_drop_mtu += s.tx_drop_mtu;
+    out.tx_drop_down += s.tx_drop_down;
+    out.tx_drop_refused += s.tx_drop_refused;
+    out.tx_drop_other += s.tx_drop_other;
+  }
+  return out;
 }
 
 std::optional<port_info> datapath::port_by_name(const std::string& ifname) const {
@@ -1577,6 +1722,7 @@ void datapath::share_with(bpf_object* object) const {
       // Load-time settings live in .rodata: copy the datapath's into the object.
       set_rodata_u32(object, m, "ovsxdp_miss_policy", p.info().miss_policy);
       set_rodata_u32(object, m, "ovsxdp_lookup_cache", p.info().lookup_cache);
+      set_rodata_u32(object, m, "ovsxdp_max_ports", p.info().max_ports);
     }
   }
 }

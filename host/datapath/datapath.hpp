@@ -54,7 +54,21 @@ struct port_info {
   std::string name;
   std::uint32_t ifindex = 0;
   ovsxdp_xdp_mode mode = OVSXDP_XDP_NONE;
-  std::string note;  // e.g. why generic mode was used
+  std::string note;  // e.g. why generic mode was used, offloads changed (port_offloads.hpp)
+  std::uint32_t offloads = 0;  // OVSXDP_OFFLOAD_*: what add_port changed and removal restores
+};
+
+// What the datapath did with one port's frames (summed over CPUs). TX counts
+// every frame the datapath sent to the port; the tx_drop_* of them the
+// kernel dropped afterwards, as its tracepoints report.
+struct port_statistics {
+  std::uint64_t rx_packets = 0, rx_bytes = 0;
+  std::uint64_t tx_packets = 0, tx_bytes = 0;
+  std::uint64_t tx_drop_mtu = 0;      // larger than the egress device's MTU
+  std::uint64_t tx_drop_down = 0;     // egress device down
+  std::uint64_t tx_drop_refused = 0;  // the device takes no XDP frames (a veth whose peer runs neither XDP nor GRO), or its ring was full
+  std::uint64_t tx_drop_other = 0;    // other redirect errors
+  std::uint64_t tx_dropped() const { return tx_drop_mtu + tx_drop_down + tx_drop_refused + tx_drop_other; }
 };
 
 struct flow_stats {
@@ -151,8 +165,10 @@ class datapath {
   static datapath open(const std::string& name, const datapath_location& where = {});
   static bool exists(const std::string& name, const datapath_location& where = {});
   static std::vector<std::string> list(const datapath_location& where = {});
-  // Detaches every port and removes every pin: nothing is left behind.
-  static void destroy(const std::string& name, const datapath_location& where = {});
+  // Detaches every port, restores the offloads its ports changed, and
+  // removes every pin: nothing is left behind. Returns what could not be
+  // restored (one line per port), empty when everything was.
+  static std::string destroy(const std::string& name, const datapath_location& where = {});
 
   datapath(datapath&&) noexcept;
   datapath& operator=(datapath&&) noexcept;
@@ -164,10 +180,12 @@ class datapath {
   // ---- ports ----
   port_info add_port(const std::string& ifname, std::optional<std::uint32_t> port_no = {},
                      xdp_attach attach = xdp_attach::native_or_generic, bool force = false);
-  void remove_port(std::uint32_t port_no);
+  // Returns what of the port's offload changes could not be restored ("" when all were).
+  std::string remove_port(std::uint32_t port_no);
   std::vector<port_info> ports() const;
   std::optional<port_info> port(std::uint32_t port_no) const;
   std::optional<port_info> port_by_name(const std::string& ifname) const;
+  port_statistics port_stats(std::uint32_t port_no) const;  // zeros for no such port
 
   // ---- flows ----
   ovsxdp_ufid add_flow(const flow_spec& spec);

@@ -83,6 +83,32 @@ std::string interface_state(const port_info& p) {
   return {};
 }
 
+// ovs-dpctl's print_human_size: " (1.5 KiB)" from 1024 bytes on.
+std::string human_size(std::uint64_t bytes) {
+  static constexpr const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024) return {};
+  double value = static_cast<double>(bytes) / 1024.0;
+  unsigned unit = 0;
+  while (unit + 1 < std::size(units) && value >= 1024.0) {
+    value /= 1024.0;
+    unit++;
+  }
+  char text[48];
+  std::snprintf(text, sizeof text, " (%.1f %s)", value, units[unit]);
+  return text;
+}
+
+// ovs-dpctl show -s's per-port lines, with what the datapath measures
+// ("?" for what it does not), then the TX drops by reason.
+void print_port_stats(const port_statistics& s) {
+  std::cout << "    RX packets:" << s.rx_packets << " errors:? dropped:? overruns:? frame:?\n";
+  std::cout << "    TX packets:" << s.tx_packets << " errors:? dropped:" << s.tx_dropped() << " aborted:? carrier:?\n";
+  std::cout << "    collisions:?\n";
+  std::cout << "    RX bytes:" << s.rx_bytes << human_size(s.rx_bytes) << "  TX bytes:" << s.tx_bytes << human_size(s.tx_bytes) << "\n";
+  std::cout << "    TX drops: mtu:" << s.tx_drop_mtu << " down:" << s.tx_drop_down << " refused:" << s.tx_drop_refused << " other:" << s.tx_drop_other
+            << "\n";
+}
+
 void add_interfaces(datapath& dp, const std::vector<interface_spec>& interfaces, bool force) {
   for (const auto& i : interfaces) {
     const port_info p = dp.add_port(i.name, i.port_no, i.attach, force);
@@ -155,7 +181,9 @@ int add_dp(const std::vector<std::string>& args) {
 int del_dp(const std::vector<std::string>& args) {
   if (args.size() != 1) throw usage_error("expected exactly one datapath name");
   const std::string name = datapath_name(args[0]);
-  datapath::destroy(name, location());  // refuses without privileges or bpffs, or when there is no such datapath
+  // Refuses without privileges or bpffs, or when there is no such datapath.
+  const std::string problems = datapath::destroy(name, location());
+  if (!problems.empty()) std::cerr << "ovsxdp-dpctl: del-dp " << name << ": offloads not restored:\n" << problems;
   if (!is_bpffs(location().bpffs)) std::cerr << "ovsxdp-dpctl: unmounted the bpffs at " << location().bpffs << " that add-dp had mounted\n";
   return 0;
 }
@@ -199,7 +227,10 @@ int show(const std::vector<std::string>& args) {
         std::cout << " " << counter_name(static_cast<ovsxdp_counter>(i)) << ":" << c.values[i];
       std::cout << "\n";
     }
-    for (const auto& p : dp.ports()) std::cout << "  port " << p.port_no << ": " << p.name << " (xdp: " << mode_name(p.mode) << interface_state(p) << ")\n";
+    for (const auto& p : dp.ports()) {
+      std::cout << "  port " << p.port_no << ": " << p.name << " (xdp: " << mode_name(p.mode) << interface_state(p) << ")\n";
+      if (all_counters) print_port_stats(dp.port_stats(p.port_no));
+    }
   }
   return 0;
 }
@@ -228,7 +259,8 @@ int del_if(const std::vector<std::string>& args) {
     if (!p && !args[i].empty() && std::isdigit(static_cast<unsigned char>(args[i][0])))
       p = dp.port(static_cast<std::uint32_t>(parse_number("port", args[i], 0xfffffffeu)));
     if (!p) throw error("remove port", args[i], "no such port in datapath " + dp.name(), "ovsxdp-dpctl show " + dp.name() + " lists its ports");
-    dp.remove_port(p->port_no);
+    if (const std::string problems = dp.remove_port(p->port_no); !problems.empty())
+      std::cerr << "ovsxdp-dpctl: " << p->name << ": removed, but its offloads were not all restored: " << problems << "\n";
   }
   return 0;
 }

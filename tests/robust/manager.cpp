@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     std::cout << "ready " << dp->flow_count() << " " << stream->stats.packets << " " << dp->info().writer_pid << std::endl;
     std::mt19937 rng(static_cast<unsigned>(getpid()));
     std::vector<ovsxdp_ufid> decoys;
-    for (std::uint32_t n = 0;; n++) {
+    for (;;) {
       const std::string key = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=172." + std::to_string(16 + rng() % 8) + "." +
                               std::to_string(rng() % 250) + ".0/255.255." + std::to_string(255 - rng() % 5) + ".0,frag=no)";
       try {

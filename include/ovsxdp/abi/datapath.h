@@ -53,7 +53,7 @@
 #define OVSXDP_RECIRC_CONTEXTS 1024          /* in flight between a copy and the loop's receive, all CPUs */
 #define OVSXDP_RECIRC_META_MAGIC 0x4f565243u /* "OVRC": XDP metadata of a recirculating copy */
 #define OVSXDP_TRACE_DEFERRED 8              /* recirculating copies one trace run replays */
-#define OVSXDP_PORT_LOOP 1                   /* port_ifindex flag: the loop device's receiving end */
+#define OVSXDP_SLOT_LOOP 0xffffffffu        /* port_ifindex slot of the loop device's receiving end (no stats) */
 
 /* Programs built from the pipeline; each has its own scratch slot. */
 enum ovsxdp_program_kind : __u32 {
@@ -160,15 +160,25 @@ enum ovsxdp_counter {
   OVSXDP_C_RECIRC_LOST,         /* recirculating copies whose context was gone or overwritten on the loop */
   OVSXDP_C_LOOP_FOREIGN,        /* frames on the loop device that no copy of ours sent: dropped */
   OVSXDP_C_DROP_DEFERRED,       /* trace runs: recirculating copies beyond OVSXDP_TRACE_DEFERRED */
+  /* Frames output to a port that the kernel dropped after the program
+   * returned, seen by the datapath's tracing programs (per port too). */
+  OVSXDP_C_TX_DROP_MTU,         /* larger than the egress device's MTU (-EMSGSIZE at redirect) */
+  OVSXDP_C_TX_DROP_DOWN,        /* egress device down (-ENETDOWN at redirect) */
+  OVSXDP_C_TX_DROP_REFUSED,     /* the device takes no XDP frames (-EOPNOTSUPP at redirect: e.g. a veth whose peer runs
+                                   neither XDP nor GRO) or its driver dropped them at transmit (a full ring) */
+  OVSXDP_C_TX_DROP_OTHER,       /* any other redirect error */
   OVSXDP_COUNTER_MAX,           /* host: keep counter_name() in step */
 };
 
 /* ports: DEVMAP_HASH port_no -> struct bpf_devmap_val.
  * port_by_ifindex: HASH ifindex -> struct ovsxdp_port_ref.
- * port_info: HASH port_no -> struct ovsxdp_port_info (host-only). */
+ * port_info: HASH port_no -> struct ovsxdp_port_info (BPF reads only `slot`).
+ * port_stats: PERCPU_ARRAY [2 * max_ports] by slot -> struct ovsxdp_port_stats:
+ * a port numbered below max_ports has its number as slot, others one of
+ * max_ports..2*max_ports-1. */
 struct ovsxdp_port_ref {
   __u32 port_no;
-  __u32 flags;
+  __u32 slot;  /* the port's entry in port_stats */
 };
 
 enum ovsxdp_xdp_mode : __u32 {
@@ -177,12 +187,43 @@ enum ovsxdp_xdp_mode : __u32 {
   OVSXDP_XDP_GENERIC = 2,
 };
 
+/* Offloads add_port changed so that frames reach XDP as the wire carries
+ * them (an XDP frame has no checksum-offload state and no VLAN metadata),
+ * restored when the port goes. Each bit: this feature was in the state the
+ * datapath changed it from (on, or for GRO off) and was changed. */
+#define OVSXDP_OFFLOAD_PEER_TX_CSUM_IPV4 (1u << 0)   /* tx-checksum-ipv4 off on the veth peer */
+#define OVSXDP_OFFLOAD_PEER_TX_CSUM_IP   (1u << 1)   /* tx-checksum-ip-generic */
+#define OVSXDP_OFFLOAD_PEER_TX_CSUM_IPV6 (1u << 2)   /* tx-checksum-ipv6 */
+#define OVSXDP_OFFLOAD_PEER_TX_CSUM_FCOE (1u << 3)   /* tx-checksum-fcoe-crc */
+#define OVSXDP_OFFLOAD_PEER_TX_CSUM_SCTP (1u << 4)   /* tx-checksum-sctp */
+#define OVSXDP_OFFLOAD_PEER_TX_VLAN      (1u << 5)   /* tx-vlan-hw-insert off on the peer */
+#define OVSXDP_OFFLOAD_PEER_TX_VLAN_STAG (1u << 6)   /* tx-vlan-stag-hw-insert */
+#define OVSXDP_OFFLOAD_PEER_GRO_ON       (1u << 7)   /* rx-gro turned ON on the peer: its NAPI takes redirected frames */
+#define OVSXDP_OFFLOAD_RX_VLAN           (1u << 8)   /* rx-vlan-hw-parse off on the port itself */
+#define OVSXDP_OFFLOAD_RX_VLAN_STAG      (1u << 9)   /* rx-vlan-stag-hw-parse */
+#define OVSXDP_OFFLOAD_PEER_BITS         0xffu
+
 struct ovsxdp_port_info {
   __u32 port_no;
   __u32 ifindex;
   __u32 xdp_mode;  /* enum ovsxdp_xdp_mode */
-  __u32 pad;
+  __u32 slot;      /* the port's entry in port_stats */
   char name[16];
+  /* Written before the change it records, so a writer that dies midway
+   * leaves enough to undo it. */
+  __u32 offloads;      /* OVSXDP_OFFLOAD_* */
+  __u32 peer_ifindex;  /* the veth peer changed, in its namespace */
+  __s32 peer_nsid;     /* that namespace's id as seen from the port's; -1: the same namespace */
+  __u32 pad;
+  __u64 peer_netns;    /* inode of the peer's namespace, to recognise it again */
+};
+
+/* port_stats: what the datapath did with each port's frames. */
+struct ovsxdp_port_stats {
+  __u64 rx_packets, rx_bytes;  /* frames that arrived on the port and entered the pipeline */
+  __u64 tx_packets, tx_bytes;  /* frames the datapath sent to the port (outputs and copies) */
+  /* Of those, what the kernel dropped after the program returned (tracing programs). */
+  __u64 tx_drop_mtu, tx_drop_down, tx_drop_refused, tx_drop_other;
 };
 
 /* Upcall reasons (OVS_PACKET_CMD_MISS / _ACTION). */
@@ -373,7 +414,8 @@ static_assert(OVSXDP_ACTIONS_MAX_BYTES - 1 <= OVSXDP_STEP_OFFSET);
 static_assert(sizeof(ovsxdp_info) == 72 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_recirc_context) == 16 + 272 && sizeof(ovsxdp_recirc_meta) == 16);
 static_assert(sizeof(ovsxdp_loop_execute) == 32);
-static_assert(sizeof(ovsxdp_port_info) == 32);
+static_assert(sizeof(ovsxdp_port_info) == 56 && __has_unique_object_representations(ovsxdp_port_info));
+static_assert(sizeof(ovsxdp_port_stats) == 64);
 static_assert(sizeof(ovsxdp_fork_info) == 8);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);
 #endif

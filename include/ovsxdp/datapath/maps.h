@@ -40,8 +40,14 @@ OVSXDP_MAP(dp_lookup_cache, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_look
 OVSXDP_MAP(dp_ports, BPF_MAP_TYPE_DEVMAP_HASH, __u32, struct bpf_devmap_val, OVSXDP_DEFAULT_MAX_PORTS, 0);
 // Input ports: ifindex -> port number.
 OVSXDP_MAP(dp_port_ifindex, BPF_MAP_TYPE_HASH, __u32, struct ovsxdp_port_ref, OVSXDP_DEFAULT_MAX_PORTS, 0);
-// Port names and modes, for the host's tools (BPF does not read it).
+// Port names, modes and offload records, for the host's tools (BPF reads
+// only the stats slot: an output knows its port number, not the slot).
 OVSXDP_MAP(dp_port_info, BPF_MAP_TYPE_HASH, __u32, struct ovsxdp_port_info, OVSXDP_DEFAULT_MAX_PORTS, 0);
+// Per-port packet counts, per CPU, by the slot the host gave the port
+// (2 x max_ports entries: a port numbered below max_ports has its number as
+// slot, so an output finds its entry without a hash lookup; others get one
+// of the upper half).
+OVSXDP_MAP(dp_port_stats, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_port_stats, 2 * OVSXDP_DEFAULT_MAX_PORTS, 0);
 // Packets for the execute programs, by run nonce.
 OVSXDP_MAP(dp_exec_requests, BPF_MAP_TYPE_HASH, __u64, struct ovsxdp_execute_request, 64, 0);
 // What the datapath is: sizes, policy, mask count, writers' generation.
@@ -135,6 +141,7 @@ OVSXDP_BTF_TYPE(ovsxdp_action_set);
 OVSXDP_BTF_TYPE(ovsxdp_lookup_cache_entry);
 OVSXDP_BTF_TYPE(ovsxdp_port_ref);
 OVSXDP_BTF_TYPE(ovsxdp_port_info);
+OVSXDP_BTF_TYPE(ovsxdp_port_stats);
 OVSXDP_BTF_TYPE(ovsxdp_execute_request);
 OVSXDP_BTF_TYPE(ovsxdp_info);
 OVSXDP_BTF_TYPE(ovsxdp_exec_state);
@@ -156,11 +163,28 @@ OVSXDP_BTF_TYPE(dp_fork_plan_def);
 // prunes what a setting turns off).
 extern "C" const volatile __u32 ovsxdp_miss_policy = OVSXDP_MISS_DROP;
 extern "C" const volatile __u32 ovsxdp_lookup_cache = OVSXDP_CACHE_FLOW;
+extern "C" const volatile __u32 ovsxdp_max_ports = OVSXDP_DEFAULT_MAX_PORTS;
 
 namespace ovsxdp::dp {
 
 OVSXDP_INLINE void count(u32 counter, u64 n = 1) {
   if (u64* c = map_lookup<u64>(&dp_counters, counter)) *c += n;
+}
+
+OVSXDP_INLINE ovsxdp_port_stats* port_stats(u32 slot) { return map_lookup<ovsxdp_port_stats>(&dp_port_stats, slot); }
+
+// A frame the datapath sends to port `port_no` (its number, as outputs name it).
+OVSXDP_INLINE void count_tx(u32 port_no, u32 bytes) {
+  u32 slot = port_no;
+  if (port_no >= ovsxdp_max_ports) {
+    const ovsxdp_port_info* info = map_lookup<ovsxdp_port_info>(&dp_port_info, port_no);
+    if (!info) return;
+    slot = info->slot;
+  }
+  if (ovsxdp_port_stats* s = port_stats(slot)) {
+    s->tx_packets++;
+    s->tx_bytes += bytes;
+  }
 }
 
 // Something the datapath relies on is missing (a map entry, a record in

@@ -156,11 +156,15 @@ OVSXDP_INLINE int port_packet(xdp_md* ctx) {
     count(OVSXDP_C_UNKNOWN_INGRESS);
     return XDP_PASS;
   }
+  if (ovsxdp_port_stats* s = port_stats(port->slot)) {
+    s->rx_packets++;
+    s->rx_bytes += action::frame_length(ctx);
+  }
   ovsxdp_exec_state* st = begin_packet(OVSXDP_PROGRAM_DATAPATH, port->port_no, 0);
   if (!st) return drop_internal();
   const ovsxdp_action_set* first = nullptr;
   ovsxdp_execute_request* request = nullptr;
-  if (port->flags & OVSXDP_PORT_LOOP) {
+  if (port->slot == OVSXDP_SLOT_LOOP) {
     const int resumed = ovsxdp_loop_resume(ctx, st);
     if (resumed == kLoopExecute) {  // the host executes a packet too large for a test run
       first = begin_request(st, request);

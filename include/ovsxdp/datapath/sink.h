@@ -136,9 +136,9 @@ extern "C" [[gnu::noinline]] int ovsxdp_meter_live(__u32 meter_id, __u32 bytes) 
 extern "C" [[gnu::noinline]] int ovsxdp_copy_output_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 port) {
   using namespace ovsxdp;
   if (!st) return dp::drop_internal();
-  asm volatile("" ::"r"(port));
   if (dp::prepare_output(ctx, *st) != XDP_PASS) return XDP_DROP;
   dp::count(OVSXDP_C_OUTPUT);
+  dp::count_tx(port, action::frame_length(ctx));
   return XDP_PASS;
 }
 
@@ -151,6 +151,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_output_live(struct xdp_md* ctx, struct o
     return XDP_DROP;
   }
   dp::count(OVSXDP_C_OUTPUT);
+  dp::count_tx(port, action::frame_length(ctx));
   return XDP_REDIRECT;
 }
 
