@@ -199,8 +199,11 @@ class decoder {
       std::memcpy(&h, &bytes_[off], sizeof h);
       const std::size_t size = h.words * 4u;
       if (size < sizeof h || size > end - off) fail(off, "record length " + std::to_string(size) + " runs past the list");
+      // A nested list inside its owner's list: else its records would also be read as the owner list's next ones.
+      const std::size_t nested = nested_bytes(h, off, size);
+      if (nested > end - off - size) fail(off, "nested list of " + std::to_string(nested) + " bytes runs past the list that holds it");
       if (h.type != OVSXDP_ACTION_FORK) out.push_back(one(h, off, size));  // a fork record is the datapath's, not the flow's
-      off += size + nested_bytes(h, off, size);  // nested lists were consumed by one()
+      off += size + nested;  // nested lists were consumed by one()
     }
     return out;
   }

@@ -121,7 +121,7 @@ std::optional<unsigned long long> to_number(std::string_view t) {
   errno = 0;
   char* end = nullptr;
   unsigned long long v = std::strtoull(s.c_str() + i, &end, 0);
-  if (errno || *end) return std::nullopt;
+  if (errno || end != s.c_str() + s.size()) return std::nullopt;  // also a NUL inside the text
   if (negative) v = static_cast<unsigned long long>(-static_cast<long long>(v));
   return v;
 }
@@ -1353,7 +1353,7 @@ std::string md2_text(const std::vector<std::uint8_t>& md) {
     std::snprintf(b, sizeof b, i == 0 && md[0] ? "%x" : "%02x", md[i]);
     s += b;
   }
-  return md.empty() ? "0" : s;
+  return s;
 }
 
 std::string format_list(const action_list& actions);
@@ -1534,7 +1534,9 @@ std::string format_one(const action& a) {
                 s += buf;
               }
             } else if (x.mdtype == 2) {
-              s += ",md2=" + md2_text(x.metadata);
+              // Without metadata (refused at install) OVS prints md2=0, which
+              // it cannot read back; nothing is printed here instead.
+              if (!x.metadata.empty()) s += ",md2=" + md2_text(x.metadata);
             } else {
               s += ",<error: unknown mdtype>";
             }
