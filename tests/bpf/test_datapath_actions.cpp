@@ -332,6 +332,9 @@ std::vector<action_case> cases() {
                {out(2, outer().nsh(1, 1, 255).ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).build())}});
   c.push_back({"push_nsh twice: the outer one's np is 4 (NSH)", {{kIp4, "push_nsh(spi=0x1,si=1),push_nsh(spi=0x2,si=2)," + kPushEth + ",2"}}, udp4(), XDP_REDIRECT,
                {out(2, outer().nsh(1, 2, 2).nsh(1, 1, 1).eth(kA, kB).ipv4("10.0.0.1", "10.0.0.2").udp(5000, 53).payload(20).build())}});
+  // XDP leaves 256 bytes of headroom, of which about 216 can take headers.
+  c.push_back({"push_nsh larger than XDP's headroom drops, counted", {{kIp4, "push_nsh(mdtype=2,md2=0x" + std::string(2 * 240, 'a') + ")," + kPushEth + ",2"}},
+               udp4(), XDP_DROP, {}, OVSXDP_C_DROP_ACTION});
   c.push_back({"push_nsh leaves an L3 packet: output without push_eth drops", {{kIp4, "push_nsh(),2"}}, udp4(), XDP_DROP, {}, OVSXDP_C_DROP_L3_ON_ETHERNET});
   c.push_back({"push_nsh, then recirc matches the pushed header",
                {{kIp4, "push_nsh(spi=0x42,si=9,c2=0x7),recirc(5)"},

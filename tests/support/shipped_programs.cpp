@@ -18,7 +18,12 @@ std::vector<shipped_program> load_shipped_programs() {
   // clang 19): key_extract 8,896; datapath 65,599, trace 68,990, execute
   // 68,755, execute_trace 72,108, copy 28,704 (with jumbo frames; 60,465,
   // 64,067, 63,646, 67,207 and 23,960 before); vlan_tagger 9,079;
-  // trafgen send 252, count 146. bpf_program_sizes prints today's.
+  // trafgen send 252, count 146. With set(arp/nd/icmp/icmpv6) and
+  // push_nsh/pop_nsh (five more action functions, 2026-12): datapath 68,853,
+  // trace 72,474, execute 72,459, execute_trace 76,007, copy 32,494 verified;
+  // instructions 12,122 / 12,320 / 12,334 / 12,461 / 10,136 (were 11,284 to
+  // 11,591 and 9,304), so those budgets went from 12,500 and 10,000 to 13,500
+  // and 11,000. bpf_program_sizes prints today's.
   bpf_key_extractor extractor;
   out.push_back({extractor.program(), 2000, 11000});
 
@@ -27,7 +32,7 @@ std::vector<shipped_program> load_shipped_programs() {
   {
     datapath dp = datapath::create(s.options(name));
     // Executed per packet: the entry programs plus every action function they call.
-    const std::uint32_t budgets[OVSXDP_PROGRAM_KINDS] = {12500, 12500, 12500, 12500, 10000};
+    const std::uint32_t budgets[OVSXDP_PROGRAM_KINDS] = {13500, 13500, 13500, 13500, 11000};
     const std::uint32_t verified_budgets[OVSXDP_PROGRAM_KINDS] = {82000, 86000, 86000, 90000, 36000};
     const auto programs = dp.programs();
     for (std::size_t k = 0; k < programs.size(); k++) out.push_back({programs[k], budgets[k], verified_budgets[k]});
