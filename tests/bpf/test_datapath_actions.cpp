@@ -335,6 +335,14 @@ std::vector<action_case> cases() {
   // XDP leaves 256 bytes of headroom, of which about 216 can take headers.
   c.push_back({"push_nsh larger than XDP's headroom drops, counted", {{kIp4, "push_nsh(mdtype=2,md2=0x" + std::string(2 * 240, 'a') + ")," + kPushEth + ",2"}},
                udp4(), XDP_DROP, {}, OVSXDP_C_DROP_ACTION});
+  {
+    // A push_nsh record near the end of a long list is copied word by word.
+    std::string sets;
+    for (int i = 0; i < 22; i++) sets += "set(ipv6(hlimit=" + std::to_string(i + 1) + ")),";  // 84 bytes each
+    c.push_back({"push_nsh at the end of a 1,900-byte action list", {{kIp6, sets + "push_nsh(spi=0x22,c3=0xc3c3c3c3)," + kPushEth + ",2"}},
+                 eth().ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).build(), XDP_REDIRECT,
+                 {out(2, outer().nsh(1, 0x22, 255, be32s({0, 0, 0xc3c3c3c3, 0})).eth(kA, kB).ipv6("2001:db8::1", "2001:db8::2", {.hop_limit = 22}).udp(1, 2).build())}});
+  }
   c.push_back({"push_nsh leaves an L3 packet: output without push_eth drops", {{kIp4, "push_nsh(),2"}}, udp4(), XDP_DROP, {}, OVSXDP_C_DROP_L3_ON_ETHERNET});
   c.push_back({"push_nsh, then recirc matches the pushed header",
                {{kIp4, "push_nsh(spi=0x42,si=9,c2=0x7),recirc(5)"},

@@ -18,22 +18,11 @@ OVSXDP_INLINE void clear_packet_fields(ovsxdp_flow_key& key) {
   __builtin_memset(reinterpret_cast<u8*>(&key) + OVSXDP_FLOW_KEY_PACKET_OFFSET, 0,
                    OVSXDP_FLOW_KEY_PACKET_END - OVSXDP_FLOW_KEY_PACKET_OFFSET);
 }
-}  // namespace detail
-
-// `set` and `off` locate the record, whose header bytes (built by the host)
-// are copied word by word from map memory: a stack buffer for up to 252
-// bytes would not fit the BPF stack of the deepest call chain.
-OVSXDP_INLINE int push_nsh(xdp_md* ctx, ovsxdp_exec_state& st, const ovsxdp_action_set& set, u32 off, u32 length) {
-  if (length < nsh::kBaseLength || length > OVSXDP_NSH_HEADER_MAX || length % 4) return fail(st, OVSXDP_C_DROP_ACTION);
-  // Linux overwrites the action's next protocol: Ethernet when the packet has
-  // an Ethernet header, else the protocol of its ethertype (none: dropped).
-  const u8 np = st.key.mac_proto == OVSXDP_MAC_ETHERNET ? u8{OVSXDP_NSH_NP_ETHERNET} : nsh::np_from_ethertype(ntoh16(st.key.eth_type));
-  if (!np) return fail(st, OVSXDP_C_DROP_ACTION);
-  if (!move_head(ctx, -static_cast<int>(length))) return fail(st, OVSXDP_C_DROP_ACTION);
+// A record near the end of its list: word by word, each word's offset
+// bounded on its own.
+OVSXDP_INLINE void copy_words(xdp_md* ctx, const ovsxdp_action_set& set, u32 from, u32 length, bool& copied) {
   const cursor c(frame_of(ctx));
   const u32 words = length / 4;
-  const u32 from = off + sizeof(ovsxdp_action_push_nsh);
-  bool copied = true;
   bpf_iter_num it;
   bpf_iter_num_new(&it, 0, OVSXDP_NSH_HEADER_MAX / 4);
   while (const int* i = bpf_iter_num_next(&it)) {
@@ -53,6 +42,29 @@ OVSXDP_INLINE int push_nsh(xdp_md* ctx, ovsxdp_exec_state& st, const ovsxdp_acti
     word->value = load_unaligned<u32>(set.bytes + at);
   }
   bpf_iter_num_destroy(&it);
+}
+}  // namespace detail
+
+// `set` and `off` locate the record, whose header bytes (built by the host)
+// are copied from map memory: a stack buffer for up to 252 bytes would not
+// fit the BPF stack of the deepest call chain.
+OVSXDP_INLINE int push_nsh(xdp_md* ctx, ovsxdp_exec_state& st, const ovsxdp_action_set& set, u32 off, u32 length) {
+  if (length < nsh::kBaseLength || length > OVSXDP_NSH_HEADER_MAX || length % 4) return fail(st, OVSXDP_C_DROP_ACTION);
+  // Linux overwrites the action's next protocol: Ethernet when the packet has
+  // an Ethernet header, else the protocol of its ethertype (none: dropped).
+  const u8 np = st.key.mac_proto == OVSXDP_MAC_ETHERNET ? u8{OVSXDP_NSH_NP_ETHERNET} : nsh::np_from_ethertype(ntoh16(st.key.eth_type));
+  if (!np) return fail(st, OVSXDP_C_DROP_ACTION);
+  if (!move_head(ctx, -static_cast<int>(length))) return fail(st, OVSXDP_C_DROP_ACTION);
+  const u32 from = off + sizeof(ovsxdp_action_push_nsh);
+  bool copied = true;
+  if (from <= OVSXDP_ACTIONS_MAX_BYTES - OVSXDP_NSH_HEADER_MAX) {
+    // One helper call; the bound lets the verifier see the whole header
+    // inside the record memory whatever its length.
+    copied = bpf_xdp_store_bytes(ctx, 0, const_cast<u8*>(set.bytes + from), length) == 0;
+  } else {
+    detail::copy_words(ctx, set, from, length, copied);
+  }
+  const cursor c(frame_of(ctx));
   auto* h = c.at<nsh::header>(0);
   if (!copied || !h) return fail(st, OVSXDP_C_DROP_ACTION);
   h->np = np;
