@@ -71,6 +71,10 @@ bytes sctp4() { return eth().ipv4("10.1.0.1", "10.1.0.2").sctp(1000, 7777).paylo
 bytes udp6() { return eth().ipv6("2001:db8::1", "2001:db8::2").udp(1000, 7777).payload(2).build(); }
 bytes tagged() { return eth().vlan(10).ipv4("10.1.0.1", "10.1.0.2").udp(1000, 7777).payload(18).build(); }
 bytes mpls() { return eth().mpls(100).ipv4("10.1.0.1", "10.1.0.2").udp(1000, 7777).payload(18).build(); }
+bytes arp4() { return eth().arp(1, kMacA, "10.1.0.1", "00:00:00:00:00:00", "10.1.0.2").build(); }
+bytes ns6() { return eth().ipv6("fe80::1", "ff02::1:ff00:2", {.hop_limit = 255}).nd(135, "2001:db8::2", kMacA).build(); }
+bytes icmp4() { return eth().ipv4("10.1.0.1", "10.1.0.2").icmp(8, 0, 0x10001).payload(18).build(); }
+bytes nsh4() { return eth().nsh(1, 0x100, 254).ipv4("10.1.0.1", "10.1.0.2").udp(1000, 7777).payload(18).build(); }
 
 // N masks, the packet's flow in the last one probed: N-1 decoy prefixes of
 // the destination that the packet does not match, then the exact flow.
@@ -133,6 +137,14 @@ std::vector<scenario> scenarios() {
   action("pop_mpls", "pop_mpls", mpls(), {{kMpls, "pop_mpls(eth_type=0x800),2"}});
   action("add_mpls", "add_mpls", udp4(), {{kIp4, "add_mpls(label=7,tc=0,ttl=9,bos=1,eth_type=0x8847,tunnel),2"}});
   action("pop_eth + push_eth", "pop_push_eth", udp4(), {{kIp4, "pop_eth,push_eth(src=02:00:00:00:00:aa,dst=02:00:00:00:00:bb),2"}});
+  action("set(arp)", "set_arp", arp4(), {{"recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()", "set(arp(sip=10.9.0.1,op=2)),2"}});
+  action("set(nd target,sll) + ICMPv6 csum", "set_nd", ns6(),
+         {{"recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=135,code=0),nd()",
+           "set(nd(target=2001:db8::99,sll=02:00:00:00:00:aa,tll=00:00:00:00:00:00)),2"}});
+  action("set(icmp) + ICMP csum", "set_icmp", icmp4(), {{"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=1,frag=no),icmp()", "set(icmp(type=0,code=0)),2"}});
+  action("push_nsh (MD1) + push_eth", "push_nsh", udp4(), {{kIp4, "push_nsh(spi=0x5,si=9),push_eth(src=02:00:00:00:00:aa,dst=02:00:00:00:00:bb),2"}});
+  action("pop_eth + pop_nsh + push_eth", "pop_nsh", nsh4(),
+         {{"recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(np=1)", "pop_eth,pop_nsh(),push_eth(src=02:00:00:00:00:aa,dst=02:00:00:00:00:bb),2"}});
   action("recirc (second pass, second lookup)", "recirc", udp4(),
          {{kIp4, "recirc(1)"}, {"recirc_id(1),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "2"}}, XDP_REDIRECT, 2);
   action("userspace (upcall to the ring)", "userspace", udp4(), {{kIp4, "userspace(pid=1),2"}}, XDP_REDIRECT, 1, 20000,

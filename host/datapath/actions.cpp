@@ -155,8 +155,34 @@ class encoder {
               at<ovsxdp_action_check_pkt_len>(offset).le_bytes = le;
             },
             [&](const act::meter& x) { add<ovsxdp_action_meter>(OVSXDP_ACTION_METER).meter_id = x.id; },
+            [&](const act::set_arp& x) { set<ovsxdp_action_set_arp>(OVSXDP_SET_ARP, x.value, x.mask); },
+            [&](const act::set_nd& x) { set<ovsxdp_action_set_nd>(OVSXDP_SET_ND, x.value, x.mask); },
+            [&](const act::set_icmp& x) { set<ovsxdp_action_set_icmp>(x.target, x.value, x.mask); },
+            [&](const act::push_nsh& x) { push_nsh(x); },
+            [&](const act::pop_nsh&) { add<ovsxdp_action_pop_nsh>(OVSXDP_ACTION_POP_NSH); },
         },
         a.base());
+  }
+
+  // The NSH header as Linux's nsh_hdr_from_nlattr builds it: version 0,
+  // flags and ttl masked to their fields, the length in 4-byte words.
+  void push_nsh(const act::push_nsh& x) {
+    const std::size_t length = 8 + x.metadata.size();
+    if (x.metadata.size() % 4 || length > OVSXDP_NSH_HEADER_MAX)
+      throw invalid_flow("encode actions", "push_nsh",
+                         "metadata of " + std::to_string(x.metadata.size()) + " bytes: NSH carries a multiple of 4 bytes, at most " +
+                             std::to_string(OVSXDP_NSH_HEADER_MAX - 8));
+    const std::size_t offset = out.size();
+    add<ovsxdp_action_push_nsh>(OVSXDP_ACTION_PUSH_NSH, length).h.arg = static_cast<std::uint16_t>(length);
+    std::uint8_t* h = &out[offset + sizeof(ovsxdp_action_push_nsh)];
+    const std::uint16_t first = static_cast<std::uint16_t>((x.flags & 0x3u) << 12 | (x.ttl & 0x3fu) << 6 | (length / 4));
+    h[0] = static_cast<std::uint8_t>(first >> 8);
+    h[1] = static_cast<std::uint8_t>(first);
+    h[2] = x.mdtype;
+    h[3] = x.np;
+    const std::uint32_t path = htonl((x.spi & 0xffffffu) << 8 | x.si);
+    std::memcpy(h + 4, &path, 4);
+    if (!x.metadata.empty()) std::memcpy(h + 8, x.metadata.data(), x.metadata.size());
   }
 };
 
@@ -173,8 +199,11 @@ class decoder {
       std::memcpy(&h, &bytes_[off], sizeof h);
       const std::size_t size = h.words * 4u;
       if (size < sizeof h || size > end - off) fail(off, "record length " + std::to_string(size) + " runs past the list");
+      // A nested list inside its owner's list: else its records would also be read as the owner list's next ones.
+      const std::size_t nested = nested_bytes(h, off, size);
+      if (nested > end - off - size) fail(off, "nested list of " + std::to_string(nested) + " bytes runs past the list that holds it");
       if (h.type != OVSXDP_ACTION_FORK) out.push_back(one(h, off, size));  // a fork record is the datapath's, not the flow's
-      off += size + nested_bytes(h, off, size);  // nested lists were consumed by one()
+      off += size + nested;  // nested lists were consumed by one()
     }
     return out;
   }
@@ -251,6 +280,19 @@ class decoder {
             auto r = record<ovsxdp_action_set_u32>(off, size);
             return act::set_priority{r.value.value, r.mask.value};
           }
+          case OVSXDP_SET_ARP: {
+            auto r = record<ovsxdp_action_set_arp>(off, size);
+            return act::set_arp{r.value, r.mask};
+          }
+          case OVSXDP_SET_ND: {
+            auto r = record<ovsxdp_action_set_nd>(off, size);
+            return act::set_nd{r.value, r.mask};
+          }
+          case OVSXDP_SET_ICMP:
+          case OVSXDP_SET_ICMPV6: {
+            auto r = record<ovsxdp_action_set_icmp>(off, size);
+            return act::set_icmp{static_cast<ovsxdp_set_target>(h.arg), r.value, r.mask};
+          }
           default: fail(off, "unknown set target " + std::to_string(h.arg));
         }
       case OVSXDP_ACTION_DEC_TTL: {
@@ -315,6 +357,25 @@ class decoder {
         return c;
       }
       case OVSXDP_ACTION_METER: return act::meter{record<ovsxdp_action_meter>(off, size).meter_id};
+      case OVSXDP_ACTION_PUSH_NSH: {
+        const std::size_t length = h.arg;
+        if (length < 8 || length % 4 || length > OVSXDP_NSH_HEADER_MAX || sizeof(ovsxdp_action_push_nsh) + length > size)
+          fail(off, "push_nsh header of " + std::to_string(length) + " bytes does not fit its record or NSH");
+        const std::uint8_t* p = &bytes_[off + sizeof(ovsxdp_action_push_nsh)];
+        if ((p[1] & 0x3fu) * 4u != length || p[0] >> 6) fail(off, "push_nsh header with a version or length that is not its own");
+        act::push_nsh n;
+        n.flags = static_cast<std::uint8_t>((p[0] >> 4) & 0x3);
+        n.ttl = static_cast<std::uint8_t>((p[0] & 0xf) << 2 | p[1] >> 6);
+        n.mdtype = p[2];
+        n.np = p[3];
+        std::uint32_t path;
+        std::memcpy(&path, p + 4, 4);
+        n.spi = ntohl(path) >> 8;
+        n.si = static_cast<std::uint8_t>(ntohl(path));
+        n.metadata.assign(p + 8, p + length);
+        return n;
+      }
+      case OVSXDP_ACTION_POP_NSH: return act::pop_nsh{};
       default: fail(off, "unknown action type " + std::to_string(h.type));
     }
   }
@@ -406,6 +467,11 @@ std::string action_name(const action& a) {
                         [](const act::sample&) -> std::string { return "sample"; },
                         [](const act::check_pkt_len&) -> std::string { return "check_pkt_len"; },
                         [](const act::meter&) -> std::string { return "meter"; },
+                        [](const act::set_arp&) -> std::string { return "set(arp)"; },
+                        [](const act::set_nd&) -> std::string { return "set(nd)"; },
+                        [](const act::set_icmp& x) -> std::string { return x.target == OVSXDP_SET_ICMPV6 ? "set(icmpv6)" : "set(icmp)"; },
+                        [](const act::push_nsh&) -> std::string { return "push_nsh"; },
+                        [](const act::pop_nsh&) -> std::string { return "pop_nsh"; },
                     },
                     a.base());
 }

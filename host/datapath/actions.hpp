@@ -40,6 +40,13 @@ struct set_transport {
 };
 struct set_mpls { ovsxdp_set_mpls value{}, mask{}; };
 struct set_skb_mark { std::uint32_t value = 0, mask = 0; };
+// Beyond Linux (which refuses them): executed with OVS userspace's semantics.
+struct set_arp { ovsxdp_set_arp value{}, mask{}; };
+struct set_nd { ovsxdp_set_nd value{}, mask{}; };
+struct set_icmp {
+  ovsxdp_set_target target = OVSXDP_SET_ICMP;  // ICMP or ICMPV6
+  ovsxdp_set_icmp value{}, mask{};
+};
 struct set_priority { std::uint32_t value = 0, mask = 0; };
 struct dec_ttl { std::vector<action> le_1; };
 struct trunc { std::uint32_t max_len = 0; };
@@ -77,13 +84,24 @@ struct check_pkt_len {
   bool invisible = false;
 };
 struct meter { std::uint32_t id = 0; };
+// push_nsh(...): the header's fields as given; Linux masks flags and ttl to
+// their 2 and 6 bits and replaces np by the packet's own next protocol.
+struct push_nsh {
+  std::uint8_t flags = 0, ttl = 63, mdtype = 1, np = 3;  // OVS's defaults
+  std::uint32_t spi = 0;                                  // 24 bits
+  std::uint8_t si = 255;
+  // MD type 1: the 16 bytes of context c1..c4; MD type 2: the TLVs.
+  std::vector<std::uint8_t> metadata = std::vector<std::uint8_t>(16, 0);
+};
+struct pop_nsh {};
 }  // namespace act
 
 using action_variant =
     std::variant<act::output, act::drop, act::push_vlan, act::pop_vlan, act::set_ethernet, act::set_ipv4, act::set_ipv6,
                  act::set_transport, act::set_mpls, act::set_skb_mark, act::set_priority, act::dec_ttl, act::trunc,
                  act::hash, act::push_mpls, act::pop_mpls, act::add_mpls, act::push_eth, act::pop_eth, act::recirc,
-                 act::userspace, act::ct_clear, act::clone, act::sample, act::check_pkt_len, act::meter>;
+                 act::userspace, act::ct_clear, act::clone, act::sample, act::check_pkt_len, act::meter, act::set_arp,
+                 act::set_nd, act::set_icmp, act::push_nsh, act::pop_nsh>;
 
 struct action : action_variant {
   using action_variant::action_variant;

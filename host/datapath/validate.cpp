@@ -2,10 +2,12 @@
 
 #include <linux/openvswitch.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "ovsxdp/base/types.h"
+#include "ovsxdp/proto/nsh.h"
 #include "runtime/error.hpp"
 #include "runtime/overloaded.hpp"
 
@@ -13,7 +15,7 @@ namespace ovsxdp {
 namespace {
 
 constexpr std::uint16_t kIpv4 = 0x0800, kIpv6 = 0x86dd, kArp = 0x0806, kRarp = 0x8035, kMpls = 0x8847,
-                        kMplsMulticast = 0x8848, kTeb = 0x6558, kVlan = 0x8100, kQinq = 0x88a8;
+                        kMplsMulticast = 0x8848, kTeb = 0x6558, kVlan = 0x8100, kQinq = 0x88a8, kNsh = 0x894f;
 
 bool is_mpls(std::uint16_t t) { return t == kMpls || t == kMplsMulticast; }
 
@@ -53,7 +55,20 @@ struct packet_state {
   std::uint8_t ip_proto;   // 0 when not matched exactly
   std::uint8_t ip_frag;    // as the flow's masked key holds it
   int mpls_labels;
+  int icmp_type;           // ICMP/ICMPv6 type matched exactly (or set since), else -1
+  // Linux's own idea of the EtherType, which push_nsh and pop_nsh leave as
+  // it was (eth_type above follows the packet): its NSH checks use this one.
+  std::uint16_t linux_eth_type;
+  int nsh_np;              // the flow's (masked) NSH next protocol, -1 unless it matches NSH
 };
+
+void set_eth_type(packet_state& s, std::uint16_t type) { s.eth_type = s.linux_eth_type = type; }
+
+std::string hex16(std::uint16_t v) {
+  char b[8];
+  std::snprintf(b, sizeof b, "0x%04x", v);
+  return b;
+}
 
 template <class T>
 bool all_ones(const T& mask) {
@@ -164,7 +179,7 @@ class action_checker {
               if (s.tagged) refuse_action(a, "not allowed on a VLAN-tagged packet (pop_vlan first)");
               if (s.eth_type != kIpv4 && s.eth_type != kIpv6 && s.eth_type != kArp && s.eth_type != kRarp && !is_mpls(s.eth_type))
                 refuse_action(a, "the flow must match IPv4, IPv6, ARP, RARP or MPLS exactly");
-              s.eth_type = x.ethertype;
+              set_eth_type(s, x.ethertype);
               s.mpls_labels++;
             },
             [&](const act::pop_mpls& x) {
@@ -172,7 +187,7 @@ class action_checker {
               if (x.ethertype == kTeb && s.mac_proto != OVSXDP_MAC_NONE) refuse_action(a, "eth_type 0x6558 is for L3 packets only");
               s.mpls_labels--;
               // Linux forbids L3 set actions after popping to a non-MPLS payload: recirculate first.
-              s.eth_type = (is_mpls(x.ethertype) && s.mpls_labels > 0) ? x.ethertype : 0;
+              set_eth_type(s, (is_mpls(x.ethertype) && s.mpls_labels > 0) ? x.ethertype : 0);
               if (x.ethertype == kTeb) s.mac_proto = OVSXDP_MAC_ETHERNET;
             },
             [&](const act::add_mpls& x) {
@@ -187,7 +202,7 @@ class action_checker {
               } else {
                 s.mpls_labels++;
               }
-              s.eth_type = x.ethertype;
+              set_eth_type(s, x.ethertype);
             },
             [&](const act::push_eth&) {
               if (s.mac_proto != OVSXDP_MAC_NONE) refuse_action(a, "the packet already has an Ethernet header");
@@ -210,8 +225,73 @@ class action_checker {
               nested(a, x.le, s);
             },
             [&](const act::meter&) {},
+            // Not in Linux (it refuses these sets); what they need, the OVS
+            // slow path that emits them makes sure of.
+            [&](const act::set_arp& x) {
+              if (s.eth_type != kArp && s.eth_type != kRarp) refuse_action(a, "the flow must match eth_type(0x0806) or eth_type(0x8035) exactly");
+              if (value_outside_mask(x.value, x.mask)) refuse_action(a, "value bits outside the mask");
+            },
+            [&](const act::set_nd& x) {
+              if (s.eth_type != kIpv6 || s.ip_proto != 58 || (s.icmp_type != 135 && s.icmp_type != 136))
+                refuse_action(a, "the flow must match ipv6(proto=58) and icmpv6(type=135) or icmpv6(type=136) exactly (a neighbor solicitation or advertisement)");
+              if (value_outside_mask(x.value, x.mask)) refuse_action(a, "value bits outside the mask");
+            },
+            [&](const act::set_icmp& x) {
+              const bool v6 = x.target == OVSXDP_SET_ICMPV6;
+              if (s.eth_type != (v6 ? kIpv6 : kIpv4) || s.ip_proto != (v6 ? 58 : 1))
+                refuse_action(a, v6 ? "the flow must match eth_type(0x86dd) and ipv6(proto=58) exactly" : "the flow must match eth_type(0x0800) and ipv4(proto=1) exactly");
+              if (value_outside_mask(x.value, x.mask)) refuse_action(a, "value bits outside the mask");
+              if (x.mask.type == 0xff) s.icmp_type = x.value.type;
+              else if (x.mask.type) s.icmp_type = -1;
+            },
+            [&](const act::push_nsh& x) { push_nsh(a, x, s); },
+            [&](const act::pop_nsh&) { pop_nsh(a, s); },
         },
         a.base());
+  }
+
+  // Linux validate_push_nsh and the PUSH_NSH case of __ovs_nla_copy_actions.
+  void push_nsh(const action& a, const act::push_nsh& x, packet_state& s) {
+    if (x.mdtype == nsh::kMdType1) {
+      if (x.metadata.size() != 16) refuse_action(a, "MD type 1 carries exactly 16 bytes of context (c1..c4), not " + std::to_string(x.metadata.size()));
+    } else if (x.mdtype == nsh::kMdType2) {
+      if (x.metadata.empty()) refuse_action(a, "MD type 2 needs its metadata (md2=0x...); Linux: missing metadata attributes");
+      if (x.metadata.size() % 4) refuse_action(a, "MD type 2 metadata must be a multiple of 4 bytes (NSH counts its length in 4-byte words)");
+      if (x.metadata.size() > OVSXDP_NSH_HEADER_MAX - nsh::kBaseLength)
+        refuse_action(a, "MD type 2 metadata is at most " + std::to_string(OVSXDP_NSH_HEADER_MAX - nsh::kBaseLength) +
+                             " bytes: NSH's 6-bit length ends at 252 (Linux would accept 248 and push a header whose length reads 0)");
+    } else {
+      refuse_action(a, "mdtype must be 1 or 2, not " + std::to_string(x.mdtype));
+    }
+    if (x.spi > 0xffffff) refuse_action(a, "spi is 24 bits");
+    if (s.mac_proto != OVSXDP_MAC_ETHERNET && !nsh::np_from_ethertype(s.linux_eth_type))
+      refuse_action(a, "the packet has no Ethernet header and its eth_type (" + hex16(s.linux_eth_type) +
+                           ") has no NSH next protocol: Linux pushes NSH over IPv4, IPv6, 0x6558, NSH or MPLS (0x8847)");
+    // Linux keeps the outer tag outside the packet data (skb->vlan_tci): it
+    // would not go inside the NSH payload, but come back on a later push_eth.
+    if (s.tagged) refuse_action(a, "not allowed on a VLAN-tagged packet (pop_vlan first): Linux keeps the outer tag out of the NSH payload");
+    s.mac_proto = OVSXDP_MAC_NONE;
+    s.eth_type = kNsh;  // the packet is NSH now: no L3/L4 set reaches its old headers
+    s.ip_proto = 0;
+    s.icmp_type = -1;
+  }
+
+  // Linux's POP_NSH case: it takes the flow's eth_type and np, not the packet's.
+  void pop_nsh(const action& a, packet_state& s) {
+    if (s.linux_eth_type != kNsh)
+      refuse_action(a, s.eth_type == kNsh ? "Linux pops only an NSH header the flow matched (eth_type(0x894f)), not one pushed in the same list; recirculate first"
+                                          : "the flow must match eth_type(0x894f) exactly");
+    // Linux's nsh_pop reads the header at the start of the packet; with an
+    // Ethernet header in front it would read that as NSH.
+    if (s.mac_proto != OVSXDP_MAC_NONE) refuse_action(a, "the NSH header must start the packet: pop_eth first (as OVS does)");
+    if (s.nsh_np < 0 || !nsh::ethertype_from_np(static_cast<std::uint8_t>(s.nsh_np)))
+      refuse_action(a, "the flow must match nsh(np=N) with N one of 1 (IPv4), 2 (IPv6), 3 (Ethernet), 4 (NSH), 5 (MPLS): Linux takes the next protocol from the flow's match" +
+                           std::string(s.nsh_np >= 0 ? " (np=" + std::to_string(s.nsh_np) + " here)" : ""));
+    s.mac_proto = s.nsh_np == OVSXDP_NSH_NP_ETHERNET ? OVSXDP_MAC_ETHERNET : OVSXDP_MAC_NONE;
+    s.eth_type = s.nsh_np == OVSXDP_NSH_NP_NSH ? kNsh : 0;  // what follows is known only to a recirculated pass
+    s.tagged = false;
+    s.ip_proto = 0;
+    s.icmp_type = -1;
   }
 };
 
@@ -332,6 +412,9 @@ void validate_actions(const ovsxdp_flow_key& masked_key, const ovsxdp_flow_key& 
   s.ip_proto = mask.ip_proto == 0xff ? masked_key.ip_proto : 0;
   s.ip_frag = masked_key.ip_frag;
   s.mpls_labels = __builtin_popcount(masked_key.mpls_labels);
+  s.icmp_type = (s.ip_proto == 1 || s.ip_proto == 58) && (ntoh16(mask.tp_src) & 0xff) == 0xff ? ntoh16(masked_key.tp_src) & 0xff : -1;
+  s.linux_eth_type = s.eth_type;
+  s.nsh_np = s.eth_type == kNsh ? masked_key.nw.nsh.np : -1;
   action_checker().list(actions, s);
 }
 

@@ -121,7 +121,7 @@ std::optional<unsigned long long> to_number(std::string_view t) {
   errno = 0;
   char* end = nullptr;
   unsigned long long v = std::strtoull(s.c_str() + i, &end, 0);
-  if (errno || *end) return std::nullopt;
+  if (errno || end != s.c_str() + s.size()) return std::nullopt;  // also a NUL inside the text
   if (negative) v = static_cast<unsigned long long>(-static_cast<long long>(v));
   return v;
 }
@@ -188,6 +188,9 @@ class key_parser {
 
   // One attribute into `key`/`mask` (for set(...) actions).
   void single_attribute(std::string_view name, std::size_t at) { attribute(name, 0, at); }
+  // The fields of a struct-like attribute after its '(', by `spec` (for set
+  // targets whose fields differ from the key attribute's).
+  void attribute_fields(const attribute_spec& spec) { fields(spec); }
   ovsxdp_flow_key& key() { return out_.key; }
   ovsxdp_flow_key& mask() { return out_.mask; }
 
@@ -931,6 +934,13 @@ class action_parser {
     }
     if (n == "pop_vlan") return act::pop_vlan{};
     if (n == "pop_eth") return act::pop_eth{};
+    if (n == "pop_nsh") {  // OVS prints and reads pop_nsh(); the bare word reads too
+      if (s_.peek() == '(') {
+        s_.expect('(', "pop_nsh()");
+        s_.expect(')', "pop_nsh() takes no arguments");
+      }
+      return act::pop_nsh{};
+    }
     if (n == "ct_clear") return act::ct_clear{};
     s_.expect('(', "'(' after " + std::string(n));
     action a = with_arguments(n, at);
@@ -938,11 +948,13 @@ class action_parser {
     return a;
   }
 
-  static bool is_action_word(std::string_view n) { return n == "drop" || n == "pop_vlan" || n == "pop_eth" || n == "ct_clear"; }
+  static bool is_action_word(std::string_view n) {
+    return n == "drop" || n == "pop_vlan" || n == "pop_eth" || n == "ct_clear" || n == "pop_nsh";
+  }
   // Actions that take arguments: without '(' the name is a mistake, not a port.
   static bool is_action_name(std::string_view n) {
     for (std::string_view a : {"output", "push_vlan", "set", "trunc", "recirc", "hash", "dec_ttl", "push_mpls", "add_mpls", "pop_mpls",
-                               "push_eth", "userspace", "clone", "meter", "sample", "check_pkt_len"})
+                               "push_eth", "userspace", "clone", "meter", "sample", "check_pkt_len", "push_nsh"})
       if (n == a) return true;
     return false;
   }
@@ -1011,6 +1023,7 @@ class action_parser {
       return e;
     }
     if (n == "userspace") return userspace();
+    if (n == "push_nsh") return push_nsh();
     if (n == "clone") return act::clone{nested_actions(at)};
     if (n == "meter") return act::meter{static_cast<std::uint32_t>(number("meter id", 0xffffffff))};
     if (n == "sample") {
@@ -1043,12 +1056,11 @@ class action_parser {
       s_.expect(')', "')' closing le(...)");
       return c;
     }
-    if (n == "ct" || n == "tnl_push" || n == "tnl_pop" ||
-        n == "lb_output" || n == "push_nsh" || n == "pop_nsh" || n == "psample")
+    if (n == "ct" || n == "tnl_push" || n == "tnl_pop" || n == "lb_output" || n == "psample")
       s_.fail("action '" + std::string(n) + "' is not supported by this datapath yet", "", at);
     s_.fail("unknown action '" + std::string(n) + "'",
             "a port number, drop, push_vlan, pop_vlan, set, dec_ttl, trunc, hash, push_mpls, pop_mpls, add_mpls, push_eth, "
-            "pop_eth, recirc, userspace, ct_clear, clone, sample, check_pkt_len or meter",
+            "pop_eth, push_nsh, pop_nsh, recirc, userspace, ct_clear, clone, sample, check_pkt_len or meter",
             at);
   }
 
@@ -1108,6 +1120,80 @@ class action_parser {
     return act::push_mpls{lse, type};
   }
 
+  // push_nsh(flags=,ttl=,mdtype=,np=,spi=0x,si=,c1=0x..c4=0x | md2=0x), in
+  // any order, as OVS reads it (parse_odp_push_nsh_action): defaults
+  // flags=0,ttl=63,mdtype=1,np=3,spi=0x0,si=255; spi and the contexts are
+  // hex with 0x; c1..c4 belong to mdtype 1 and md2 to mdtype 2, which must
+  // come first. md2 is padded with zeros to a multiple of 4 bytes.
+  action push_nsh() {
+    act::push_nsh p;
+    std::uint32_t context[4] = {};
+    std::vector<std::uint8_t> md2;
+    auto hex_number = [&](std::string_view field, std::uint64_t max) -> std::uint32_t {
+      const std::size_t vat = s_.pos();
+      const std::string_view t = s_.token(", \t\r\n)");
+      const bool hex = t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') &&
+                       std::all_of(t.begin() + 2, t.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+      const auto v = hex ? to_number(t) : std::nullopt;
+      if (!v || *v > max)
+        s_.fail("bad " + std::string(field) + " '" + std::string(t) + "'", "0x followed by hex digits, at most " + printf_hex(max) + " (OVS reads " + std::string(field) + " in hex only)", vat);
+      return static_cast<std::uint32_t>(*v);
+    };
+    for (;;) {
+      s_.skip_separators();
+      if (s_.peek() == ')') break;
+      const std::size_t fat = s_.pos();
+      const std::string_view f = s_.name();
+      s_.expect('=', "'=' after " + std::string(f));
+      if (f == "flags") p.flags = static_cast<std::uint8_t>(number("flags", 0xff));
+      else if (f == "ttl") p.ttl = static_cast<std::uint8_t>(number("ttl", 0xff));
+      else if (f == "np") p.np = static_cast<std::uint8_t>(number("np", 0xff));
+      else if (f == "si") p.si = static_cast<std::uint8_t>(number("si", 0xff));
+      else if (f == "spi") p.spi = hex_number("spi", 0xffffff);
+      else if (f == "mdtype") {
+        const std::size_t vat = s_.pos();
+        p.mdtype = static_cast<std::uint8_t>(number("mdtype", 0xff));
+        if (p.mdtype != 1 && p.mdtype != 2) s_.fail("mdtype must be 1 or 2", "mdtype=1 (c1..c4) or mdtype=2 (md2=0x...)", vat);
+        md2.clear();
+      } else if (f.size() == 2 && f[0] == 'c' && f[1] >= '1' && f[1] <= '4') {
+        if (p.mdtype != 1) s_.fail(std::string(f) + " is MD type 1 context", "c1..c4 with mdtype=1, md2=0x... with mdtype=2", fat);
+        context[f[1] - '1'] = hex_number(f, 0xffffffff);
+      } else if (f == "md2") {
+        if (p.mdtype != 2) s_.fail("md2 needs mdtype=2 before it", "push_nsh(mdtype=2,md2=0xHEX)", fat);
+        const std::size_t vat = s_.pos();
+        const std::string_view t = s_.token(", \t\r\n)");
+        std::string digits = t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') ? std::string(t.substr(2)) : std::string();
+        if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+          s_.fail("bad md2 '" + std::string(t) + "'", "md2=0x followed by hex digits", vat);
+        // OVS prints the first byte without its leading zero ("0xa0b" for 0a 0b).
+        if (digits.size() % 2) digits.insert(digits.begin(), '0');
+        md2.clear();
+        for (std::size_t i = 0; i < digits.size(); i += 2) md2.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
+        while (md2.size() % 4) md2.push_back(0);
+        const std::size_t max = OVSXDP_NSH_HEADER_MAX - 8;
+        if (md2.size() > max) s_.fail("md2 of " + std::to_string(md2.size()) + " bytes: NSH holds at most " + std::to_string(max), "", vat);
+      } else {
+        s_.fail("unknown field '" + std::string(f) + "' in push_nsh(...)", "flags, ttl, mdtype, np, spi, si, c1..c4 or md2", fat);
+      }
+    }
+    if (p.mdtype == 1) {
+      p.metadata.resize(16);
+      for (int i = 0; i < 4; i++) {
+        const std::uint32_t be = htonl(context[i]);
+        std::memcpy(&p.metadata[static_cast<std::size_t>(i) * 4], &be, 4);
+      }
+    } else {
+      p.metadata = std::move(md2);  // empty without md2=: refused at install, as Linux does
+    }
+    return p;
+  }
+
+  static std::string printf_hex(std::uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "%#llx", static_cast<unsigned long long>(v));
+    return b;
+  }
+
   action userspace() {
     act::userspace u;
     expect_field("pid=");
@@ -1150,11 +1236,15 @@ class action_parser {
       if (n == "skb_mark") return act::set_skb_mark{k.skb_mark, m.skb_mark};
       return act::set_priority{k.priority, m.priority};
     }
-    if (n != "eth" && n != "ipv4" && n != "ipv6" && n != "tcp" && n != "udp" && n != "sctp" && n != "mpls") {
+    if (n != "eth" && n != "ipv4" && n != "ipv6" && n != "tcp" && n != "udp" && n != "sctp" && n != "mpls" && n != "arp" && n != "nd" &&
+        n != "icmp" && n != "icmpv6") {
       if (n == "tunnel") s_.fail("set(tunnel(...)) is not supported by this datapath yet", "", at);
-      s_.fail("cannot set " + std::string(n) + "(...)", "eth, ipv4, ipv6, tcp, udp, sctp, mpls, skb_mark or skb_priority", at);
+      if (n == "nd_ext") s_.fail("set(nd_ext(...)) is not supported by this datapath (set(nd(...)) is)", "", at);
+      if (n == "nsh") s_.fail("set(nsh(...)) is not supported: Linux removed it (it never worked); OVS 3.1 cannot parse it either", "", at);
+      s_.fail("cannot set " + std::string(n) + "(...)", "eth, ipv4, ipv6, tcp, udp, sctp, mpls, arp, nd, icmp, icmpv6, skb_mark or skb_priority", at);
     }
-    kp.single_attribute(n, at);
+    if (n == "arp") kp.attribute_fields(set_arp_attribute());  // with the 16-bit opcode
+    else kp.single_attribute(n, at);
     s_.expect(')', "')' closing " + std::string(n) + "(...)");
     const auto& k = kp.key();
     const auto& m = kp.mask();
@@ -1192,6 +1282,34 @@ class action_parser {
       a.mask.frag = m.ip_frag;
       return a;
     }
+    if (n == "arp") {
+      act::set_arp a;
+      a.value = {k.nw.ipv4.src, k.nw.ipv4.dst, {}, {}, k.tp_src, 0};
+      a.mask = {m.nw.ipv4.src, m.nw.ipv4.dst, {}, {}, m.tp_src, 0};
+      std::memcpy(a.value.sha, k.nw_ext.arp.sha, 6);
+      std::memcpy(a.value.tha, k.nw_ext.arp.tha, 6);
+      std::memcpy(a.mask.sha, m.nw_ext.arp.sha, 6);
+      std::memcpy(a.mask.tha, m.nw_ext.arp.tha, 6);
+      return a;
+    }
+    if (n == "nd") {
+      act::set_nd d;
+      std::memcpy(d.value.target, k.nw_ext.nd.target, 16);
+      std::memcpy(d.value.sll, k.nw_ext.nd.sll, 6);
+      std::memcpy(d.value.tll, k.nw_ext.nd.tll, 6);
+      std::memcpy(d.mask.target, m.nw_ext.nd.target, 16);
+      std::memcpy(d.mask.sll, m.nw_ext.nd.sll, 6);
+      std::memcpy(d.mask.tll, m.nw_ext.nd.tll, 6);
+      return d;
+    }
+    if (n == "icmp" || n == "icmpv6") {
+      // type and code sit in the low bytes of tp_src and tp_dst.
+      act::set_icmp i;
+      i.target = n == "icmp" ? OVSXDP_SET_ICMP : OVSXDP_SET_ICMPV6;
+      i.value = {static_cast<std::uint8_t>(ntoh16(k.tp_src)), static_cast<std::uint8_t>(ntoh16(k.tp_dst)), 0};
+      i.mask = {static_cast<std::uint8_t>(ntoh16(m.tp_src)), static_cast<std::uint8_t>(ntoh16(m.tp_dst)), 0};
+      return i;
+    }
     if (n == "mpls") {
       // mpls() with no field is the all-zero mask, as for the other headers.
       if (__builtin_popcount(k.mpls_labels) > 1) s_.fail("set(mpls(...)) takes one label stack entry", "", at);
@@ -1223,6 +1341,19 @@ std::string mac_text(const std::array<std::uint8_t, 6>& m) {
   char buf[18];
   std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
   return buf;
+}
+
+// OVS prints MD type 2 metadata with ds_put_hex: 0x, the first byte without
+// its leading zero, then two digits a byte. Leading zero bytes it leaves
+// out, which loses them; here they are written, so the text reads back.
+std::string md2_text(const std::vector<std::uint8_t>& md) {
+  std::string s = "0x";
+  char b[4];
+  for (std::size_t i = 0; i < md.size(); i++) {
+    std::snprintf(b, sizeof b, i == 0 && md[0] ? "%x" : "%02x", md[i]);
+    s += b;
+  }
+  return s;
 }
 
 std::string format_list(const action_list& actions);
@@ -1358,6 +1489,60 @@ std::string format_one(const action& a) {
             return "check_pkt_len(size=" + std::to_string(x.max_len) + ",gt(" + nested(x.gt) + "),le(" + nested(x.le) + "))";
           },
           [&](const act::meter& x) { return "meter(" + std::to_string(x.id) + ")"; },
+          [&](const act::set_arp& x) {
+            ovsxdp_flow_key k{}, m{};
+            k.nw.ipv4.src = x.value.sip;
+            k.nw.ipv4.dst = x.value.tip;
+            k.tp_src = x.value.op;
+            std::memcpy(k.nw_ext.arp.sha, x.value.sha, 6);
+            std::memcpy(k.nw_ext.arp.tha, x.value.tha, 6);
+            m.nw.ipv4.src = x.mask.sip;
+            m.nw.ipv4.dst = x.mask.tip;
+            m.tp_src = x.mask.op;
+            std::memcpy(m.nw_ext.arp.sha, x.mask.sha, 6);
+            std::memcpy(m.nw_ext.arp.tha, x.mask.tha, 6);
+            return "set(" + format_attribute(set_arp_attribute(), k, m) + ")";
+          },
+          [&](const act::set_nd& x) {
+            ovsxdp_flow_key k{}, m{};
+            std::memcpy(k.nw_ext.nd.target, x.value.target, 16);
+            std::memcpy(k.nw_ext.nd.sll, x.value.sll, 6);
+            std::memcpy(k.nw_ext.nd.tll, x.value.tll, 6);
+            std::memcpy(m.nw_ext.nd.target, x.mask.target, 16);
+            std::memcpy(m.nw_ext.nd.sll, x.mask.sll, 6);
+            std::memcpy(m.nw_ext.nd.tll, x.mask.tll, 6);
+            return "set(" + format_attribute(nd_attribute(), k, m) + ")";
+          },
+          [&](const act::set_icmp& x) {
+            ovsxdp_flow_key k{}, m{};
+            k.tp_src = hton16(x.value.type);
+            k.tp_dst = hton16(x.value.code);
+            m.tp_src = hton16(x.mask.type);
+            m.tp_dst = hton16(x.mask.code);
+            return "set(" + format_attribute(x.target == OVSXDP_SET_ICMPV6 ? icmpv6_attribute() : icmp_attribute(), k, m) + ")";
+          },
+          [&](const act::push_nsh& x) {
+            // OVS format_odp_push_nsh_action, on the header as pushed.
+            std::snprintf(buf, sizeof buf, "push_nsh(flags=%d,ttl=%d,mdtype=%d,np=%d,spi=0x%x,si=%d", x.flags & 0x3, x.ttl & 0x3f, x.mdtype, x.np,
+                          x.spi & 0xffffffu, x.si);
+            std::string s = buf;
+            if (x.mdtype == 1) {
+              for (unsigned i = 0; i < 4; i++) {
+                std::uint32_t be = 0;
+                if (x.metadata.size() >= (i + 1) * 4) std::memcpy(&be, &x.metadata[i * 4], 4);
+                std::snprintf(buf, sizeof buf, ",c%u=0x%x", i + 1, ntohl(be));
+                s += buf;
+              }
+            } else if (x.mdtype == 2) {
+              // Without metadata (refused at install) OVS prints md2=0, which
+              // it cannot read back; nothing is printed here instead.
+              if (!x.metadata.empty()) s += ",md2=" + md2_text(x.metadata);
+            } else {
+              s += ",<error: unknown mdtype>";
+            }
+            return s + ")";
+          },
+          [&](const act::pop_nsh&) { return std::string("pop_nsh()"); },
       },
       a.base());
 }

@@ -47,6 +47,13 @@ constexpr std::array arp_fields{
     field_spec{"sha", offsetof(key, nw_ext.arp.sha), 6, true, field_format::mac},
     field_spec{"tha", offsetof(key, nw_ext.arp.tha), 6, true, field_format::mac},
 };
+constexpr std::array set_arp_fields{
+    field_spec{"sip", offsetof(key, nw.ipv4.src), 4, true, field_format::ipv4},
+    field_spec{"tip", offsetof(key, nw.ipv4.dst), 4, true, field_format::ipv4},
+    field_spec{"op", offsetof(key, tp_src), 2, true, field_format::decimal},
+    field_spec{"sha", offsetof(key, nw_ext.arp.sha), 6, true, field_format::mac},
+    field_spec{"tha", offsetof(key, nw_ext.arp.tha), 6, true, field_format::mac},
+};
 constexpr std::array nd_fields{
     field_spec{"target", offsetof(key, nw_ext.nd.target), 16, true, field_format::ipv6},
     field_spec{"sll", offsetof(key, nw_ext.nd.sll), 6, true, field_format::mac},
@@ -98,6 +105,7 @@ OVSXDP_ATTRIBUTE(arp_attribute, "arp", arp_fields)
 OVSXDP_ATTRIBUTE(nd_attribute, "nd", nd_fields)
 OVSXDP_ATTRIBUTE(ct_tuple4_attribute, "ct_tuple4", ct_tuple4_fields)
 OVSXDP_ATTRIBUTE(ct_tuple6_attribute, "ct_tuple6", ct_tuple6_fields)
+OVSXDP_ATTRIBUTE(set_arp_attribute, "arp", set_arp_fields)
 #undef OVSXDP_ATTRIBUTE
 
 const field_spec& recirc_id_field() { return recirc_id; }

@@ -52,6 +52,9 @@ const attribute_spec& arp_attribute();
 const attribute_spec& nd_attribute();
 const attribute_spec& ct_tuple4_attribute();
 const attribute_spec& ct_tuple6_attribute();
+// set(arp(...)): as arp() but with the whole 16-bit opcode, which the action
+// writes (the key keeps 8 bits); op lives in tp_src of a scratch key.
+const attribute_spec& set_arp_attribute();
 
 // Single-value attributes, name(value[/mask]).
 const field_spec& recirc_id_field();

@@ -155,6 +155,19 @@ packet_builder& packet_builder::arp(std::uint16_t op, std::string_view sha, std:
   return *this;
 }
 
+packet_builder& packet_builder::nsh(std::uint8_t mdtype, std::uint32_t spi, std::uint8_t si, bytes metadata, nsh_options o) {
+  layer l{kind::nsh, {}, o.next_protocol ? std::optional<std::uint32_t>(*o.next_protocol) : std::nullopt};
+  while (metadata.size() % 4) metadata.push_back(0);
+  const std::uint8_t words = o.length_words.value_or(static_cast<std::uint8_t>((8 + metadata.size()) / 4));
+  append16(l.data, static_cast<std::uint16_t>((o.version & 3u) << 14 | (o.flags & 3u) << 12 | (o.ttl & 0x3fu) << 6 | (words & 0x3fu)));
+  l.data.push_back(mdtype);
+  l.data.push_back(0);  // next protocol, filled by build()
+  append32(l.data, (spi & 0xffffffu) << 8 | si);
+  l.data.insert(l.data.end(), metadata.begin(), metadata.end());
+  layers_.push_back(std::move(l));
+  return *this;
+}
+
 packet_builder& packet_builder::ipv4(std::string_view src, std::string_view dst, ipv4_options o) {
   layer l{kind::ipv4, {}, o.protocol ? std::optional<std::uint32_t>(*o.protocol) : std::nullopt};
   bytes opts = o.options;
@@ -296,6 +309,7 @@ std::optional<std::uint32_t> packet_builder::ethertype_of(const layer& l) {
     case kind::vlan: return l.tpid;
     case kind::mpls: return 0x8847;
     case kind::arp: return 0x0806;
+    case kind::nsh: return 0x894f;
     case kind::ipv4: return 0x0800;
     case kind::ipv6: return 0x86dd;
     default: return std::nullopt;
@@ -347,6 +361,21 @@ bytes packet_builder::build() const {
       case kind::mpls:
         if (!(next && next->k == kind::mpls)) out[start[i] + 2] |= 0x01;  // bottom of stack
         break;
+      case kind::nsh: {
+        std::uint32_t np = l.forced_next.value_or(0);
+        if (!l.forced_next && next) {
+          switch (next->k) {
+            case kind::ipv4: np = 1; break;
+            case kind::ipv6: np = 2; break;
+            case kind::eth: np = 3; break;
+            case kind::nsh: np = 4; break;
+            case kind::mpls: np = 5; break;
+            default: break;
+          }
+        }
+        out[start[i] + 3] = static_cast<std::uint8_t>(np);
+        break;
+      }
       case kind::ipv4: {
         std::size_t ihl = (out[start[i]] & 0xf) * 4u;
         put16(out, start[i] + 2, static_cast<std::uint16_t>(end - start[i]));

@@ -44,6 +44,14 @@ struct ipv6_options {
   std::optional<std::uint8_t> next_header;  // default: from the next layer
 };
 
+struct nsh_options {
+  std::uint8_t flags = 0;
+  std::uint8_t ttl = 63;
+  std::optional<std::uint8_t> next_protocol;  // default: from the next layer (1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH, 5 MPLS)
+  std::optional<std::uint8_t> length_words;   // override, for malformed tests
+  std::uint8_t version = 0;
+};
+
 class packet_builder {
  public:
   packet_builder& eth(std::string_view src, std::string_view dst, std::optional<std::uint16_t> type = {});
@@ -52,6 +60,9 @@ class packet_builder {
   packet_builder& snap(std::uint32_t oui, std::uint16_t type);                        // 802.3 + LLC AA-AA-03 + SNAP
   packet_builder& mpls(std::uint32_t label, std::uint8_t tc = 0, std::uint8_t ttl = 64);  // bos set on the last one
   packet_builder& arp(std::uint16_t op, std::string_view sha, std::string_view sip, std::string_view tha, std::string_view tip);
+  // NSH (RFC 8300): MD type 1 carries 16 bytes of context, type 2 TLVs;
+  // the metadata is padded to 4 bytes. Its ethertype is 0x894f.
+  packet_builder& nsh(std::uint8_t mdtype, std::uint32_t spi, std::uint8_t si, bytes metadata = bytes(16, 0), nsh_options options = {});
   packet_builder& ipv4(std::string_view src, std::string_view dst, ipv4_options options = {});
   packet_builder& ipv6(std::string_view src, std::string_view dst, ipv6_options options = {});
   // Extension header of `type` (0 hop-by-hop, 43 routing, 60 destination options, 51 AH)
@@ -73,7 +84,7 @@ class packet_builder {
   bytes build() const;
 
  private:
-  enum class kind { eth, vlan, llc, snap, mpls, arp, ipv4, ipv6, ipv6_ext, ipv6_frag, tcp, udp, sctp, icmp, icmpv6, raw_l4, payload };
+  enum class kind { eth, vlan, llc, snap, mpls, arp, nsh, ipv4, ipv6, ipv6_ext, ipv6_frag, tcp, udp, sctp, icmp, icmpv6, raw_l4, payload };
   struct layer {
     kind k;
     bytes data;

@@ -61,6 +61,34 @@ const std::string kTcp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(p
 const std::string kUdp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp()";
 const std::string kIp6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)";
 const std::string kVlan = "in_port(1),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(frag=no))";
+const std::string kArp = "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()";
+const std::string kIcmp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=1,frag=no),icmp()";
+const std::string kIcmp6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6()";
+const std::string kNs = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=135,code=0),nd()";
+const std::string kNa = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=136,code=0),nd()";
+const std::string kPushEth = "push_eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02)";
+
+packet_builder outer() { return packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02"); }
+bytes be32s(std::initializer_list<std::uint32_t> words) {
+  bytes b;
+  for (std::uint32_t w : words)
+    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(w >> shift));
+  return b;
+}
+// An ND message's body (after type, code, checksum): flags, target, then options as given.
+bytes nd_body(std::string_view target, std::initializer_list<std::pair<std::uint8_t, std::string_view>> options, std::uint8_t flags = 0) {
+  bytes b{flags, 0, 0, 0};
+  const auto t = parse_ipv6(target);
+  b.insert(b.end(), t.begin(), t.end());
+  for (const auto& [type, address] : options) {
+    b.push_back(type);
+    b.push_back(1);
+    const auto m = parse_mac(address);
+    b.insert(b.end(), m.begin(), m.end());
+  }
+  return b;
+}
+packet_builder nd_ip6() { return eth().ipv6("fe80::1", "ff02::1:ff00:2", {.hop_limit = 255}); }
 
 std::vector<action_case> cases() {
   std::vector<action_case> c;
@@ -232,6 +260,128 @@ std::vector<action_case> cases() {
     six.push_back({"recirc_id(4),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "recirc(5)"});
     six.push_back({"recirc_id(5),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "2"});
     c.push_back({"a sixth pass is dropped and counted", six, tcp4(), XDP_DROP, {}, OVSXDP_C_DROP_RECURSION});
+  }
+  // ---- set(arp), set(nd), set(icmp), set(icmpv6): beyond Linux, as OVS userspace ----
+  auto arp = [](std::uint16_t op, std::string_view sha, std::string_view sip, std::string_view tha, std::string_view tip) {
+    return eth().arp(op, sha, sip, tha, tip).build();
+  };
+  const bytes arp_request = arp(1, kA, "10.0.0.1", "00:00:00:00:00:00", "192.168.5.7");
+  c.push_back({"set arp writes all five fields", {{kArp, "set(arp(sip=10.1.1.1,tip=10.2.2.2,op=2,sha=02:00:00:00:00:aa,tha=02:00:00:00:00:bb)),2"}},
+               arp_request, XDP_REDIRECT, {out(2, arp(2, "02:00:00:00:00:aa", "10.1.1.1", "02:00:00:00:00:bb", "10.2.2.2"))}, OVSXDP_C_OUTPUT});
+  c.push_back({"set_masked arp keeps unmasked bits", {{kArp, "set(arp(tip=10.0.0.0/255.255.255.0,sha=00:00:00:00:00:0f/00:00:00:00:00:ff)),2"}},
+               arp_request, XDP_REDIRECT, {out(2, arp(1, "50:54:00:00:00:0f", "10.0.0.1", "00:00:00:00:00:00", "10.0.0.7"))}});
+  c.push_back({"set arp op writes 16 bits (the key keeps 8)", {{kArp, "set(arp(op=256)),2"}}, arp_request, XDP_REDIRECT,
+               {out(2, arp(256, kA, "10.0.0.1", "00:00:00:00:00:00", "192.168.5.7"))}});
+  c.push_back({"set arp on RARP", {{"recirc_id(0),in_port(1),eth(),eth_type(0x8035),arp()", "set(arp(op=4)),2"}},
+               eth().arp(3, kA, "0.0.0.0", kA, "0.0.0.0").build(),
+               XDP_REDIRECT, {out(2, eth().arp(4, kA, "0.0.0.0", kA, "0.0.0.0").build())}});
+  {
+    // eth().arp() writes 0x0806; RARP frames carry 0x8035.
+    bytes in = eth().arp(3, kA, "0.0.0.0", kA, "0.0.0.0").build(), expected = eth().arp(4, kA, "0.0.0.0", kA, "0.0.0.0").build();
+    in[12] = expected[12] = 0x80;
+    in[13] = expected[13] = 0x35;
+    c.back().input = in;
+    c.back().events = {out(2, expected)};
+  }
+  c.push_back({"set arp then recirc matches the rewritten fields",
+               {{kArp, "set(arp(tip=10.9.9.9)),recirc(4)"}, {"recirc_id(4),in_port(1),eth(),eth_type(0x0806),arp(tip=10.9.9.9)", "3"}}, arp_request,
+               XDP_REDIRECT, {out(3, arp(1, kA, "10.0.0.1", "00:00:00:00:00:00", "10.9.9.9"))}});
+  // ND: the target, and the first link-layer option's address, with the ICMPv6 checksum.
+  c.push_back({"set nd target and sll of a solicitation", {{kNs, "set(nd(target=2001:db8::99,sll=02:00:00:00:00:aa,tll=00:00:00:00:00:00)),2"}},
+               nd_ip6().nd(135, "2001:db8::2", kA).build(), XDP_REDIRECT, {out(2, nd_ip6().nd(135, "2001:db8::99", "02:00:00:00:00:aa").build())}});
+  c.push_back({"set nd without a link-layer option adds none", {{kNs, "set(nd(target=2001:db8::99,sll=02:00:00:00:00:aa,tll=00:00:00:00:00:00)),2"}},
+               nd_ip6().nd(135, "2001:db8::2").build(), XDP_REDIRECT, {out(2, nd_ip6().nd(135, "2001:db8::99").build())}});
+  c.push_back({"set_masked nd tll of an advertisement leaves the target", {{kNa, "set(nd(tll=02:00:00:00:00:cc)),2"}},
+               nd_ip6().nd(136, "2001:db8::2", {}, {}, kB).build(), XDP_REDIRECT,
+               {out(2, nd_ip6().nd(136, "2001:db8::2", {}, {}, "02:00:00:00:00:cc").build())}});
+  c.push_back({"set_masked nd sll, low byte only", {{kNs, "set(nd(sll=00:00:00:00:00:ee/00:00:00:00:00:ff)),2"}},
+               nd_ip6().nd(135, "2001:db8::2", kA).build(), XDP_REDIRECT, {out(2, nd_ip6().nd(135, "2001:db8::2", "50:54:00:00:00:ee").build())}});
+  c.push_back({"set nd: the walk passes other options to the link-layer one", {{kNs, "set(nd(sll=02:00:00:00:00:aa)),2"}},
+               nd_ip6().icmpv6(135, 0, nd_body("2001:db8::2", {{14, "01:02:03:04:05:06"}, {1, kA}})).build(), XDP_REDIRECT,
+               {out(2, nd_ip6().icmpv6(135, 0, nd_body("2001:db8::2", {{14, "01:02:03:04:05:06"}, {1, "02:00:00:00:00:aa"}})).build())}});
+  c.push_back({"set nd stops at the first link-layer option (OVS: one per packet)", {{kNa, "set(nd(target=2001:db8::2,sll=02:00:00:00:00:aa,tll=02:00:00:00:00:bb)),2"}},
+               nd_ip6().icmpv6(136, 0, nd_body("2001:db8::2", {{2, kB}, {1, kA}}, 0x60)).build(), XDP_REDIRECT,
+               {out(2, nd_ip6().icmpv6(136, 0, nd_body("2001:db8::2", {{2, "02:00:00:00:00:bb"}, {1, kA}}, 0x60)).build())}});
+  // ICMP and ICMPv6 type and code, the checksum updated; masks work (OVS 3.1 aborts on them).
+  c.push_back({"set icmp type and code", {{kIcmp4, "set(icmp(type=0,code=0)),2"}}, eth().ipv4("10.0.0.1", "10.0.0.2").icmp(8, 0, 0x10001).payload(8).build(),
+               XDP_REDIRECT, {out(2, eth().ipv4("10.0.0.1", "10.0.0.2").icmp(0, 0, 0x10001).payload(8).build())}});
+  c.push_back({"set_masked icmp code only", {{kIcmp4, "set(icmp(code=4)),2"}}, eth().ipv4("10.0.0.1", "10.0.0.2").icmp(3, 1).payload(28).build(), XDP_REDIRECT,
+               {out(2, eth().ipv4("10.0.0.1", "10.0.0.2").icmp(3, 4).payload(28).build())}});
+  c.push_back({"set_masked icmp type bits", {{kIcmp4, "set(icmp(type=0/0x8)),2"}}, eth().ipv4("10.0.0.1", "10.0.0.2").icmp(13, 0).build(), XDP_REDIRECT,
+               {out(2, eth().ipv4("10.0.0.1", "10.0.0.2").icmp(5, 0).build())}});
+  c.push_back({"set icmp to the values it has changes nothing", {{kIcmp4, "set(icmp(type=8,code=0)),2"}},
+               eth().ipv4("10.0.0.1", "10.0.0.2").icmp(8, 0, 7).build(), XDP_REDIRECT, {out(2, eth().ipv4("10.0.0.1", "10.0.0.2").icmp(8, 0, 7).build())}});
+  c.push_back({"set icmpv6 type", {{kIcmp6, "set(icmpv6(type=129,code=0)),2"}}, eth().ipv6("fe80::1", "fe80::2").icmpv6(128, 0, bytes{0, 1, 0, 2}).build(),
+               XDP_REDIRECT, {out(2, eth().ipv6("fe80::1", "fe80::2").icmpv6(129, 0, bytes{0, 1, 0, 2}).build())}});
+  c.push_back({"set_masked icmpv6 code", {{kIcmp6, "set(icmpv6(code=3/0x3)),2"}}, eth().ipv6("fe80::1", "fe80::2").icmpv6(1, 4, bytes(12, 0)).build(),
+               XDP_REDIRECT, {out(2, eth().ipv6("fe80::1", "fe80::2").icmpv6(1, 7, bytes(12, 0)).build())}});
+  c.push_back({"set icmp of a later fragment changes nothing (no ICMP header)",
+               {{"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=1,frag=later)", "set(icmp(type=0)),2"}},
+               eth().ipv4("10.0.0.1", "10.0.0.2", {.fragment_offset = 4, .protocol = 1}).payload(16).build(), XDP_REDIRECT,
+               {out(2, eth().ipv4("10.0.0.1", "10.0.0.2", {.fragment_offset = 4, .protocol = 1}).payload(16).build())}});
+  // ---- push_nsh / pop_nsh (Linux) ----
+  const bytes context = be32s({0x11223344, 0, 0, 0xabcdef01});
+  c.push_back({"push_nsh on Ethernet: np becomes 3, the frame is the payload",
+               {{kIp4, "push_nsh(flags=1,ttl=10,mdtype=1,np=1,spi=0x123456,si=7,c1=0x11223344,c2=0x0,c3=0x0,c4=0xabcdef01)," + kPushEth + ",2"}}, udp4(),
+               XDP_REDIRECT, {out(2, outer().nsh(1, 0x123456, 7, context, {.flags = 1, .ttl = 10}).eth(kA, kB).ipv4("10.0.0.1", "10.0.0.2").udp(5000, 53).payload(20).build())}});
+  c.push_back({"push_nsh on an L3 packet: np from its eth_type, MD type 2 padded",
+               {{kIp4, "pop_eth,push_nsh(mdtype=2,np=3,spi=0x10,si=3,md2=0x0102030405)," + kPushEth + ",2"}}, udp4(), XDP_REDIRECT,
+               {out(2, outer().nsh(2, 0x10, 3, bytes{1, 2, 3, 4, 5, 0, 0, 0}).ipv4("10.0.0.1", "10.0.0.2").udp(5000, 53).payload(20).build())}});
+  c.push_back({"push_nsh on an IPv6 L3 packet: np 2",
+               {{kIp6, "pop_eth,push_nsh(spi=0x1)," + kPushEth + ",2"}}, eth().ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).build(), XDP_REDIRECT,
+               {out(2, outer().nsh(1, 1, 255).ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).build())}});
+  c.push_back({"push_nsh twice: the outer one's np is 4 (NSH)", {{kIp4, "push_nsh(spi=0x1,si=1),push_nsh(spi=0x2,si=2)," + kPushEth + ",2"}}, udp4(), XDP_REDIRECT,
+               {out(2, outer().nsh(1, 2, 2).nsh(1, 1, 1).eth(kA, kB).ipv4("10.0.0.1", "10.0.0.2").udp(5000, 53).payload(20).build())}});
+  // XDP leaves 256 bytes of headroom, of which about 216 can take headers.
+  c.push_back({"push_nsh larger than XDP's headroom drops, counted", {{kIp4, "push_nsh(mdtype=2,md2=0x" + std::string(2 * 240, 'a') + ")," + kPushEth + ",2"}},
+               udp4(), XDP_DROP, {}, OVSXDP_C_DROP_ACTION});
+  {
+    // A push_nsh record near the end of a long list is copied word by word.
+    std::string sets;
+    for (int i = 0; i < 22; i++) sets += "set(ipv6(hlimit=" + std::to_string(i + 1) + ")),";  // 84 bytes each
+    c.push_back({"push_nsh at the end of a 1,900-byte action list", {{kIp6, sets + "push_nsh(spi=0x22,c3=0xc3c3c3c3)," + kPushEth + ",2"}},
+                 eth().ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).build(), XDP_REDIRECT,
+                 {out(2, outer().nsh(1, 0x22, 255, be32s({0, 0, 0xc3c3c3c3, 0})).eth(kA, kB).ipv6("2001:db8::1", "2001:db8::2", {.hop_limit = 22}).udp(1, 2).build())}});
+  }
+  c.push_back({"push_nsh leaves an L3 packet: output without push_eth drops", {{kIp4, "push_nsh(),2"}}, udp4(), XDP_DROP, {}, OVSXDP_C_DROP_L3_ON_ETHERNET});
+  c.push_back({"push_nsh, then recirc matches the pushed header",
+               {{kIp4, "push_nsh(spi=0x42,si=9,c2=0x7),recirc(5)"},
+                {"recirc_id(5),in_port(1),packet_type(ns=1,id=0x894f),eth_type(0x894f),nsh(mdtype=1,np=3,spi=0x42,si=9,c2=0x7)", kPushEth + ",3"}},
+               udp4(), XDP_REDIRECT, {out(3, outer().nsh(1, 0x42, 9, be32s({0, 7, 0, 0})).eth(kA, kB).ipv4("10.0.0.1", "10.0.0.2").udp(5000, 53).payload(20).build())}});
+  c.push_back({"push_nsh for one copy, not the other", {{kIp4, "2,push_nsh(spi=0x3)," + kPushEth + ",3"}}, udp4(), XDP_REDIRECT,
+               {out(2, udp4()), out(3, outer().nsh(1, 3, 255).eth(kA, kB).ipv4("10.0.0.1", "10.0.0.2").udp(5000, 53).payload(20).build())}});
+  {
+    const std::string nsh_eth = "recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(np=3)";
+    const std::string nsh_ip4 = "recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(np=1)";
+    const bytes over_eth = eth().nsh(1, 0x100, 254, context).eth("02:00:00:00:00:0a", "02:00:00:00:00:0b").ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build();
+    const bytes inner_eth = packet_builder().eth("02:00:00:00:00:0a", "02:00:00:00:00:0b").ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build();
+    c.push_back({"pop_nsh to Ethernet", {{nsh_eth, "pop_eth,pop_nsh(),2"}}, over_eth, XDP_REDIRECT, {out(2, inner_eth)}});
+    c.push_back({"pop_nsh to IPv4, then push_eth", {{nsh_ip4, "pop_eth,pop_nsh()," + kPushEth + ",2"}},
+                 eth().nsh(1, 0x100, 254, context).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), XDP_REDIRECT,
+                 {out(2, outer().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build())}});
+    c.push_back({"pop_nsh of MD type 2", {{nsh_ip4, "pop_eth,pop_nsh()," + kPushEth + ",2"}},
+                 eth().nsh(2, 7, 1, bytes{0, 1, 2, 4, 0xaa, 0xbb, 0xcc, 0xdd}).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), XDP_REDIRECT,
+                 {out(2, outer().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build())}});
+    c.push_back({"pop_nsh then recirc matches the inner frame",
+                 {{nsh_eth, "pop_eth,pop_nsh(),recirc(3)"}, {"recirc_id(3),in_port(1),eth(src=02:00:00:00:00:0a),eth_type(0x0800),ipv4(frag=no)", "4"}},
+                 over_eth, XDP_REDIRECT, {out(4, inner_eth)}});
+    // Linux's nsh_pop refuses a header shorter than its 8-byte base (MD type 2 lets extraction pass).
+    c.push_back({"pop_nsh of a header whose length is below 8 drops",
+                 {{"recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(np=1)", "pop_eth,pop_nsh()," + kPushEth + ",2"}},
+                 eth().nsh(2, 7, 1, bytes{}, {.length_words = 1}).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), XDP_DROP, {}, OVSXDP_C_DROP_ACTION});
+    // What Linux accepts because its checks read the flow's match: a pop of a
+    // header pushed in the same list when the flow itself is NSH, and a
+    // second pop when the first one's np says NSH follows.
+    c.push_back({"push_nsh then pop_nsh on an NSH flow pops the pushed header",
+                 {{nsh_ip4, "pop_eth,push_nsh(spi=0x77),pop_nsh()," + kPushEth + ",2"}},
+                 eth().nsh(1, 0x100, 254, context).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), XDP_REDIRECT,
+                 {out(2, outer().nsh(1, 0x100, 254, context).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build())}});
+    c.push_back({"pop_nsh twice when NSH carries NSH",
+                 {{"recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(np=4)", "pop_eth,pop_nsh(),pop_nsh()," + kPushEth + ",2"}},
+                 eth().nsh(1, 1, 1).nsh(2, 2, 2, bytes{9, 9, 9, 9}).ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(), XDP_REDIRECT,
+                 {out(2, outer().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build())}});
+    c.push_back({"push_nsh back on what pop_nsh left", {{nsh_eth, "pop_eth,pop_nsh(),push_nsh(spi=0x9,si=8)," + kPushEth + ",2"}}, over_eth, XDP_REDIRECT,
+                 {out(2, outer().nsh(1, 9, 8).eth("02:00:00:00:00:0a", "02:00:00:00:00:0b").ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build())}});
   }
   // ---- miss ----
   c.push_back({"a miss upcalls the packet and drops it (miss policy drop)", {}, tcp4(), XDP_DROP, {upcall_event(OVSXDP_UPCALL_MISS, tcp4())}, OVSXDP_C_MISS_DROPPED});

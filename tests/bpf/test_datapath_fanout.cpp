@@ -163,3 +163,31 @@ TEST_CASE("recirculating copies run their next pass in XDP, through the loop dev
   // Each recirculated pass is a flow hit of its own, as in Linux.
   for (const auto& flow : f.dp.dump_flows()) CHECK(flow.stats.packets == frames);
 }
+
+TEST_CASE("push_nsh and set(icmp) run in the copies' egress programs") {
+  fanout_fixture f(3);
+  f.dp.add_flow(text_flow("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp()",
+                          "2,push_nsh(spi=0x7,si=9,c1=0xa),push_eth(src=02:00:00:00:00:0a,dst=02:00:00:00:00:0b),3"));
+  f.dp.add_flow(text_flow("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=1,frag=no),icmp()",
+                          "set(icmp(type=0,code=0)),2,set(icmp(type=3,code=1)),3"));
+  raw_socket tx(f.peers[0]), rx2(f.peers[1]), rx3(f.peers[2]);
+  auto icmp = [](std::uint8_t type, std::uint8_t code) {
+    return packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02").ipv4("10.1.0.1", "10.1.0.2").icmp(type, code, 0x10005).payload(24).build();
+  };
+  tx.send(frame());
+  tx.send(icmp(8, 0));
+  const bytes nsh = packet_builder()
+                        .eth("02:00:00:00:00:0a", "02:00:00:00:00:0b")
+                        .nsh(1, 7, 9, bytes{0, 0, 0, 0xa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+                        .eth("02:00:00:00:00:01", "02:00:00:00:00:02")
+                        .ipv4("10.1.0.1", "10.1.0.2")
+                        .udp(1000, 7777)
+                        .payload(32, 0x5a)
+                        .build();
+  expect_frames(rx2, {frame(), icmp(0, 0)}, "port 2");
+  expect_frames(rx3, {nsh, icmp(3, 1)}, "port 3");
+  const auto c = f.dp.counters();
+  CHECK(c[OVSXDP_C_FORKED] == 2);
+  CHECK(c[OVSXDP_C_OUTPUT] == 4);
+  CHECK(c[OVSXDP_C_COPY_LOST] == 0);
+}

@@ -258,6 +258,27 @@ TEST_CASE("flows that Linux would refuse are refused with the reason, and nothin
   refused(kPrefix + "ipv4(frag=no)", "push_eth(src=00:00:00:00:00:01,dst=00:00:00:00:00:02),2", "already has an Ethernet header");
   refused("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(),tcp(dst=80)", "2", "tcp(...): matching its fields needs an exact proto=6");
   refused("recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp(),ipv6(label=5)", "2", "ipv6(...): matching its fields needs eth_type(0x86dd)");
+  // push_nsh / pop_nsh, with Linux's rules (and where Linux would read garbage).
+  const std::string nsh = "recirc_id(0),in_port(1),eth(),eth_type(0x894f),";
+  refused(kPrefix + "ipv4(frag=no)", "pop_nsh(),2", "action pop_nsh: the flow must match eth_type(0x894f) exactly");
+  refused(kPrefix + "ipv4(frag=no)", "push_nsh(),pop_nsh(),2", "not one pushed in the same list; recirculate first");
+  refused(nsh + "nsh(np=3)", "pop_nsh(),2", "the NSH header must start the packet: pop_eth first");
+  refused(nsh + "nsh(spi=0x5)", "pop_eth,pop_nsh(),2", "the flow must match nsh(np=N) with N one of 1 (IPv4)");
+  refused(nsh + "nsh(np=7)", "pop_eth,pop_nsh(),2", "(np=7 here)");
+  refused(kPrefix + "ipv4(frag=no)", "push_nsh(mdtype=2),2", "MD type 2 needs its metadata");
+  refused(nsh + "nsh(np=3)", "pop_eth,pop_nsh(),push_eth(src=00:00:00:00:00:01,dst=00:00:00:00:00:02),2", "already has an Ethernet header");
+  refused("recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()", "pop_eth,push_nsh(),2", "its eth_type (0x0806) has no NSH next protocol");
+  refused("recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(frag=no))", "push_nsh(),2", "VLAN-tagged");
+  refused(kPrefix + "ipv4(proto=17,frag=no),udp()", "push_nsh(),set(udp(dst=1)),2", "the flow must match IPv4 or IPv6 exactly");
+  refused(kPrefix + "ipv4(frag=no)", "push_nsh(),push_vlan(vid=1,pcp=0),2", "no Ethernet header");
+  // set(arp/nd/icmp/icmpv6): what the header they write needs.
+  refused(kPrefix + "ipv4(frag=no)", "set(arp(op=2)),2", "action set(arp): the flow must match eth_type(0x0806) or eth_type(0x8035)");
+  refused("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=128)", "set(nd(target=::1)),2",
+          "action set(nd): the flow must match ipv6(proto=58) and icmpv6(type=135) or icmpv6(type=136) exactly");
+  refused("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=135,code=0),nd()",
+          "set(icmpv6(type=1)),set(nd(target=::1)),2", "icmpv6(type=135) or icmpv6(type=136) exactly");
+  refused(kPrefix + "ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0)", "set(icmp(type=0)),2", "action set(icmp): the flow must match eth_type(0x0800) and ipv4(proto=1)");
+  refused(kPrefix + "ipv4(proto=1,frag=no),icmp()", "set(icmpv6(type=0)),2", "action set(icmpv6): the flow must match eth_type(0x86dd)");
   std::string many;
   for (int i = 0; i < 30; i++) many += "set(ipv6(src=2001:db8::1)),";
   refused("recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)", many + "2", "bytes; the datapath holds at most 2048");

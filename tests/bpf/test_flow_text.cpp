@@ -74,7 +74,23 @@ std::vector<text_case> action_cases() {
   const std::string ip6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)";
   const std::string mpls = "recirc_id(0),in_port(1),eth(),eth_type(0x8847),mpls(label=100,tc=0,ttl=64,bos=1)";
   const std::string vlan = "recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(frag=no))";
+  const std::string arp = "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()";
+  const std::string ns = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=135,code=0),nd()";
+  const std::string icmp4 = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=1,frag=no),icmp()";
+  const std::string icmp6 = "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6()";
+  const std::string nsh = "recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(np=1)";
+  const std::string push_eth = "push_eth(src=02:00:00:00:00:aa,dst=02:00:00:00:00:bb)";
   return {
+      {arp, "set(arp(sip=10.0.0.9,tip=10.0.0.8,op=2,sha=02:00:00:00:00:01,tha=02:00:00:00:00:02)),2"},
+      {arp, "set(arp(tip=10.0.0.0/255.0.0.0,op=256)),2"},
+      {ns, "set(nd(target=2001:db8::9,sll=02:00:00:00:00:01,tll=00:00:00:00:00:00)),2"},
+      {ns, "set(nd(sll=00:00:00:00:00:01/00:00:00:00:00:ff)),2"},
+      {icmp4, "set(icmp(type=0,code=0)),2"},
+      {icmp4, "set(icmp(code=3/0xf)),2"},
+      {icmp6, "set(icmpv6(type=129,code=0)),2"},
+      {kIp4, "push_nsh(flags=1,ttl=9,mdtype=1,np=3,spi=0x1234,si=255,c1=0x11223344,c2=0x0,c3=0x0,c4=0x1)," + push_eth + ",2"},
+      {kIp4, "pop_eth,push_nsh(flags=0,ttl=63,mdtype=2,np=1,spi=0x5,si=4,md2=0x10000a04)," + push_eth + ",2"},
+      {nsh, "pop_eth,pop_nsh()," + push_eth + ",2"},
       {kIp4, "2"},
       {kIp4, "drop"},
       {kIp4, "push_vlan(vid=10,pcp=3),2"},

@@ -27,6 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0)",
       "recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x86dd),ipv6(frag=no))",
       "recirc_id(0),in_port(1),eth(),eth_type(0x8847),mpls(label=1,tc=0,ttl=1,bos=1)",
+      "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()",
+      "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=135,code=0),nd()",
+      "recirc_id(0),in_port(1),packet_type(ns=1,id=0x894f),eth_type(0x894f),nsh(np=3)",
   };
   for (const char* k : keys) {
     const auto parsed = odp::parse_key(k);

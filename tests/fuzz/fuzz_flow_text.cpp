@@ -28,7 +28,7 @@ void key_round_trip(const std::string& text) {
     return;
   }
   try {
-    validate_match(first.key, first.mask);
+    validate_match(first.key, first.mask, first.attributes);  // with the attributes the text named, as add-flow does
   } catch (const invalid_flow&) {
     return;  // refused at install: never dumped
   }

@@ -36,6 +36,24 @@ int main(int argc, char** argv) {
     write(dir / "actions" / std::to_string(n), encoded.data(), encoded.size());
     n++;
   }
+  // The actions beyond Linux and NSH in the forms every_action.flows leaves
+  // out: masked sets, MD type 2, pops of nested NSH, the refused orders.
+  const std::pair<const char*, const char*> extra[] = {
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp()", "set(arp(tip=10.0.0.0/255.0.0.0,op=256/0xff00,sha=00:00:00:00:00:0f/00:00:00:00:00:ff)),2"},
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=136,code=0),nd()", "set(nd(tll=02:00:00:00:00:0c/ff:ff:ff:00:00:ff)),2"},
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=1,frag=no),icmp()", "set(icmp(type=0/0x8,code=3/0xf)),2"},
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
+       "pop_eth,push_nsh(flags=3,ttl=1,mdtype=2,np=9,spi=0xffffff,si=0,md2=0x0001020304050607),push_nsh(),push_eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),2"},
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(np=4)", "pop_eth,pop_nsh(),pop_nsh(),recirc(1)"},
+      {"recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "push_nsh(),pop_nsh(),2"},
+  };
+  for (const auto& [key_text, actions] : extra) {
+    const std::string seed = std::string(key_text) + "\n" + actions;
+    write(dir / "flow_text" / std::to_string(n), seed.data(), seed.size());
+    const auto encoded = ovsxdp::encode_actions(ovsxdp::odp::parse_actions(actions));
+    write(dir / "actions" / std::to_string(n), encoded.data(), encoded.size());
+    n++;
+  }
   // Nesting at Linux's bound and past it, in every kind of nested list: the
   // parser must refuse deeper lists while parsing, not recurse into them.
   const std::string key = "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)";

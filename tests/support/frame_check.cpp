@@ -39,17 +39,20 @@ std::string l4_error(const bytes& f, std::size_t l4, std::size_t end, std::uint8
   }
   return {};
 }
-}  // namespace
 
-std::string checksum_errors(const bytes& f) {
-  if (f.size() < 14) return {};
-  std::size_t at = 12;
-  std::uint16_t type = be16(f, at);
-  while ((type == 0x8100 || type == 0x88a8) && at + 6 <= f.size()) {
-    at += 4;
-    type = be16(f, at);
+// The checksums of the network header at `l3` of EtherType `type` and
+// what it carries; NSH is followed to its payload.
+std::string l3_errors(const bytes& f, std::size_t l3, std::uint16_t type, int depth = 0) {
+  if (type == 0x894f && l3 + 8 <= f.size() && depth < 4) {
+    const std::size_t inner = l3 + (f[l3 + 1] & 0x3fu) * 4u;
+    switch (f[l3 + 3]) {
+      case 1: return l3_errors(f, inner, 0x0800, depth + 1);
+      case 2: return l3_errors(f, inner, 0x86dd, depth + 1);
+      case 3: return inner < f.size() ? checksum_errors(bytes(f.begin() + static_cast<long>(inner), f.end())) : std::string();
+      case 4: return l3_errors(f, inner, 0x894f, depth + 1);
+      default: return {};
+    }
   }
-  const std::size_t l3 = at + 2;
   if (type == 0x0800 && l3 + 20 <= f.size()) {
     const std::size_t ihl = (f[l3] & 0xf) * 4u;
     if (ihl < 20 || l3 + ihl > f.size()) return {};
@@ -70,6 +73,18 @@ std::string checksum_errors(const bytes& f) {
     return l4_error(f, l4, end, nh, checksum_partial(&f[l3 + 8], 32));
   }
   return {};
+}
+}  // namespace
+
+std::string checksum_errors(const bytes& f) {
+  if (f.size() < 14) return {};
+  std::size_t at = 12;
+  std::uint16_t type = be16(f, at);
+  while ((type == 0x8100 || type == 0x88a8) && at + 6 <= f.size()) {
+    at += 4;
+    type = be16(f, at);
+  }
+  return l3_errors(f, at + 2, type);
 }
 
 std::string hex_diff(const bytes& expected, const bytes& actual) {

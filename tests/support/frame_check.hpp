@@ -11,6 +11,7 @@ namespace ovsxdp::testing {
 
 // "" when every checksum present (IPv4 header, TCP, UDP unless zero, ICMP,
 // ICMPv6, SCTP CRC32c) is correct; otherwise which one is wrong and how.
+// Behind VLAN tags and NSH headers (to the packet NSH carries) too.
 std::string checksum_errors(const bytes& frame);
 
 // A readable diff: lengths and each differing byte range with context.

@@ -39,7 +39,9 @@ enum ovsxdp_action_type : __u8 {
    * here to the action set's copy group and the rest of the list runs once
    * per copy, in the copies' egress programs (see datapath/fork.h). */
   OVSXDP_ACTION_FORK = 21,
-  OVSXDP_ACTION_TYPE_MAX = 21,
+  OVSXDP_ACTION_PUSH_NSH = 22,  /* arg: bytes of the NSH header the record carries */
+  OVSXDP_ACTION_POP_NSH = 23,
+  OVSXDP_ACTION_TYPE_MAX = 23,
 };
 
 /* What a set/set_masked action writes (arg of OVSXDP_ACTION_SET). */
@@ -53,7 +55,13 @@ enum ovsxdp_set_target : __u16 {
   OVSXDP_SET_MPLS = 7,
   OVSXDP_SET_SKB_MARK = 8,
   OVSXDP_SET_PRIORITY = 9,
-  OVSXDP_SET_TARGET_MAX = 9,
+  /* Targets the Linux datapath refuses; executed as Open vSwitch's userspace
+   * datapath does (see actions/set_arp_nd_icmp.h). */
+  OVSXDP_SET_ARP = 10,
+  OVSXDP_SET_ND = 11,
+  OVSXDP_SET_ICMP = 12,
+  OVSXDP_SET_ICMPV6 = 13,
+  OVSXDP_SET_TARGET_MAX = 13,
 };
 
 enum ovsxdp_hash_alg : __u32 {
@@ -120,6 +128,24 @@ struct ovsxdp_set_mpls {
 struct ovsxdp_set_u32 {  /* skb_mark, priority */
   __u32 value;
 };
+struct ovsxdp_set_arp {
+  __be32 sip;
+  __be32 tip;
+  __u8 sha[6];
+  __u8 tha[6];
+  __be16 op;  /* the whole opcode (the flow key keeps only its low 8 bits) */
+  __u16 pad;  /* zero */
+};
+struct ovsxdp_set_nd {  /* sll/tll go to the first link-layer option, if there is one */
+  __u8 target[16];
+  __u8 sll[6];
+  __u8 tll[6];
+};
+struct ovsxdp_set_icmp {  /* icmp, icmpv6 */
+  __u8 type;
+  __u8 code;
+  __u16 pad;  /* zero */
+};
 
 struct ovsxdp_action_set_ethernet {
   struct ovsxdp_action_header h;
@@ -144,6 +170,18 @@ struct ovsxdp_action_set_mpls {
 struct ovsxdp_action_set_u32 {
   struct ovsxdp_action_header h;
   struct ovsxdp_set_u32 value, mask;
+};
+struct ovsxdp_action_set_arp {
+  struct ovsxdp_action_header h;
+  struct ovsxdp_set_arp value, mask;
+};
+struct ovsxdp_action_set_nd {
+  struct ovsxdp_action_header h;
+  struct ovsxdp_set_nd value, mask;
+};
+struct ovsxdp_action_set_icmp {
+  struct ovsxdp_action_header h;  /* arg: OVSXDP_SET_ICMP or OVSXDP_SET_ICMPV6 */
+  struct ovsxdp_set_icmp value, mask;
 };
 
 struct ovsxdp_action_dec_ttl {
@@ -245,6 +283,22 @@ struct ovsxdp_action_meter {
   __u32 meter_id;
 };
 
+/* The largest NSH header: its length field counts 4-byte words in 6 bits.
+ * (Linux's buffer holds 256 bytes, but a 256-byte header's length wraps to 0.) */
+#define OVSXDP_NSH_HEADER_MAX 252
+
+/* push_nsh: the header is built by the host (version 0, its length set);
+ * the executor copies it in front of the packet and writes its next
+ * protocol, which Linux takes from the packet, not from the action. */
+struct ovsxdp_action_push_nsh {
+  struct ovsxdp_action_header h;  /* arg: header bytes, 8..OVSXDP_NSH_HEADER_MAX, a multiple of 4 */
+  __u8 header[];
+};
+
+struct ovsxdp_action_pop_nsh {
+  struct ovsxdp_action_header h;
+};
+
 struct ovsxdp_action_fork {
   struct ovsxdp_action_header h;  /* arg: copies in the group (informational) */
 };
@@ -270,5 +324,9 @@ static_assert(sizeof(ovsxdp_action_pop_mpls) == 8);
 static_assert(sizeof(ovsxdp_action_push_eth) == 16);
 static_assert(sizeof(ovsxdp_action_recirc) == 8);
 static_assert(sizeof(ovsxdp_action_userspace) == 16);
+static_assert(sizeof(ovsxdp_set_arp) == 24 && sizeof(ovsxdp_set_nd) == 28 && sizeof(ovsxdp_set_icmp) == 4);
+static_assert(sizeof(ovsxdp_action_set_arp) == 52 && sizeof(ovsxdp_action_set_nd) == 60 && sizeof(ovsxdp_action_set_icmp) == 12);
+static_assert(sizeof(ovsxdp_action_push_nsh) == 4 && sizeof(ovsxdp_action_pop_nsh) == 4);
+static_assert(sizeof(ovsxdp_action_push_nsh) + OVSXDP_NSH_HEADER_MAX <= 255 * 4 && OVSXDP_NSH_HEADER_MAX == 63 * 4);
 static_assert(OVSXDP_ACTIONS_MAX_BYTES % 4 == 0 && OVSXDP_ACTIONS_MAX_BYTES / 4 <= 255 * 4);
 #endif

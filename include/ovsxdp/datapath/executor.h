@@ -11,6 +11,8 @@
 #include "ovsxdp/actions/hash.h"
 #include "ovsxdp/actions/sample.h"
 #include "ovsxdp/actions/mpls.h"
+#include "ovsxdp/actions/nsh.h"
+#include "ovsxdp/actions/set_arp_nd_icmp.h"
 #include "ovsxdp/actions/set_field.h"
 #include "ovsxdp/actions/trunc.h"
 #include "ovsxdp/actions/vlan.h"
@@ -42,6 +44,9 @@ OVSXDP_ACTION_FUNCTION(set_mpls, ovsxdp_action_set_mpls, return action::set_mpls
 OVSXDP_ACTION_FUNCTION(set_meta, ovsxdp_action_set_u32, {
   return a->h.arg == OVSXDP_SET_SKB_MARK ? action::set_skb_mark(*st, a->value, a->mask) : action::set_priority(*st, a->value, a->mask);
 })
+OVSXDP_ACTION_FUNCTION(set_arp, ovsxdp_action_set_arp, return action::set_arp(ctx, *st, a->value, a->mask);)
+OVSXDP_ACTION_FUNCTION(set_nd, ovsxdp_action_set_nd, return action::set_nd(ctx, *st, a->value, a->mask);)
+OVSXDP_ACTION_FUNCTION(set_icmp, ovsxdp_action_set_icmp, return action::set_icmp(ctx, *st, a->value, a->mask);)
 OVSXDP_ACTION_FUNCTION(dec_ttl, ovsxdp_action_dec_ttl, return action::dec_ttl(ctx, *st);)
 OVSXDP_ACTION_FUNCTION(trunc, ovsxdp_action_trunc, return action::trunc(ctx, *st, a->max_len);)
 OVSXDP_ACTION_FUNCTION(hash, ovsxdp_action_hash, return action::hash(*st, a->alg, a->basis);)
@@ -51,6 +56,8 @@ OVSXDP_ACTION_FUNCTION(add_mpls, ovsxdp_action_add_mpls, return action::add_mpls
 OVSXDP_ACTION_FUNCTION(push_eth, ovsxdp_action_push_eth, return action::push_eth(ctx, *st, a->src, a->dst);)
 OVSXDP_ACTION_FUNCTION(pop_eth, ovsxdp_action_pop_eth, return action::pop_eth(ctx, *st);)
 OVSXDP_ACTION_FUNCTION(ct_clear, ovsxdp_action_ct_clear, return action::ct_clear(*st);)
+OVSXDP_ACTION_FUNCTION(push_nsh, ovsxdp_action_push_nsh, return action::push_nsh(ctx, *st, *set, off, a->h.arg);)
+OVSXDP_ACTION_FUNCTION(pop_nsh, ovsxdp_action_pop_nsh, return action::pop_nsh(ctx, *st);)
 
 #undef OVSXDP_ACTION_FUNCTION
 
@@ -75,6 +82,10 @@ OVSXDP_INLINE int run_set(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_actio
     case OVSXDP_SET_MPLS: return ovsxdp_do_set_mpls(ctx, st, set, off);
     case OVSXDP_SET_SKB_MARK:
     case OVSXDP_SET_PRIORITY: return ovsxdp_do_set_meta(ctx, st, set, off);
+    case OVSXDP_SET_ARP: return ovsxdp_do_set_arp(ctx, st, set, off);
+    case OVSXDP_SET_ND: return ovsxdp_do_set_nd(ctx, st, set, off);
+    case OVSXDP_SET_ICMP:
+    case OVSXDP_SET_ICMPV6: return ovsxdp_do_set_icmp(ctx, st, set, off);
     default: return action::fail(*st, OVSXDP_C_DROP_ACTION);
   }
 }
@@ -99,6 +110,8 @@ OVSXDP_INLINE int run_plain(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_act
     case OVSXDP_ACTION_POP_ETH: return ovsxdp_do_pop_eth(ctx, st, set, off);
     case OVSXDP_ACTION_USERSPACE: return Sink::userspace(ctx, st, set, off);
     case OVSXDP_ACTION_CT_CLEAR: return ovsxdp_do_ct_clear(ctx, st, set, off);
+    case OVSXDP_ACTION_PUSH_NSH: return ovsxdp_do_push_nsh(ctx, st, set, off);
+    case OVSXDP_ACTION_POP_NSH: return ovsxdp_do_pop_nsh(ctx, st, set, off);
     default: return action::fail(*st, OVSXDP_C_DROP_ACTION);
   }
 }

@@ -2,9 +2,11 @@
 """Prints `NAME HEX` for every packet of the every-action trace cases."""
 import logging
 logging.getLogger("scapy").setLevel(logging.ERROR)
-from scapy.all import Ether, Dot1Q, IP, IPv6, TCP, UDP, Raw, raw
+from scapy.all import ARP, Ether, Dot1Q, ICMP, IP, IPv6, TCP, UDP, Raw, raw
 from scapy.layers.sctp import SCTP
 from scapy.contrib.mpls import MPLS
+from scapy.contrib.nsh import NSH
+from scapy.layers.inet6 import ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr
 
 A, B = "50:54:00:00:00:01", "50:54:00:00:00:02"
 
@@ -41,6 +43,13 @@ cases = [
     ("userspace", ip4(24)),
     ("ct_clear", ip4(25)),
     ("recirculation_limit", ip4(26)),
+    ("set_arp", Ether(src=A, dst=B) / ARP(op=1, hwsrc=A, psrc="10.0.0.1", pdst="10.0.1.27")),
+    ("set_nd", Ether(src=A, dst=B) / IPv6(src="fe80::1", dst="ff02::1:ff00:28", hlim=255) / ICMPv6ND_NS(tgt="2001:db8::28")
+     / ICMPv6NDOptSrcLLAddr(lladdr=A)),
+    ("set_icmp", ip4(29, ICMP(type=8, id=1, seq=1))),
+    ("set_icmpv6", Ether(src=A, dst=B) / IPv6(src="2001:db8::1", dst="2001:db8::30") / ICMPv6EchoRequest(id=1, seq=1) / Raw(b"ovsxdp-trace")),
+    ("push_nsh", ip4(31)),
+    ("pop_nsh", Ether(src=A, dst=B) / NSH(mdtype=1, nextproto=3, spi=0x100, si=254) / ip4(32)),
     ("miss", ip4(99)),
 ]
 for name, pkt in cases:
