@@ -10,13 +10,6 @@ namespace {
 
 namespace type = ethernet::type;
 
-template <class T>
-bool any(const T& v) {
-  const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
-  for (std::size_t i = 0; i < sizeof(T); i++)
-    if (p[i]) return true;
-  return false;
-}
 
 bool is_ip(std::uint16_t t) { return t == type::ipv4 || t == type::ipv6; }
 bool is_mpls(std::uint16_t t) { return t == type::mpls_unicast || t == type::mpls_multicast; }
@@ -139,12 +132,12 @@ implied_attributes_result implied_attributes(const ovsxdp_flow_key& key, const o
   if (mask.ct_state) put(OVS_KEY_ATTR_CT_STATE, true);
   if (mask.ct_zone) put(OVS_KEY_ATTR_CT_ZONE, true);
   if (mask.ct_mark) put(OVS_KEY_ATTR_CT_MARK, true);
-  if (any(mask.ct_labels)) put(OVS_KEY_ATTR_CT_LABELS, true);
-  if (mask.tun_id || any(mask.tun) || mask.tun_flags || mask.tun_tos || mask.tun_ttl || mask.tun_tp_src || mask.tun_tp_dst ||
-      mask.tun_proto || mask.tun_opts_len || mask.tun_opts_kind || any(mask.tun_opts))
+  if (any_byte_set(mask.ct_labels)) put(OVS_KEY_ATTR_CT_LABELS, true);
+  if (mask.tun_id || any_byte_set(mask.tun) || mask.tun_flags || mask.tun_tos || mask.tun_ttl || mask.tun_tp_src || mask.tun_tp_dst ||
+      mask.tun_proto || mask.tun_opts_len || mask.tun_opts_kind || any_byte_set(mask.tun_opts))
     put(OVS_KEY_ATTR_TUNNEL, true);
-  if (key.mac_proto == OVSXDP_MAC_ETHERNET) put(OVS_KEY_ATTR_ETHERNET, any(mask.eth_src) || any(mask.eth_dst));
-  else if (any(mask.eth_src) || any(mask.eth_dst)) orphan("Ethernet addresses on a packet without an Ethernet header");
+  if (key.mac_proto == OVSXDP_MAC_ETHERNET) put(OVS_KEY_ATTR_ETHERNET, any_byte_set(mask.eth_src) || any_byte_set(mask.eth_dst));
+  else if (any_byte_set(mask.eth_src) || any_byte_set(mask.eth_dst)) orphan("Ethernet addresses on a packet without an Ethernet header");
   put(OVS_KEY_ATTR_ETHERTYPE, mask.eth_type);
   if (key.vlan_tci & be16_c<OVSXDP_VLAN_PRESENT>) put(OVS_KEY_ATTR_VLAN, true);
 
@@ -153,18 +146,18 @@ implied_attributes_result implied_attributes(const ovsxdp_flow_key& key, const o
   const std::uint16_t eth_type = ntoh16(key.eth_type);
   const bool scalars = mask.ip_proto || mask.ip_tos || mask.ip_ttl || mask.ip_frag;
   if (eth_type == type::ipv4) {
-    if (scalars || any(mask.nw.ipv4)) masked |= attribute_bit(OVS_KEY_ATTR_IPV4);
+    if (scalars || any_byte_set(mask.nw.ipv4)) masked |= attribute_bit(OVS_KEY_ATTR_IPV4);
     if (mask.ipv6_label) orphan("the IPv6 flow label of an IPv4 packet");
   } else if (eth_type == type::ipv6) {
-    if (scalars || any(mask.nw.ipv6) || mask.ipv6_label) masked |= attribute_bit(OVS_KEY_ATTR_IPV6);
+    if (scalars || any_byte_set(mask.nw.ipv6) || mask.ipv6_label) masked |= attribute_bit(OVS_KEY_ATTR_IPV6);
   } else if (eth_type == type::arp || eth_type == type::rarp) {
-    if (mask.ip_proto || any(mask.nw.ipv4) || any(mask.nw_ext.arp)) masked |= attribute_bit(OVS_KEY_ATTR_ARP);
+    if (mask.ip_proto || any_byte_set(mask.nw.ipv4) || any_byte_set(mask.nw_ext.arp)) masked |= attribute_bit(OVS_KEY_ATTR_ARP);
     if (mask.ip_tos || mask.ip_ttl || mask.ip_frag || mask.ipv6_label) orphan("IP fields of an ARP packet");
   } else if (is_mpls(eth_type)) {
-    if (any(mask.nw.mpls) || mask.mpls_labels) masked |= attribute_bit(OVS_KEY_ATTR_MPLS);
+    if (any_byte_set(mask.nw.mpls) || mask.mpls_labels) masked |= attribute_bit(OVS_KEY_ATTR_MPLS);
   } else if (eth_type == type::nsh) {
-    if (any(mask.nw.nsh)) masked |= attribute_bit(OVS_KEY_ATTR_NSH);
-  } else if (scalars || any(mask.nw) || mask.ipv6_label) {
+    if (any_byte_set(mask.nw.nsh)) masked |= attribute_bit(OVS_KEY_ATTR_NSH);
+  } else if (scalars || any_byte_set(mask.nw) || mask.ipv6_label) {
     orphan("network-layer fields of an EtherType without them");
   }
   if (mask.mpls_labels && !is_mpls(eth_type)) orphan("MPLS labels on a packet that is not MPLS");
@@ -179,11 +172,11 @@ implied_attributes_result implied_attributes(const ovsxdp_flow_key& key, const o
     if (ip && key.ip_proto == ip_proto::tcp && key.ip_frag != OVSXDP_FRAG_LATER) put(OVS_KEY_ATTR_TCP_FLAGS, true);
     else orphan("TCP flags without ip proto 6");
   }
-  if (any(mask.nw_ext) || mask.ct_orig_proto || mask.ct_orig_tp_src || mask.ct_orig_tp_dst) {
+  if (any_byte_set(mask.nw_ext) || mask.ct_orig_proto || mask.ct_orig_tp_src || mask.ct_orig_tp_dst) {
     if (eth_type == type::arp || eth_type == type::rarp) {
       if (mask.ct_orig_proto || mask.ct_orig_tp_src || mask.ct_orig_tp_dst) orphan("a conntrack original tuple on an ARP packet");
     } else if (ip && is_nd(key) && key.ip_frag != OVSXDP_FRAG_LATER) {
-      if (any(mask.nw_ext)) put(OVS_KEY_ATTR_ND, true);
+      if (any_byte_set(mask.nw_ext)) put(OVS_KEY_ATTR_ND, true);
       if (mask.ct_orig_proto || mask.ct_orig_tp_src || mask.ct_orig_tp_dst) put(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6, true);
     } else if (ip) {
       put(eth_type == type::ipv4 ? OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4 : OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6, true);

@@ -15,6 +15,15 @@
 namespace ovsxdp {
 
 using attribute_set = std::uint64_t;
+
+// Whether any byte of a key part (or of its mask) is nonzero.
+template <class T>
+bool any_byte_set(const T& part) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(&part);
+  for (std::size_t i = 0; i < sizeof(T); i++)
+    if (p[i]) return true;
+  return false;
+}
 constexpr attribute_set attribute_bit(int attribute) { return 1ULL << attribute; }
 
 // What a flow's key names: `present` the attributes given (Linux's key_attrs,

@@ -19,13 +19,6 @@ constexpr std::uint16_t kIpv4 = 0x0800, kIpv6 = 0x86dd, kArp = 0x0806, kRarp = 0
 
 bool is_mpls(std::uint16_t t) { return t == kMpls || t == kMplsMulticast; }
 
-template <class T>
-bool any(const T& v) {
-  const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
-  for (std::size_t i = 0; i < sizeof(T); i++)
-    if (p[i]) return true;
-  return false;
-}
 
 [[noreturn]] void refuse_match(const std::string& what, const std::string& why) {
   throw invalid_flow("install flow", "", "match " + what + ": " + why);

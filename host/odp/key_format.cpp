@@ -351,10 +351,24 @@ class printer {
     single(ct_zone_field(), true);
     single(ct_mark_field(), true);
     single(ct_label_field(), true);
-    if (k_.ct_orig_proto) {
+    if (ct_tuple_present()) {
       if (k_.eth_type == be16_c<ethernet::type::ipv4>) attribute(ct_tuple4_attribute(), OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4);
       else if (k_.eth_type == be16_c<ethernet::type::ipv6>) attribute(ct_tuple6_attribute(), OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6);
     }
+  }
+
+  // A conntrack original tuple is in the key when it names a protocol, or
+  // when the mask matches its fields: for IP packets other than ND those
+  // share the extras' space, so a masked extra there is the tuple (Linux).
+  bool ct_tuple_present() const {
+    if (k_.ct_orig_proto) return true;
+    if (!m_) return false;
+    if (m_->ct_orig_proto || m_->ct_orig_tp_src || m_->ct_orig_tp_dst) return true;
+    const bool ipv4 = k_.eth_type == be16_c<ethernet::type::ipv4>, ipv6 = k_.eth_type == be16_c<ethernet::type::ipv6>;
+    const bool nd = ipv6 && k_.ip_proto == ip_proto::icmpv6 &&
+                    (k_.tp_src == be16_c<icmpv6::type::neighbor_solicitation> || k_.tp_src == be16_c<icmpv6::type::neighbor_advertisement>);
+    if (!(ipv4 || ipv6) || nd) return false;
+    return any_byte_set(m_->nw_ext);
   }
 
   void packet() {

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     // IPv4 crosses in both directions, entirely in XDP.
     dp.add_flow(ovsxdp::flow_from_text("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "2"));
     dp.add_flow(ovsxdp::flow_from_text("recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4(frag=no)", "1"));
+    std::cout << "ready: IPv4 crosses between " << argv[1] << " and " << argv[2] << std::endl;
 
     // The slow path: anything else (ARP, say) misses and comes here; it goes
     // to the other port, through an exact-match flow for the next such packet.

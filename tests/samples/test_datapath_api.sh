@@ -35,9 +35,16 @@ done
 ip -n oxsa addr add 10.77.0.1/24 dev oxsha
 ip -n oxsb addr add 10.77.0.2/24 dev oxshb
 
-"$example" oxspa oxspb 4 >"$out/stdout" 2>"$out/stderr" &
+"$example" oxspa oxspb 6 >"$out/stdout" 2>"$out/stderr" &
 pid=$!
-sleep 1
+# Ping once the ports forward: an ARP request sent earlier is lost, and its
+# retry a second later would leave the echo replies past ping's deadline.
+for _ in $(seq 50); do
+  grep -q '^ready' "$out/stdout" && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+grep -q '^ready' "$out/stdout" || { cat "$out/stdout" "$out/stderr"; echo "FAIL: the example did not get ready within 5 s"; exit 1; }
 ping_ok=0
 ip netns exec oxsa ping -c 3 -i 0.2 -W 1 10.77.0.2 >"$out/ping" && ping_ok=1
 wait "$pid" && status=0 || status=$?

@@ -134,3 +134,28 @@ TEST_CASE("exact keys for parse-pcap leave out zero metadata") {
   k.ct_labels[0] = 1;
   CHECK(odp::format_key(k, nullptr, {.omit_zero_metadata = true}) == "in_port(4),skb_mark(0x10),ct_label(0x1),eth(src=00:00:00:00:00:00,dst=00:00:00:00:00:00),eth_type(0x88b5)");
 }
+
+TEST_CASE("a conntrack tuple prints when only its mask names it, so the dump shows what the flow matches") {
+  key_and_mask f;
+  set_ipv4(f);
+  f.mask.ip_frag = 0xff;
+  f.key.ip_proto = 17;
+  f.mask.ip_proto = 0xff;
+  f.key.nw_ext.ct_orig_ipv4.src = hton32(0x0a000001);
+  f.mask.nw_ext.ct_orig_ipv4.src = hton32(0xffffffff);
+  const std::string text = f.text();
+  CHECK(text.find("ct_tuple4(src=10.0.0.1") != std::string::npos);
+  SUBCASE("not on ND, whose fields share that space") {
+    key_and_mask nd;
+    nd.key.eth_type = hton16(0x86dd);
+    nd.mask.eth_type = 0xffff;
+    nd.key.ip_proto = 58;
+    nd.mask.ip_proto = 0xff;
+    nd.key.tp_src = hton16(135);
+    nd.mask.tp_src = 0xffff;
+    nd.mask.nw_ext.nd.target[15] = 0xff;
+    const std::string nd_text = nd.text();
+    CHECK(nd_text.find("ct_tuple6") == std::string::npos);
+    CHECK(nd_text.find("nd(target=") != std::string::npos);
+  }
+}
