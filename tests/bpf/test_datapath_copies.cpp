@@ -241,3 +241,25 @@ TEST_CASE("recirculating copies count toward the five-pass limit") {
   const auto after = t.dp.counters();
   CHECK(after[OVSXDP_C_DROP_RECURSION] == before[OVSXDP_C_DROP_RECURSION] + 1);
 }
+
+TEST_CASE("every copy of a trace run starts with the packet's own headroom, however much the copies before it pushed") {
+  test_datapath t(4);
+  // Each copy pushes 118 bytes (NSH with 96 bytes of MD type 2, then
+  // Ethernet) of the about 216 XDP leaves in front: one copy's pushes, never
+  // two, have to fit.
+  const std::string push = "pop_eth,push_nsh(mdtype=2,np=3,spi=0x10,si=3,md2=0x" + std::string(2 * 96, 'a') +
+                           "),push_eth(src=50:54:00:00:00:0a,dst=50:54:00:00:00:0b)";
+  t.dp.add_flow(text_flow(kIp4, "clone(" + push + ",2),clone(" + push + ",3),clone(" + push + ",4)"));
+  const bytes plain = udp();
+  const auto before = t.dp.counters();
+  const trace_result r = t.dp.trace(1, plain);
+  const auto after = t.dp.counters();
+  CHECK(after[OVSXDP_C_DROP_ACTION] == before[OVSXDP_C_DROP_ACTION]);
+  REQUIRE(r.events.size() == 3);
+  for (std::size_t i = 0; i < r.events.size(); i++) {
+    CAPTURE(i);
+    CHECK(r.events[i].port == i + 2);
+    CHECK(r.events[i].packet.size() == plain.size() + 8 + 96);  // the original Ethernet header went into the NSH payload
+    CHECK(r.events[i].packet == r.events[0].packet);
+  }
+}

@@ -132,6 +132,17 @@ OVSXDP_INLINE const ovsxdp_action_set* set_of(const ovsxdp_exec_state& st) {
   return map_lookup<ovsxdp_action_set>(&dp_action_sets, st.set_slot);
 }
 
+// Brings the frame in `ctx` back to `bytes`, `length` long: trace runs
+// rewrite one buffer in place for each copy. Pushes and pops change a frame
+// at its front, so its front moves back first: copies run one after another
+// then all start with the headroom the packet had.
+OVSXDP_INLINE bool restore_frame(xdp_md* ctx, const u8* bytes, u32 length) {
+  if (length > OVSXDP_SAVED_FRAME_MAX || length == 0) return false;
+  const int grown = static_cast<int>(action::frame_length(ctx)) - static_cast<int>(length);
+  if (grown && bpf_xdp_adjust_head(ctx, grown) && bpf_xdp_adjust_tail(ctx, -grown)) return false;
+  return bpf_xdp_store_bytes(ctx, 0, const_cast<u8*>(bytes), length) == 0;
+}
+
 }  // namespace ovsxdp::dp
 
 // Live: broadcast the packet to its copy group, unchanged; the copies do the rest.
@@ -175,7 +186,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_fork_trace(struct xdp_md* ctx, struct ov
   ovsxdp_saved_frame* saved = map_lookup<ovsxdp_saved_frame>(&dp_saved_frame, zero);
   u32 sequence = 0;
   ovsxdp_copy_context* c = plans && set && saved ? dp::open_copy_context(*st, sequence) : nullptr;
-  u32 length = action::frame_length(ctx);
+  const u32 length = action::frame_length(ctx);
   if (!c || length > OVSXDP_SAVED_FRAME_MAX || length == 0) {
     dp::count(OVSXDP_C_DROP_FORK);
     return XDP_DROP;
@@ -191,18 +202,7 @@ extern "C" [[gnu::noinline]] int ovsxdp_fork_trace(struct xdp_md* ctx, struct ov
     const auto* plan = static_cast<const ovsxdp_copy_plan*>(bpf_map_lookup_elem(plans, &key));
     if (!plan) break;
     // Back to the frame as it was at the fork.
-    const u32 now = action::frame_length(ctx);
-    if (now < length && bpf_xdp_adjust_tail(ctx, static_cast<int>(length - now)) &&
-        bpf_xdp_adjust_head(ctx, -static_cast<int>(length - now))) {
-      verdict = dp::drop_internal();
-      break;
-    }
-    if (now > length && bpf_xdp_adjust_tail(ctx, -static_cast<int>(now - length))) {
-      verdict = dp::drop_internal();
-      break;
-    }
-    length = saved->length;
-    if (length > OVSXDP_SAVED_FRAME_MAX || length == 0 || bpf_xdp_store_bytes(ctx, 0, saved->bytes, length)) {
+    if (!dp::restore_frame(ctx, saved->bytes, saved->length)) {
       verdict = dp::drop_internal();
       break;
     }

@@ -22,17 +22,6 @@ namespace ovsxdp::dp {
 // ovsxdp_loop_resume's answer for an execute request sent through the loop.
 inline constexpr int kLoopExecute = 0x200;
 
-// Brings the frame in `ctx` back to `bytes` (the frame of a trace run is
-// rewritten in place; its buffer grows and shrinks with adjust_head/tail).
-OVSXDP_INLINE bool restore_frame(xdp_md* ctx, const u8* bytes, u32 length) {
-  const u32 now = action::frame_length(ctx);
-  if (now < length && bpf_xdp_adjust_tail(ctx, static_cast<int>(length - now)) && bpf_xdp_adjust_head(ctx, -static_cast<int>(length - now)))
-    return false;
-  if (now > length && bpf_xdp_adjust_tail(ctx, -static_cast<int>(now - length))) return false;
-  if (length > OVSXDP_SAVED_FRAME_MAX || length == 0) return false;
-  return bpf_xdp_store_bytes(ctx, 0, const_cast<u8*>(bytes), length) == 0;
-}
-
 }  // namespace ovsxdp::dp
 
 // Live: the copy leaves through the loop device, its state in a context.
