@@ -6,11 +6,17 @@ a fenced code block whose content equals the file PATH (relative to the
 repository root). Fails, with a diff, on any difference, and when no document
 has a snippet. With --update, rewrites the documents' snippets from the files
 instead.
+
+Then runs check_doc_links.py (its self-test, then the documents): every
+relative link and anchor leads somewhere, and README.md links every docs/*.md.
 """
 import difflib
 import pathlib
 import re
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import check_doc_links  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 update = "--update" in sys.argv[2:]
@@ -53,7 +59,12 @@ for document in documents:
         print(f"{name}: updated {len(replacements)} snippets")
 if not checked:
     errors.append("no <!-- snippet: PATH --> markers in README.md or docs/*.md; this check would check nothing")
+snippet_problems = len(errors)
+errors += check_doc_links.self_test()
+links, _, link_errors = check_doc_links.check(root)
+errors += link_errors
 for e in errors:
     print(e, file=sys.stderr)
-print(f"{checked} snippets checked in {len(documents)} documents, {len(errors)} problems")
+print(f"{checked} snippets checked in {len(documents)} documents, {snippet_problems} problems")
+print(f"{links} links checked, {len(errors) - snippet_problems} problems")
 sys.exit(1 if errors else 0)
