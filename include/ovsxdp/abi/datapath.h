@@ -10,7 +10,7 @@
 #include "ovsxdp/abi/actions.h"
 #include "ovsxdp/abi/flow_key.h"
 
-#define OVSXDP_ABI_VERSION 2
+#define OVSXDP_ABI_VERSION 3
 #define OVSXDP_INFO_MAGIC 0x6f767378u      /* "ovsx" */
 
 /* Passes through the pipeline per packet: the first lookup plus recirculations
