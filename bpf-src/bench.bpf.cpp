@@ -23,7 +23,10 @@ constexpr u32 kFloorPort = 2;
 }  // namespace
 
 // The original frame, captured by the first repetition of a run (the host
-// zeroes the entry of every CPU before each run).
+// zeroes the entry before each run). One entry, not one per CPU: a run's
+// repetitions share one buffer, and the kernel may move a long run to
+// another CPU between repetitions, where a per-CPU entry would capture the
+// frame as the repetition before had changed it.
 struct ovsxdp_bench_frame {
   __u64 origin;    // address of the frame's first byte in the first repetition
   __u64 current;   // the same in this repetition
@@ -31,7 +34,7 @@ struct ovsxdp_bench_frame {
   __u32 captured;  // 0 until the first repetition stored the frame
   __u8 bytes[kBenchFrameMax];
 };
-OVSXDP_MAP(bench_frame, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_bench_frame, 1, 0);
+OVSXDP_MAP(bench_frame, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_bench_frame, 1, 0);
 OVSXDP_BTF_TYPE(ovsxdp_bench_frame);
 
 namespace {

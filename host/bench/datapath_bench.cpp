@@ -208,7 +208,7 @@ class runner {
     const std::uint32_t repeat = s.repeat_cap ? std::min(repeat_, s.repeat_cap) : repeat_;
     if (s.prog == program::harness_datapath || s.prog == program::harness_floor) {
       const std::uint32_t zero = 0;
-      const auto values = zeros(frame_value_size_ * static_cast<std::size_t>(possible_cpus()));
+      const auto values = zeros(frame_value_size_);
       if (bpf_map_update_elem(frame_map_, &zero, values.data(), BPF_ANY) != 0) throw system_error("reset map", "bench_frame", errno);
     }
     const datapath_counters before = d.counters();
