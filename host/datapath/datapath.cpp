@@ -173,8 +173,12 @@ mapped_memory map_memory(const map_handle& map) {
 void set_rodata_u32(bpf_object* object, bpf_map* rodata, const char* variable, std::uint32_t value) {
   const btf* types = bpf_object__btf(object);
   if (!types) throw error("set load-time setting", variable, "the BPF object has no BTF", "build it with -g");
-  const int sec_id = btf__find_by_name_kind(types, bpf_map__name(rodata), BTF_KIND_DATASEC);
-  if (sec_id < 0) return;
+  // libbpf names the map after the object ("datapath.rodata"); BTF names the
+  // section (".rodata").
+  const std::string map_name = bpf_map__name(rodata);
+  const std::string section = map_name.substr(std::min(map_name.find('.'), map_name.size()));
+  const int sec_id = btf__find_by_name_kind(types, section.c_str(), BTF_KIND_DATASEC);
+  if (sec_id < 0) throw error("set load-time setting", variable, "the BPF object's BTF has no section " + section + " for map " + map_name);
   const btf_type* sec = btf__type_by_id(types, static_cast<__u32>(sec_id));
   const btf_var_secinfo* info = btf_var_secinfos(sec);
   for (unsigned i = 0; i < btf_vlen(sec); i++, info++) {
