@@ -1,14 +1,22 @@
-// The ovsxdp datapath: four programs composed from one pipeline.
+// The ovsxdp datapath: the programs composed from one pipeline.
 //   ovsxdp_datapath       attached to every port: lookup, execute, transmit
+//   ovsxdp_datapath_vlan_md  the same, for a port whose VLAN tags can arrive as
+//                         RX metadata: an instance per port, bound to its device
 //   ovsxdp_trace          BPF_PROG_TEST_RUN: the same, outputs recorded
 //   ovsxdp_execute        BPF_PROG_TEST_RUN live frames: given actions, transmit
 //   ovsxdp_execute_trace  BPF_PROG_TEST_RUN: given actions, outputs recorded
 //   ovsxdp_copy           devmap egress program: one copy of a forked packet
 #include "ovsxdp/datapath/pipeline.h"
+#include "ovsxdp/datapath/vlan_metadata.h"
 
 using namespace ovsxdp;
 
 extern "C" SEC("xdp.frags") int ovsxdp_datapath(xdp_md* ctx) { return dp::port_packet<dp::live_sink>(ctx); }
+
+// Calls a metadata kfunc, which the verifier allows only in a program loaded
+// for one device (prog_ifindex, BPF_F_XDP_DEV_BOUND_ONLY): "?" keeps it out
+// of the datapath's own load; add_port loads it per port.
+extern "C" SEC("?xdp.frags") int ovsxdp_datapath_vlan_md(xdp_md* ctx) { return dp::port_packet_vlan_md<dp::live_sink>(ctx); }
 
 extern "C" SEC("xdp.frags") int ovsxdp_trace(xdp_md* ctx) {
   ovsxdp_xdp_meta meta;

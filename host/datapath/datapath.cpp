@@ -4,6 +4,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <sys/file.h>
@@ -25,6 +26,7 @@
 #include "datapath/validate.hpp"
 #include "netdev/kernel_btf.hpp"
 #include "netdev/netns.hpp"
+#include "netdev/xdp_features.hpp"
 #include "ovsxdp/datapath/state.h"
 #include "ovsxdp/flow/extract.h"
 #include "ovsxdp/flow/hash.h"
@@ -52,6 +54,10 @@ constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats"
                                      "trace_deferred_count", "port_stats"};
 constexpr const char* kProgramPins[OVSXDP_PROGRAM_KINDS] = {"prog_datapath", "prog_trace", "prog_execute", "prog_execute_trace",
                                                                          "prog_copy"};
+
+// BPF_PROG_LOAD flag (Linux 6.3; Debian 12's headers predate it): the
+// program is bound to prog_ifindex's device, not offloaded to it.
+constexpr std::uint32_t kXdpDevBoundOnly = 1u << 6;
 
 bool ufid_equal(const ovsxdp_ufid& a, const ovsxdp_ufid& b) { return a.words[0] == b.words[0] && a.words[1] == b.words[1]; }
 
@@ -173,8 +179,12 @@ mapped_memory map_memory(const map_handle& map) {
 void set_rodata_u32(bpf_object* object, bpf_map* rodata, const char* variable, std::uint32_t value) {
   const btf* types = bpf_object__btf(object);
   if (!types) throw error("set load-time setting", variable, "the BPF object has no BTF", "build it with -g");
-  const int sec_id = btf__find_by_name_kind(types, bpf_map__name(rodata), BTF_KIND_DATASEC);
-  if (sec_id < 0) return;
+  // libbpf names the map after the object ("datapath.rodata"); BTF names the
+  // section (".rodata").
+  const std::string map_name = bpf_map__name(rodata);
+  const std::string section = map_name.substr(std::min(map_name.find('.'), map_name.size()));
+  const int sec_id = btf__find_by_name_kind(types, section.c_str(), BTF_KIND_DATASEC);
+  if (sec_id < 0) throw error("set load-time setting", variable, "the BPF object's BTF has no section " + section + " for map " + map_name);
   const btf_type* sec = btf__type_by_id(types, static_cast<__u32>(sec_id));
   const btf_var_secinfo* info = btf_var_secinfos(sec);
   for (unsigned i = 0; i < btf_vlen(sec); i++, info++) {
@@ -252,7 +262,7 @@ const char* counter_name(ovsxdp_counter counter) {
       "drop_malformed", "drop_recursion", "drop_action", "drop_explicit", "drop_no_output", "drop_no_port",
       "drop_l3_on_ethernet", "drop_ttl", "drop_internal", "unknown_ingress", "upcall_action", "output", "recirculated", "executed",
       "execute_no_request", "forked", "copy_skipped", "copy_lost", "drop_meter", "drop_fork", "drop_fork_jumbo", "recirc_lost",
-      "loop_foreign", "drop_deferred", "tx_drop_mtu", "tx_drop_down", "tx_drop_refused", "tx_drop_other"};
+      "loop_foreign", "drop_deferred", "tx_drop_mtu", "tx_drop_down", "tx_drop_refused", "tx_drop_other", "vlan_from_metadata"};
   static_assert(std::size(names) == OVSXDP_COUNTER_MAX, "a name for every counter, in enum order");
   return counter < OVSXDP_COUNTER_MAX ? names[counter] : "unknown";
 }
@@ -861,6 +871,25 @@ struct datapath::impl {
     }
   }
 
+  // ovsxdp_datapath_vlan_md for device `ifindex`: an instance of its own,
+  // bound to the device (the metadata kfunc it calls resolves to that
+  // driver's, and the verifier allows it only there) and verified now, with
+  // this datapath's maps and settings. The XDP link keeps it alive.
+  unique_fd load_bound_program(const datapath& self, unsigned ifindex, const std::string& ifname) {
+    auto skel = skeleton<datapath_bpf>::open("datapath_bpf (ovsxdp_datapath_vlan_md for " + ifname + ")");
+    bpf_program* bound = skel->progs.ovsxdp_datapath_vlan_md;
+    for (bpf_program* prog = bpf_object__next_program(skel->obj, nullptr); prog; prog = bpf_object__next_program(skel->obj, prog))
+      bpf_program__set_autoload(prog, prog == bound);
+    bpf_program__set_ifindex(bound, ifindex);
+    if (int err = bpf_program__set_flags(bound, bpf_program__flags(bound) | kXdpDevBoundOnly))
+      throw system_error("bind the datapath program to", ifname, -err);
+    self.share_with(skel->obj);
+    skel.load();
+    unique_fd fd(fcntl(bpf_program__fd(bound), F_DUPFD_CLOEXEC, 0));
+    if (!fd) throw system_error("keep the datapath program bound to", ifname, errno);
+    return fd;
+  }
+
   // The entry of port_stats for new port `port_no`, zeroed: its number when
   // below max_ports, else a free one above.
   std::uint32_t allocate_stats_slot(std::uint32_t port_no) {
@@ -1205,18 +1234,44 @@ struct port_owner {
   std::optional<std::uint32_t> port_no;
 };
 
+std::uint32_t program_id(int prog_fd) {
+  bpf_prog_info info{};
+  __u32 length = sizeof info;
+  return prog_fd >= 0 && bpf_obj_get_info_by_fd(prog_fd, &info, &length) == 0 ? info.id : 0;
+}
+
+// The id of the program the pinned XDP link at `path` holds (0: none).
+std::uint32_t linked_program_id(const std::string& path) {
+  const unique_fd link(bpf_obj_get(path.c_str()));
+  bpf_link_info info{};
+  __u32 length = sizeof info;
+  return link && bpf_obj_get_info_by_fd(link.get(), &info, &length) == 0 ? info.prog_id : 0;
+}
+
+// Whether a program the interface runs (`attached`) is one of the datapath
+// pinned in `dir`: its shared port program, or a port's own instance bound
+// to its device.
+bool runs_program(const std::string& dir, const bpf_xdp_query_opts& attached) {
+  auto is_attached = [&](std::uint32_t id) { return id && (id == attached.prog_id || id == attached.drv_prog_id || id == attached.skb_prog_id); };
+  const unique_fd shared(bpf_obj_get((dir + "/" + kProgramPins[OVSXDP_PROGRAM_DATAPATH]).c_str()));
+  if (is_attached(program_id(shared.get()))) return true;
+  bool found = false;
+  if (DIR* d = opendir((dir + "/links").c_str())) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.' && is_attached(linked_program_id(dir + "/links/" + e->d_name))) found = true;
+    closedir(d);
+  }
+  return found;
+}
+
 // The other datapath (pinned under `where`) whose program runs on `ifindex`,
 // and its port there: add_port names it rather than "another XDP program".
 std::optional<port_owner> owning_datapath(unsigned ifindex, const datapath_location& where, const std::string& self) {
   LIBBPF_OPTS(bpf_xdp_query_opts, attached);
   if (bpf_xdp_query(static_cast<int>(ifindex), 0, &attached) != 0) return std::nullopt;
+  if (!attached.prog_id && !attached.drv_prog_id && !attached.skb_prog_id) return std::nullopt;
   for (const std::string& name : datapath::list(where)) {
-    if (name == self) continue;
-    const unique_fd prog(bpf_obj_get((dp_dir(where.bpffs, name) + "/" + kProgramPins[OVSXDP_PROGRAM_DATAPATH]).c_str()));
-    bpf_prog_info info{};
-    __u32 length = sizeof info;
-    if (!prog || bpf_obj_get_info_by_fd(prog.get(), &info, &length) != 0) continue;
-    if (info.id != attached.prog_id && info.id != attached.drv_prog_id && info.id != attached.skb_prog_id) continue;
+    if (name == self || !runs_program(dp_dir(where.bpffs, name), attached)) continue;
     port_owner owner{name, std::nullopt};
     const unique_fd ports(bpf_obj_get((dp_dir(where.bpffs, name) + "/port_ifindex").c_str()));
     const std::uint32_t key = ifindex;
@@ -1225,6 +1280,19 @@ std::optional<port_owner> owning_datapath(unsigned ifindex, const datapath_locat
     return owner;
   }
   return std::nullopt;
+}
+
+// Why the device's driver cannot hand the outer VLAN tag to XDP as RX
+// metadata (bpf_xdp_metadata_rx_vlan_tag), or "" when it can.
+std::string why_no_vlan_tag_metadata(unsigned ifindex) {
+  try {
+    const netdev::xdp_features features = netdev::get_xdp_features(static_cast<int>(ifindex));
+    if (features.has_rx_metadata(netdev::xdp_rx_metadata::vlan_tag)) return {};
+    return features.rx_metadata_reported ? "its driver does not offer the VLAN tag as XDP RX metadata"
+                                         : "this kernel reports no XDP RX metadata (the VLAN tag needs Linux 6.8)";
+  } catch (const std::exception& e) {
+    return std::string("its XDP RX metadata features could not be read: ") + e.what();
+  }
 }
 
 }  // namespace
@@ -1252,11 +1320,30 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
     while (p.port_exists(number)) number++;
   }
   port_info out{number, ifname, ifindex, OVSXDP_XDP_NONE, {}};
+  // Ports that carry traffic get the offloads XDP needs (port_offloads.hpp);
+  // test ports without a program keep theirs. Planning changes nothing yet.
+  const offload_plan offloads = attach == xdp_attach::none ? offload_plan{} : plan_offloads(ifname);
+  // VLAN tags that can still arrive outside the frame are read from RX
+  // metadata by an instance of the program bound to the device, in native
+  // mode (a device-bound program does not attach in generic mode).
+  unique_fd bound;
+  std::string no_bound_program;  // why not, when it was wanted
+  if (!offloads.vlan_tags_in_metadata.empty()) {
+    no_bound_program = attach == xdp_attach::generic ? "generic XDP does not see RX metadata" : why_no_vlan_tag_metadata(ifindex);
+    if (no_bound_program.empty()) {
+      try {
+        bound = p.load_bound_program(*this, ifindex, ifname);
+      } catch (const std::exception& e) {
+        no_bound_program = std::string("the datapath program bound to the device did not load: ") + e.what();
+      }
+    }
+  }
   unique_fd link;
   if (attach != xdp_attach::none) {
     auto try_attach = [&](std::uint32_t flags) -> int {
       LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
-      return bpf_link_create(p.programs[OVSXDP_PROGRAM_DATAPATH].get(), static_cast<int>(ifindex), BPF_XDP, &opts);
+      const int program = bound && (flags & XDP_FLAGS_DRV_MODE) ? bound.get() : p.programs[OVSXDP_PROGRAM_DATAPATH].get();
+      return bpf_link_create(program, static_cast<int>(ifindex), BPF_XDP, &opts);
     };
     auto attach_with = [&](std::uint32_t flags) -> int {
       int fd = try_attach(flags);
@@ -1283,24 +1370,32 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
       fd = attach_with(XDP_FLAGS_SKB_MODE);
       if (fd < 0) throw system_error("attach XDP (generic mode) to", ifname, errno);
       out.mode = OVSXDP_XDP_GENERIC;
+      if (bound) no_bound_program = "generic XDP does not see RX metadata";
     }
     link.reset(fd);
   }
+  if (bound && out.mode == OVSXDP_XDP_NATIVE) out.program = OVSXDP_PORT_PROGRAM_VLAN_MD;
+  bound.reset();  // the link holds it
   const std::uint32_t slot = p.allocate_stats_slot(number);
-  // Ports that carry traffic get the offloads XDP needs (port_offloads.hpp);
-  // test ports without a program keep theirs.
-  const offload_plan offloads = attach == xdp_attach::none ? offload_plan{} : plan_offloads(ifname);
   ovsxdp_port_info pi{};
   pi.port_no = number;
   pi.ifindex = ifindex;
   pi.xdp_mode = out.mode;
   pi.slot = slot;
+  pi.program = out.program;
   std::memcpy(pi.name, ifname.data(), ifname.size());
   offloads.record_in(pi);
   try {
     p.map("port_info").update(number, pi);  // before the changes it records: a crash leaves them undoable
     if (attach != xdp_attach::none) {
-      const std::string done = apply_offloads(ifname, offloads);
+      std::string done = apply_offloads(ifname, offloads);
+      if (!offloads.vlan_tags_in_metadata.empty())
+        done += (done.empty() ? "" : "; ") + offloads.vlan_tags_in_metadata +
+                (out.program == OVSXDP_PORT_PROGRAM_VLAN_MD
+                     ? ": an instance of the datapath program bound to " + ifname +
+                           " reads VLAN tags that arrive as metadata (bpf_xdp_metadata_rx_vlan_tag) and writes them into the frame "
+                           "(xdp: native, vlan tag from metadata)"
+                     : ", so tagged frames reach the datapath untagged (" + no_bound_program + ")");
       if (!done.empty()) out.note += (out.note.empty() ? "" : "; ") + done;
     }
     out.offloads = offloads.offloads;
@@ -1341,6 +1436,15 @@ std::string datapath::remove_port(std::uint32_t port_no) {
   return problems;
 }
 
+namespace {
+port_info port_from_record(const ovsxdp_port_info& pi) {
+  port_info out{pi.port_no, std::string(pi.name, strnlen(pi.name, sizeof pi.name)), pi.ifindex, static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {},
+                pi.offloads};
+  out.program = static_cast<ovsxdp_port_program>(pi.program);
+  return out;
+}
+}  // namespace
+
 std::vector<port_info> datapath::ports() const {
   const auto& m = impl_->map("port_info");
   std::vector<port_info> out;
@@ -1348,8 +1452,7 @@ std::vector<port_info> datapath::ports() const {
   const std::uint32_t* prev = nullptr;
   while (bpf_map_get_next_key(m.fd(), prev, &next) == 0) {
     ovsxdp_port_info pi;
-    if (m.lookup(next, pi)) out.push_back({pi.port_no, std::string(pi.name, strnlen(pi.name, sizeof pi.name)), pi.ifindex,
-                                           static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {}, pi.offloads});
+    if (m.lookup(next, pi)) out.push_back(port_from_record(pi));
     key = next;
     prev = &key;
   }
@@ -1360,8 +1463,19 @@ std::vector<port_info> datapath::ports() const {
 std::optional<port_info> datapath::port(std::uint32_t port_no) const {
   ovsxdp_port_info pi;
   if (!impl_->map("port_info").lookup(port_no, pi)) return std::nullopt;
-  return port_info{pi.port_no, std::string(pi.name, strnlen(pi.name, sizeof pi.name)), pi.ifindex, static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {},
-                   pi.offloads};
+  return port_from_record(pi);
+}
+
+std::optional<program_info> datapath::port_program(std::uint32_t port_no) const {
+  ovsxdp_port_info pi;
+  if (!impl_->map("port_info").lookup(port_no, pi)) return std::nullopt;
+  const std::uint32_t id = linked_program_id(impl_->dir + "/links/" + std::to_string(port_no));
+  if (!id) return std::nullopt;
+  const unique_fd prog(bpf_prog_get_fd_by_id(id));
+  if (!prog) throw system_error("open the XDP program of port " + std::to_string(port_no) + " of datapath", impl_->name, errno);
+  program_info info = describe_program(prog.get());
+  info.name = pi.program == OVSXDP_PORT_PROGRAM_VLAN_MD ? "ovsxdp_datapath_vlan_md" : "ovsxdp_datapath";  // the kernel keeps 15 characters
+  return info;
 }
 
 port_statistics datapath::port_stats(std::uint32_t port_no) const {

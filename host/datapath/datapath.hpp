@@ -56,6 +56,10 @@ struct port_info {
   ovsxdp_xdp_mode mode = OVSXDP_XDP_NONE;
   std::string note;  // e.g. why generic mode was used, offloads changed (port_offloads.hpp)
   std::uint32_t offloads = 0;  // OVSXDP_OFFLOAD_*: what add_port changed and removal restores
+  // The program on the port: the shared ovsxdp_datapath, or for a port whose
+  // VLAN tags can arrive as RX metadata (an offload that cannot be switched
+  // off), an instance bound to its device that writes them into the frame.
+  ovsxdp_port_program program = OVSXDP_PORT_PROGRAM_DATAPATH;
 };
 
 // What the datapath did with one port's frames (summed over CPUs). TX counts
@@ -178,6 +182,13 @@ class datapath {
   const ovsxdp_info& info() const;
 
   // ---- ports ----
+  // Attaches the datapath to `ifname` and prepares its offloads (and its
+  // veth peer's) so frames reach XDP as the wire carries them. Where VLAN
+  // tags can still arrive outside the frame, as skb or RX metadata (the
+  // offload cannot be switched off), and the driver offers the tag as XDP RX
+  // metadata, the port runs its own instance of the datapath program, bound
+  // to the device and verified here, which writes the tag into the frame;
+  // `note` says which.
   port_info add_port(const std::string& ifname, std::optional<std::uint32_t> port_no = {},
                      xdp_attach attach = xdp_attach::native_or_generic, bool force = false);
   // Returns what of the port's offload changes could not be restored ("" when all were).
@@ -186,6 +197,9 @@ class datapath {
   std::optional<port_info> port(std::uint32_t port_no) const;
   std::optional<port_info> port_by_name(const std::string& ifname) const;
   port_statistics port_stats(std::uint32_t port_no) const;  // zeros for no such port
+  // Size figures of the program the port's XDP link holds (its own instance
+  // when it has one); nullopt for no such port or a port without a program.
+  std::optional<program_info> port_program(std::uint32_t port_no) const;
 
   // ---- flows ----
   ovsxdp_ufid add_flow(const flow_spec& spec);

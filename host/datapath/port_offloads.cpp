@@ -114,6 +114,7 @@ offload_plan plan_offloads(const std::string& ifname) {
         plan.warnings.push_back("its veth peer is in the network namespace with id " + std::to_string(plan.peer_nsid) +
                                 ", which no /run/netns mount, process or open file names, so its offloads stay as they are: hosts there send "
                                 "TCP and UDP with unfinished checksums unless you run, inside that namespace, `" + manual + "`");
+        plan.vlan_tags_in_metadata = "its veth peer's TX VLAN offload stays as it is (on by default)";
         plan.peer_ifindex = 0;
         plan.peer_nsid = -1;
         return plan;
@@ -134,6 +135,7 @@ offload_plan plan_offloads(const std::string& ifname) {
         if (f->fixed()) {
           plan.warnings.push_back(std::string(c.feature) + " on veth peer " + peer.name + where(plan.peer_nsid) + " is fixed " +
                                   (f->active ? "on" : "off") + " and cannot be changed");
+          if (c.bit & kTxVlanBits) plan.vlan_tags_in_metadata = std::string(c.feature) + " on veth peer " + peer.name + " stays on";
           continue;
         }
         plan.offloads |= c.bit;
@@ -141,6 +143,7 @@ offload_plan plan_offloads(const std::string& ifname) {
     } catch (const std::exception& e) {
       plan.warnings.push_back(std::string("cannot read the offloads of its veth peer") + where(plan.peer_nsid) + " (" + e.what() +
                               "); they stay as they are: run `" + manual + "` there");
+      plan.vlan_tags_in_metadata = "its veth peer's TX VLAN offload stays as it is (on by default)";
       plan.offloads = 0;
     }
     if (!plan.offloads) {
@@ -158,8 +161,8 @@ offload_plan plan_offloads(const std::string& ifname) {
       const netdev::feature_state* f = find_feature(features, c.feature);
       if (!f || f->active == c.wanted) continue;
       if (f->fixed()) {
-        plan.warnings.push_back(std::string(c.feature) + " is fixed on: the device strips VLAN tags into metadata XDP does not see, so tagged "
-                                                         "frames reach the datapath untagged");
+        // add_port reads such tags from RX metadata where the driver offers them, else warns.
+        plan.vlan_tags_in_metadata = std::string(c.feature) + " is fixed on: the device strips VLAN tags into metadata XDP does not see";
         continue;
       }
       plan.offloads |= c.bit;
@@ -167,6 +170,7 @@ offload_plan plan_offloads(const std::string& ifname) {
   } catch (const std::exception& e) {
     plan.warnings.push_back(std::string("cannot read its offloads (") + e.what() + "); if the device strips VLAN tags, run `ethtool -K " + ifname +
                             " rxvlan off`");
+    plan.vlan_tags_in_metadata = "its RX VLAN offload could not be read";
   }
   return plan;
 }

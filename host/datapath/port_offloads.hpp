@@ -10,7 +10,10 @@
 // whatever network namespace it lives): TX checksum offload off (TSO goes
 // with it), TX VLAN offload off, and GRO on when no XDP program runs there.
 // For any other device it turns RX VLAN offload off on the port itself, so
-// the device leaves tags in the frame.
+// the device leaves tags in the frame. Where the offload that takes tags out
+// of the frame cannot be switched off, the plan says so, and add_port reads
+// the tags with the XDP metadata kfunc instead where the driver offers it
+// (datapath/vlan_metadata.h).
 //
 // What was changed goes into ovsxdp_port_info before the change is made,
 // so del-if, del-dp, or a later process after a crash, can restore it.
@@ -34,6 +37,11 @@ struct offload_plan {
   // What could not be planned (the peer's namespace cannot be opened, an
   // offload that the driver does not let change), with what to do about it.
   std::vector<std::string> warnings;
+  // Set when VLAN tags may reach the port outside the frame, as skb or RX
+  // metadata, because the offload that puts them there stays on (the veth
+  // peer's tx-vlan offload cannot be reached or is fixed, the device's RX
+  // VLAN stripping is fixed on or cannot be read): why, for add-if's note.
+  std::string vlan_tags_in_metadata;
 
   void record_in(ovsxdp_port_info& info) const;
 };

@@ -228,7 +228,8 @@ int show(const std::vector<std::string>& args) {
       std::cout << "\n";
     }
     for (const auto& p : dp.ports()) {
-      std::cout << "  port " << p.port_no << ": " << p.name << " (xdp: " << mode_name(p.mode) << interface_state(p) << ")\n";
+      std::cout << "  port " << p.port_no << ": " << p.name << " (xdp: " << mode_name(p.mode)
+                << (p.program == OVSXDP_PORT_PROGRAM_VLAN_MD ? ", vlan tag from metadata" : "") << interface_state(p) << ")\n";
       if (all_counters) print_port_stats(dp.port_stats(p.port_no));
     }
   }

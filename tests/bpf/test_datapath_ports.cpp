@@ -1,7 +1,11 @@
 // Ports and their devices: the offloads add_port changes on a veth's peer
 // (and restores), frames from a peer with default offloads, VLAN tags that
-// travel as skb metadata, and the per-port counts with the drops the kernel
-// makes after a redirect (MTU, a device that refuses XDP frames).
+// travel as skb metadata (also where the peer's offload cannot be switched
+// off: read from RX metadata by a device-bound program), and the per-port
+// counts with the drops the kernel makes after a redirect (MTU, a device
+// that refuses XDP frames).
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -10,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "netdev/ethtool.hpp"
@@ -71,6 +76,56 @@ bool eventually(F done) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return done();
+}
+
+// A TC egress program that tags every frame: `vid` in skb metadata, and with
+// `outer_vid` an 802.1ad tag in metadata around it (the first then moves
+// into the frame).
+skeleton<tc_vlan_push> vlan_tagger(std::uint16_t vid, std::uint16_t outer_vid = 0) {
+  auto tagger = skeleton<tc_vlan_push>::open("tc_vlan_push");
+  tagger->rodata->ovsxdp_test_vid = vid;
+  tagger->rodata->ovsxdp_test_outer_vid = outer_vid;
+  tagger.load();
+  return tagger;
+}
+
+void attach_tc_egress(const std::string& ifname, int prog_fd) {
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(if_nametoindex(ifname.c_str())), .attach_point = BPF_TC_EGRESS);
+  if (bpf_tc_hook_create(&hook) != 0) throw std::runtime_error("create the TC egress hook of " + ifname);
+  LIBBPF_OPTS(bpf_tc_opts, filter, .prog_fd = prog_fd);
+  if (bpf_tc_attach(&hook, &filter) != 0) throw std::runtime_error("attach the TC tagger to " + ifname);
+}
+
+// A veth `a` here whose peer lives in a network namespace that nothing
+// names (sandbox::veth_with_hidden_peer), so add_port cannot switch the
+// peer's tx-vlan offload off: the tag `tagger` pushes on the peer's egress
+// crosses the veth as skb metadata. `sender` sends from the peer.
+struct hidden_peer {
+  std::optional<raw_socket> sender;  // opened in the peer's namespace
+  unique_fd anchor;
+
+  hidden_peer(const std::string& a, const std::string& peer, int tagger_fd)
+      : anchor(sandbox::get().veth_with_hidden_peer(a, peer, [&] {
+          attach_tc_egress(peer, tagger_fd);
+          sender.emplace(peer);
+        })) {}
+};
+
+bytes tagged_udp_frame(std::uint16_t sport) {
+  return packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02").vlan(42).ipv4("10.2.0.1", "10.2.0.2").udp(sport, 7777).payload(32, 0x5a).build();
+}
+
+// What `ovsxdp-dpctl show` prints for the sandbox's datapath `name`.
+std::string dpctl_show(const std::string& name) {
+  const datapath_location& where = sandbox::get().location();
+  const std::string command = std::string(OVSXDP_DPCTL) + " --bpffs " + where.bpffs + " --run-dir " + where.run_dir + " show " + name + " 2>&1";
+  std::string out;
+  if (FILE* f = popen(command.c_str(), "r")) {
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, f)) out += buffer;
+    pclose(f);
+  }
+  return out;
 }
 
 // A network namespace that only an fd of this process names.
@@ -181,6 +236,149 @@ TEST_CASE("a peer in a namespace nothing names cannot be prepared: the port is a
   CHECK(p.note.find("which no /run/netns mount, process or open file names") != std::string::npos);
   CHECK(p.note.find("ethtool -K <the interface with ifindex ") != std::string::npos);
   CHECK(dp.remove_port(1).empty());
+  datapath::destroy(name, s.location());
+  netdev::delete_link(a);
+}
+
+TEST_CASE("a tag in skb metadata from a peer whose tx-vlan offload is out of reach is read from RX metadata into the frame") {
+  sandbox& s = sandbox::get();
+  const std::string name = s.unique_name("pm");
+  const std::string a = name + "a", peer = name + "A", b = name + "b", b_peer = name + "B";
+  const auto tagger = vlan_tagger(42);
+  const hidden_peer hidden(a, peer, bpf_program__fd(tagger->progs.ovsxdp_test_tc_vlan_push));
+  s.veth(b, b_peer);
+  datapath dp = datapath::create(s.options(name));
+  const port_info p = dp.add_port(a, 1, xdp_attach::native);
+  CAPTURE(p.note);
+  CHECK(p.mode == OVSXDP_XDP_NATIVE);
+  CHECK(p.program == OVSXDP_PORT_PROGRAM_VLAN_MD);
+  CHECK(p.note.find("its veth peer's TX VLAN offload stays as it is (on by default): an instance of the datapath program bound to " + a) !=
+        std::string::npos);
+  CHECK(p.note.find("(xdp: native, vlan tag from metadata)") != std::string::npos);
+  CHECK(dp.port(1)->program == OVSXDP_PORT_PROGRAM_VLAN_MD);  // recorded for show
+  CHECK(dp.add_port(b, 2, xdp_attach::native).program == OVSXDP_PORT_PROGRAM_DATAPATH);  // its peer's offload went off
+  const std::optional<program_info> bound = dp.port_program(1);
+  REQUIRE(bound);
+  CHECK(bound->name == "ovsxdp_datapath_vlan_md");
+  CHECK(bound->instructions > dp.port_program(2)->instructions);
+  const std::string show = dpctl_show(name);
+  CAPTURE(show);
+  CHECK(show.find("  port 1: " + a + " (xdp: native, vlan tag from metadata)\n") != std::string::npos);
+  CHECK(show.find("  port 2: " + b + " (xdp: native)\n") != std::string::npos);
+
+  dp.add_flow(text_flow("recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=42),encap(eth_type(0x0800),ipv4(frag=no))", "2"));
+  raw_socket rx(b_peer);
+  constexpr std::uint16_t n = 6;
+  for (std::uint16_t i = 0; i < n; i++) hidden.sender->send(udp_frame(static_cast<std::uint16_t>(3100 + i)));
+  const std::vector<bytes> got = rx.drain();
+  CHECK(got.size() == n);
+  for (std::size_t i = 0; i < got.size(); i++)
+    if (got[i] != tagged_udp_frame(static_cast<std::uint16_t>(3100 + i))) FAIL_CHECK(hex_diff(tagged_udp_frame(static_cast<std::uint16_t>(3100 + i)), got[i]));
+  const datapath_counters c = dp.counters();
+  CHECK(c[OVSXDP_C_MISSED] == 0);
+  CHECK(c[OVSXDP_C_HIT] == n);
+  CHECK(c[OVSXDP_C_VLAN_FROM_METADATA] == n);
+  CHECK(dp.port_stats(1).rx_bytes == n * tagged_udp_frame(0).size());  // counted as the wire carries it
+  CHECK(dp.port_stats(2).tx_bytes == n * tagged_udp_frame(0).size());
+
+  // Another datapath sees the port's own program as this datapath's.
+  {
+    const std::string other = name + "o";
+    datapath second = datapath::create(s.options(other));
+    std::string refusal;
+    try {
+      second.add_port(a, 1, xdp_attach::native);
+    } catch (const ovsxdp::error& e) {
+      refusal = e.what();
+    }
+    CHECK(refusal.find("it is already port 1 of datapath " + name) != std::string::npos);
+    datapath::destroy(other, s.location());
+  }
+
+  // del-if detaches the port's own program at once, like the shared one.
+  CHECK(dp.remove_port(1).empty());
+  __u32 attached = 1;
+  CHECK(bpf_xdp_query_id(static_cast<int>(if_nametoindex(a.c_str())), 0, &attached) == 0);
+  CHECK(attached == 0);
+  datapath::destroy(name, s.location());
+  netdev::delete_link(a);
+  netdev::delete_link(b);
+}
+
+TEST_CASE("a frame whose tag came from RX metadata reaches the stack with that tag once, and its upcall with it") {
+  sandbox& s = sandbox::get();
+  const std::string name = s.unique_name("pp");
+  const std::string a = name + "a", peer = name + "A";
+  const auto tagger = vlan_tagger(42);
+  const hidden_peer hidden(a, peer, bpf_program__fd(tagger->progs.ovsxdp_test_tc_vlan_push));
+  datapath_options options = s.options(name);
+  options.miss_policy = OVSXDP_MISS_PASS;  // no flow: every frame misses and goes up a's stack
+  datapath dp = datapath::create(options);
+  REQUIRE(dp.add_port(a, 1, xdp_attach::native).program == OVSXDP_PORT_PROGRAM_VLAN_MD);
+  raw_socket stack(a);  // what a's stack receives, the skb's metadata tag given back by auxdata
+  constexpr std::uint16_t n = 5;
+  for (std::uint16_t i = 0; i < n; i++) hidden.sender->send(udp_frame(static_cast<std::uint16_t>(3200 + i)));
+  const std::vector<bytes> got = stack.drain();
+  CHECK(got.size() == n);
+  for (std::size_t i = 0; i < got.size(); i++)  // twice tagged if the datapath's copy of the tag went up too
+    if (got[i] != tagged_udp_frame(static_cast<std::uint16_t>(3200 + i))) FAIL_CHECK(hex_diff(tagged_udp_frame(static_cast<std::uint16_t>(3200 + i)), got[i]));
+  std::vector<upcall> upcalls;
+  dp.poll_upcalls([&](const upcall& u) { upcalls.push_back(u); }, 500);
+  CHECK(upcalls.size() == n);
+  for (std::size_t i = 0; i < upcalls.size(); i++) {
+    CHECK(upcalls[i].packet == tagged_udp_frame(static_cast<std::uint16_t>(3200 + i)));  // the slow path sees the tag
+    CHECK(upcalls[i].key.vlan_tci == htons(42 | OVSXDP_VLAN_PRESENT));
+  }
+  const datapath_counters c = dp.counters();
+  CHECK(c[OVSXDP_C_MISS_PASSED] == n);
+  CHECK(c[OVSXDP_C_VLAN_FROM_METADATA] == n);
+  datapath::destroy(name, s.location());
+  netdev::delete_link(a);
+}
+
+TEST_CASE("an 802.1ad tag in RX metadata goes in front of the 802.1Q tag the frame carries") {
+  sandbox& s = sandbox::get();
+  const std::string name = s.unique_name("pq");
+  const std::string a = name + "a", peer = name + "A", b = name + "b", b_peer = name + "B";
+  const auto tagger = vlan_tagger(200, 100);  // S-tag 100 in metadata, C-tag 200 in the frame
+  const hidden_peer hidden(a, peer, bpf_program__fd(tagger->progs.ovsxdp_test_tc_vlan_push));
+  s.veth(b, b_peer);
+  datapath dp = datapath::create(s.options(name));
+  REQUIRE(dp.add_port(a, 1, xdp_attach::native).program == OVSXDP_PORT_PROGRAM_VLAN_MD);
+  dp.add_port(b, 2, xdp_attach::native);
+  dp.add_flow(text_flow("recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=100),encap(eth_type(0x8100),vlan(vid=200),"
+                        "encap(eth_type(0x0800),ipv4(frag=no)))",
+                        "2"));
+  raw_socket rx(b_peer);
+  constexpr std::uint16_t n = 4;
+  for (std::uint16_t i = 0; i < n; i++) hidden.sender->send(udp_frame(static_cast<std::uint16_t>(3300 + i)));
+  const std::vector<bytes> got = rx.drain();
+  CHECK(got.size() == n);
+  for (std::size_t i = 0; i < got.size(); i++) {
+    const bytes expected = packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02").vlan(100, 0, 0x88a8).vlan(200).ipv4("10.2.0.1", "10.2.0.2")
+                               .udp(static_cast<std::uint16_t>(3300 + i), 7777).payload(32, 0x5a).build();
+    if (got[i] != expected) FAIL_CHECK(hex_diff(expected, got[i]));
+  }
+  CHECK(dp.counters()[OVSXDP_C_MISSED] == 0);
+  CHECK(dp.counters()[OVSXDP_C_VLAN_FROM_METADATA] == n);
+  datapath::destroy(name, s.location());
+  netdev::delete_link(a);
+  netdev::delete_link(b);
+}
+
+TEST_CASE("where the tag can be neither kept in the frame nor read from RX metadata, add-if says tagged frames lose it") {
+  sandbox& s = sandbox::get();
+  const std::string name = s.unique_name("pg");
+  const std::string a = name + "a", peer = name + "A";
+  const unique_fd anchor = s.veth_with_hidden_peer(a, peer);
+  datapath dp = datapath::create(s.options(name));
+  const port_info p = dp.add_port(a, 1, xdp_attach::generic);  // a device-bound program attaches natively only
+  CAPTURE(p.note);
+  CHECK(p.mode == OVSXDP_XDP_GENERIC);
+  CHECK(p.program == OVSXDP_PORT_PROGRAM_DATAPATH);
+  CHECK(p.note.find("its veth peer's TX VLAN offload stays as it is (on by default), so tagged frames reach the datapath untagged "
+                    "(generic XDP does not see RX metadata)") != std::string::npos);
+  CHECK(dpctl_show(name).find("  port 1: " + a + " (xdp: generic)\n") != std::string::npos);
   datapath::destroy(name, s.location());
   netdev::delete_link(a);
 }

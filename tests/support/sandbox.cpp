@@ -1,7 +1,18 @@
 #include "support/sandbox.hpp"
 
+#include <sched.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <exception>
+#include <fstream>
+#include <thread>
+
 #include "datapath/flow_text.hpp"
+#include "netdev/link.hpp"
+#include "netdev/netns.hpp"
 #include "odp/flow_parse.hpp"
+#include "runtime/error.hpp"
 
 namespace ovsxdp::testing {
 
@@ -26,6 +37,31 @@ datapath_options sandbox::options(const std::string& name) const {
 void sandbox::run(const std::string& command) const { namespace_.run(command); }
 
 void sandbox::veth(const std::string& a, const std::string& b) const { namespace_.veth(a, b); }
+
+unique_fd sandbox::veth_with_hidden_peer(const std::string& a, const std::string& b, const std::function<void()>& in_peer_namespace) const {
+  const unique_fd here = netdev::open_current_netns();
+  unique_fd anchor;
+  std::exception_ptr failure;
+  // unshare moves only this thread: the namespace lives on through the socket.
+  std::thread([&] {
+    try {
+      if (unshare(CLONE_NEWNET) != 0) throw system_error("create a network namespace for veth peer", b, errno);
+      for (const char* conf : {"all", "default"})
+        if (!(std::ofstream(std::string("/proc/sys/net/ipv6/conf/") + conf + "/disable_ipv6") << "1\n"))
+          throw error("turn IPv6 off in the namespace of veth peer", b, "/proc/sys/net/ipv6 could not be written");
+      netdev::create_veth({b, a, here.get(), std::nullopt});
+      netdev::set_link_up(b, true);
+      if (in_peer_namespace) in_peer_namespace();
+      anchor.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+      if (!anchor) throw system_error("open a socket in the namespace of veth peer", b, errno);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }).join();
+  if (failure) std::rethrow_exception(failure);
+  netdev::set_link_up(a, true);
+  return anchor;
+}
 
 std::string sandbox::unique_name(const std::string& prefix) { return prefix + std::to_string(++counter_); }
 

@@ -3,10 +3,12 @@
 // and conntrack entries it makes vanish with it, even if a test crashes.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "datapath/datapath.hpp"
+#include "runtime/fd.hpp"
 #include "runtime/private_namespace.hpp"
 
 namespace ovsxdp::testing {
@@ -22,6 +24,12 @@ class sandbox {
   void run(const std::string& command) const;
   // A veth pair `a` <-> `b`, both up.
   void veth(const std::string& a, const std::string& b) const;
+  // A veth pair, both up: `a` here, `b` in a new network namespace that no
+  // mount, process or fd names, so add_port cannot reach `b` to change its
+  // offloads. The returned socket, opened there, keeps the namespace alive.
+  // `in_peer_namespace` runs there after `b` is up, with IPv6 off (the
+  // peer's stack sends nothing of its own).
+  unique_fd veth_with_hidden_peer(const std::string& a, const std::string& b, const std::function<void()>& in_peer_namespace = {}) const;
   std::string unique_name(const std::string& prefix);
 
  private:

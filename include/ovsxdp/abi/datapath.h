@@ -144,7 +144,8 @@ enum ovsxdp_counter {
   OVSXDP_C_DROP_NO_PORT,        /* output to a port not in the datapath */
   OVSXDP_C_DROP_L3_ON_ETHERNET, /* output of a packet without Ethernet header */
   OVSXDP_C_DROP_TTL,            /* dec_ttl hit 1 with an empty le_1 list */
-  OVSXDP_C_DROP_INTERNAL,       /* a map entry or record the datapath relies on was missing: fail closed */
+  OVSXDP_C_DROP_INTERNAL,       /* a map entry or record the datapath relies on was missing, or a tag from RX metadata
+                                   could not be written into the frame: fail closed */
   OVSXDP_C_UNKNOWN_INGRESS,     /* arrived on an interface that is not a port: passed */
   OVSXDP_C_UPCALL_ACTION,       /* userspace() actions sent */
   OVSXDP_C_OUTPUT,              /* packets output */
@@ -167,6 +168,7 @@ enum ovsxdp_counter {
   OVSXDP_C_TX_DROP_REFUSED,     /* the device takes no XDP frames (-EOPNOTSUPP at redirect: e.g. a veth whose peer runs
                                    neither XDP nor GRO) or its driver dropped them at transmit (a full ring) */
   OVSXDP_C_TX_DROP_OTHER,       /* any other redirect error */
+  OVSXDP_C_VLAN_FROM_METADATA,  /* frames whose outer VLAN tag arrived as RX metadata (skb, NIC), written into the frame */
   OVSXDP_COUNTER_MAX,           /* host: keep counter_name() in step */
 };
 
@@ -185,6 +187,17 @@ enum ovsxdp_xdp_mode : __u32 {
   OVSXDP_XDP_NONE = 0,  /* port known, no program attached (e.g. a test port) */
   OVSXDP_XDP_NATIVE = 1,
   OVSXDP_XDP_GENERIC = 2,
+};
+
+/* The program a port runs. */
+enum ovsxdp_port_program : __u32 {
+  OVSXDP_PORT_PROGRAM_DATAPATH = 0, /* ovsxdp_datapath, shared by every port */
+  /* ovsxdp_datapath_vlan_md, an instance bound to the port's device
+   * (BPF_F_XDP_DEV_BOUND_ONLY): it reads a VLAN tag the device delivers as RX
+   * metadata (bpf_xdp_metadata_rx_vlan_tag) and writes it into the frame, for
+   * a port whose tags can arrive that way and whose offload cannot be
+   * switched off. */
+  OVSXDP_PORT_PROGRAM_VLAN_MD = 1,
 };
 
 /* Offloads add_port changed so that frames reach XDP as the wire carries
@@ -214,7 +227,7 @@ struct ovsxdp_port_info {
   __u32 offloads;      /* OVSXDP_OFFLOAD_* */
   __u32 peer_ifindex;  /* the veth peer changed, in its namespace */
   __s32 peer_nsid;     /* that namespace's id as seen from the port's; -1: the same namespace */
-  __u32 pad;
+  __u32 program;       /* enum ovsxdp_port_program */
   __u64 peer_netns;    /* inode of the peer's namespace, to recognise it again */
 };
 

@@ -6,24 +6,32 @@
 
 namespace ovsxdp::action {
 
-// A new outermost tag right after the MAC addresses. `tci` carries the
-// key's "present" bit, which is cleared on the wire (so DEI is never set).
-OVSXDP_INLINE int push_vlan(xdp_md* ctx, ovsxdp_exec_state& st, be16 tpid, be16 tci) {
-  if (st.key.mac_proto != OVSXDP_MAC_ETHERNET) return fail(st, OVSXDP_C_DROP_ACTION);
-  if (!move_head(ctx, -static_cast<int>(vlan::kTagLength))) return fail(st, OVSXDP_C_DROP_ACTION);
+// Writes the tag {tpid, wire_tci} right after the MAC addresses of an
+// Ethernet frame, in front of any tag it has: the frame half of push_vlan,
+// with no flow key to update. False when the frame has no room for it.
+OVSXDP_INLINE bool insert_tag(xdp_md* ctx, be16 tpid, be16 wire_tci) {
+  if (!move_head(ctx, -static_cast<int>(vlan::kTagLength))) return false;
   struct OVSXDP_WIRE moved {
     u8 macs[12];
     vlan::tag tag;
   };
   auto* h = cursor(frame_of(ctx)).at<moved>(0);
-  if (!h) return fail(st, OVSXDP_C_DROP_ACTION);
+  if (!h) return false;
   const u8* old_macs = h->macs + vlan::kTagLength;  // where the addresses were
   const u32 a = load_unaligned<u32>(old_macs), b = load_unaligned<u32>(old_macs + 4), c = load_unaligned<u32>(old_macs + 8);
   store_unaligned(h->macs, a);
   store_unaligned(h->macs + 4, b);
   store_unaligned(h->macs + 8, c);
   h->tag.tpid = tpid;
-  h->tag.tci = tci & static_cast<be16>(~be16_c<vlan::kPresent>);
+  h->tag.tci = wire_tci;
+  return true;
+}
+
+// A new outermost tag right after the MAC addresses. `tci` carries the
+// key's "present" bit, which is cleared on the wire (so DEI is never set).
+OVSXDP_INLINE int push_vlan(xdp_md* ctx, ovsxdp_exec_state& st, be16 tpid, be16 tci) {
+  if (st.key.mac_proto != OVSXDP_MAC_ETHERNET) return fail(st, OVSXDP_C_DROP_ACTION);
+  if (!insert_tag(ctx, tpid, tci & static_cast<be16>(~be16_c<vlan::kPresent>))) return fail(st, OVSXDP_C_DROP_ACTION);
   st.layout.l3 += vlan::kTagLength;
   if (st.layout.l4) st.layout.l4 += vlan::kTagLength;
   if (st.key.vlan_tci) {

@@ -68,10 +68,16 @@ int* bpf_iter_num_next(struct bpf_iter_num* it) __ksym;
 void bpf_iter_num_destroy(struct bpf_iter_num* it) __ksym;
 
 // ---- XDP RX metadata (device-bound programs only; net/core/xdp.c) ----
+// The verifier refuses these in a program loaded without a device
+// (prog_ifindex, BPF_F_XDP_DEV_BOUND_ONLY), so they belong in programs of
+// their own. Weak: an object whose other programs load on kernels without
+// them (rx_vlan_tag is Linux 6.8+) still loads there.
 enum xdp_rss_hash_type : __u32 {};
-int bpf_xdp_metadata_rx_hash(const struct xdp_md* ctx, __u32* hash, enum xdp_rss_hash_type* rss_type) __ksym;
-int bpf_xdp_metadata_rx_timestamp(const struct xdp_md* ctx, __u64* timestamp) __ksym;
-int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md* ctx, __be16* vlan_proto, __u16* vlan_tci) __ksym;
+int bpf_xdp_metadata_rx_hash(const struct xdp_md* ctx, __u32* hash, enum xdp_rss_hash_type* rss_type) __ksym __weak;
+int bpf_xdp_metadata_rx_timestamp(const struct xdp_md* ctx, __u64* timestamp) __ksym __weak;
+// The outer tag the device took out of the frame: TPID in network order,
+// TCI in host order. -ENODATA when the frame had none (or kept it).
+int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md* ctx, __be16* vlan_proto, __u16* vlan_tci) __ksym __weak;
 
 }  // extern "C"
 
