@@ -56,17 +56,6 @@ std::uint32_t topology::receiver_ifindex(const std::string& name) const {
   return local_ifindex(name);
 }
 
-cpu_pin::cpu_pin(unsigned cpu) : previous_(sizeof(cpu_set_t)) {
-  cpu_set_t* old = reinterpret_cast<cpu_set_t*>(previous_.data());
-  if (sched_getaffinity(0, sizeof(cpu_set_t), old) != 0) throw system_error("read the CPU affinity of", "the benchmark", errno);
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(cpu, &one);
-  if (sched_setaffinity(0, sizeof one, &one) != 0) throw system_error("pin the benchmark to", "CPU " + std::to_string(cpu), errno);
-}
-
-cpu_pin::~cpu_pin() { sched_setaffinity(0, sizeof(cpu_set_t), reinterpret_cast<cpu_set_t*>(previous_.data())); }
-
 std::vector<traffic_counts> settle(const std::vector<traffic_receiver*>& receivers, std::uint64_t expected, int max_wait_ms) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + std::chrono::milliseconds(max_wait_ms);

@@ -18,6 +18,7 @@
 #include "runtime/xdp_link.hpp"
 #include "runtime/net_namespace.hpp"
 #include "runtime/private_namespace.hpp"
+#include "runtime/cpu_pin.hpp"
 #include "trafgen/traffic.hpp"
 
 namespace ovsxdp::bench {
@@ -55,19 +56,6 @@ class topology {
  private:
   const private_namespace& middle_;
   net_namespace sender_, receiver_;
-};
-
-// Pins the calling thread to one CPU while alive (the generator's CPU), so
-// runs do not migrate between the two CPUs of a small machine.
-class cpu_pin {
- public:
-  explicit cpu_pin(unsigned cpu);
-  ~cpu_pin();
-  cpu_pin(const cpu_pin&) = delete;
-  cpu_pin& operator=(const cpu_pin&) = delete;
-
- private:
-  std::vector<unsigned char> previous_;
 };
 
 // Waits until the receivers' counts reach `expected` each or stop moving
