@@ -49,8 +49,15 @@ enum class xdp_attach {
   none,               // a port in the maps with no program on it (tests, trace-only)
 };
 
+// A system port is an existing device; an internal port is a device the
+// datapath creates for the bridge's local port (a veth pair: `name` faces the
+// host stack, its hidden peer carries the datapath's program) and removes
+// with the port.
+enum class port_kind { system, internal };
+
 struct port_info {
   std::uint32_t port_no = 0;
+  port_kind kind = port_kind::system;
   std::string name;
   std::uint32_t ifindex = 0;
   ovsxdp_xdp_mode mode = OVSXDP_XDP_NONE;
@@ -161,6 +168,9 @@ struct trace_result {
   std::uint32_t verdict = 0;        // XDP action the live datapath would return
 };
 
+// Thread safety: one handle may be used by many threads at once (a
+// daemon's main thread, upcall handlers and revalidators); writers exclude
+// each other within the process (a mutex) and across processes (flock).
 class datapath {
  public:
   // Creates and pins a new datapath; throws if one of that name exists.
@@ -193,6 +203,11 @@ class datapath {
                      xdp_attach attach = xdp_attach::native_or_generic, bool force = false);
   // Returns what of the port's offload changes could not be restored ("" when all were).
   std::string remove_port(std::uint32_t port_no);
+  // Creates `name` as an internal port (or adopts the internal port of that
+  // name this datapath already has) and adds it like add_port.
+  port_info add_internal_port(const std::string& name, std::optional<std::uint32_t> port_no = {});
+  // Changes whenever any process adds or removes a port (pinned).
+  std::uint64_t port_generation() const;
   std::vector<port_info> ports() const;
   std::optional<port_info> port(std::uint32_t port_no) const;
   std::optional<port_info> port_by_name(const std::string& ifname) const;
@@ -240,7 +255,20 @@ class datapath {
   datapath_counters counters() const;
 
   // ---- upcalls ----
-  // Calls `handler` for each upcall waiting (or arriving within timeout_ms).
+  // Upcalls arrive on channels, one BPF ring buffer each (ofproto: one per
+  // handler thread). A new datapath has one. Misses go to channel
+  // hash(key) % n; a userspace() action to channel pid - 1 when
+  // 1 <= pid <= n, else as a miss. Changing the count drops what waits.
+  void set_upcall_channels(std::uint32_t n);
+  std::uint32_t upcall_channels() const;
+  // A descriptor readable (poll/epoll) while channel `channel` holds upcalls.
+  int upcall_fd(std::uint32_t channel) const;
+  // Takes one upcall from `channel` without waiting; false when none waits.
+  // One thread per channel at a time; different channels in parallel.
+  bool receive_upcall(std::uint32_t channel, upcall& out);
+  void purge_upcalls();
+  // Calls `handler` for each upcall waiting on any channel (or arriving
+  // within timeout_ms).
   std::size_t poll_upcalls(const std::function<void(const upcall&)>& handler, int timeout_ms);
 
   // ---- running packets through the same BPF code ----
