@@ -1319,7 +1319,7 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
     number = 1;
     while (p.port_exists(number)) number++;
   }
-  port_info out{number, ifname, ifindex, OVSXDP_XDP_NONE, {}};
+  port_info out{.port_no = number, .name = ifname, .ifindex = ifindex};
   // Ports that carry traffic get the offloads XDP needs (port_offloads.hpp);
   // test ports without a program keep theirs. Planning changes nothing yet.
   const offload_plan offloads = attach == xdp_attach::none ? offload_plan{} : plan_offloads(ifname);
@@ -1438,8 +1438,11 @@ std::string datapath::remove_port(std::uint32_t port_no) {
 
 namespace {
 port_info port_from_record(const ovsxdp_port_info& pi) {
-  port_info out{pi.port_no, std::string(pi.name, strnlen(pi.name, sizeof pi.name)), pi.ifindex, static_cast<ovsxdp_xdp_mode>(pi.xdp_mode), {},
-                pi.offloads};
+  port_info out{.port_no = pi.port_no,
+                .name = std::string(pi.name, strnlen(pi.name, sizeof pi.name)),
+                .ifindex = pi.ifindex,
+                .mode = static_cast<ovsxdp_xdp_mode>(pi.xdp_mode),
+                .offloads = pi.offloads};
   out.program = static_cast<ovsxdp_port_program>(pi.program);
   return out;
 }
