@@ -7,6 +7,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <pthread.h>
 #include <sys/file.h>
 
 #include <cerrno>
@@ -14,7 +15,9 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -47,11 +50,14 @@ void atomic_store(T& where, V value) {
   __atomic_store_n(&where, static_cast<T>(value), __ATOMIC_RELEASE);
 }
 
-// Holds the writers' lock of one datapath (flock: the kernel releases it when
-// the holder dies).
+// Holds the writers' lock of one datapath across processes (flock: the
+// kernel releases it when the holder dies). flock belongs to the open file,
+// which all threads of a handle share: a second thread's flock would succeed
+// at once and its unlock would release the first one's lock. So the
+// in-process mutex is held with it, always taken first.
 class writer_lock {
  public:
-  explicit writer_lock(int fd) : fd_(fd) {
+  writer_lock(std::mutex& in_process, int fd) : in_process_(in_process), fd_(fd) {
     while (flock(fd_, LOCK_EX) != 0)
       if (errno != EINTR) throw system_error("lock datapath", "flock", errno);
   }
@@ -60,7 +66,33 @@ class writer_lock {
   writer_lock& operator=(const writer_lock&) = delete;
 
  private:
+  std::unique_lock<std::mutex> in_process_;  // before the flock, released after it
   int fd_;
+};
+
+// A reader-writer lock that lets a waiting writer in before new readers:
+// std::shared_mutex (glibc's default rwlock) prefers readers, and a daemon's
+// revalidators dumping and looking up flows back to back would starve its
+// flow installs.
+class rw_lock {
+ public:
+  rw_lock() {
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&lock_, &attr);
+    pthread_rwlockattr_destroy(&attr);
+  }
+  ~rw_lock() { pthread_rwlock_destroy(&lock_); }
+  rw_lock(const rw_lock&) = delete;
+  rw_lock& operator=(const rw_lock&) = delete;
+  void lock() { pthread_rwlock_wrlock(&lock_); }
+  void unlock() { pthread_rwlock_unlock(&lock_); }
+  void lock_shared() { pthread_rwlock_rdlock(&lock_); }
+  void unlock_shared() { pthread_rwlock_unlock(&lock_); }
+
+ private:
+  pthread_rwlock_t lock_;
 };
 
 // pins.cpp: where a datapath's pins live, and detaching a pinned XDP link.
@@ -77,6 +109,15 @@ struct datapath::impl {
   unique_fd programs[OVSXDP_PROGRAM_KINDS];
   mapped_memory info_mem, masks_mem, flows_mem, sets_mem;
   unique_fd lock_fd;
+  // In-process locking (threads share one handle; see datapath.hpp). Order:
+  // table_mutex, then trace_mutex, then flock_mutex (held with the flock).
+  // Writers hold table_mutex exclusively for the whole write; readers of the
+  // table (get_flow, dump_flows, audit...) hold it shared, so they never see
+  // this process's writers halfway.
+  mutable datapath_detail::rw_lock table_mutex;
+  std::mutex trace_mutex;   // the trace ring and what it collects
+  std::mutex upcall_mutex;  // poll_upcalls' ring and handler
+  std::mutex flock_mutex;   // whoever holds the flock of lock_fd
   unique_fd rcu_outer, rcu_inner;
   ring_buffer* upcall_ring = nullptr;
   ring_buffer* trace_ring = nullptr;
@@ -119,13 +160,14 @@ struct datapath::impl {
   // The writers' lock plus crash detection, for every change to the datapath.
   class write_scope {
    public:
-    explicit write_scope(impl& p) : p_(p), lock_(p.lock_fd.get()) { p_.begin_write(); }
+    explicit write_scope(impl& p) : p_(p), table_(p.table_mutex), lock_(p.flock_mutex, p.lock_fd.get()) { p_.begin_write(); }
     ~write_scope() { p_.end_write(); }
     write_scope(const write_scope&) = delete;
     write_scope& operator=(const write_scope&) = delete;
 
    private:
     impl& p_;
+    std::unique_lock<datapath_detail::rw_lock> table_;
     datapath_detail::writer_lock lock_;
   };
   ovsxdp_mask* masks() const { return masks_mem.as<ovsxdp_mask>(); }

@@ -431,14 +431,25 @@ std::size_t datapath::delete_flows(std::span<const flow_selector> sels) {
 
 std::optional<flow_entry> datapath::get_flow(const flow_selector& sel) const {
   auto& p = *impl_;
+  auto lookup = [&]() -> std::optional<flow_entry> {
+    auto slot = p.find(sel);
+    if (!slot) return std::nullopt;
+    return p.entry(*slot);
+  };
+  {
+    std::shared_lock reading(p.table_mutex);
+    if (p.table.generation == p.info().generation) return lookup();
+  }
+  // Another writer changed the maps: this handle's bookkeeping is rebuilt,
+  // which excludes this process's other readers meanwhile.
+  std::unique_lock rebuilding(p.table_mutex);
   p.refresh();
-  auto slot = p.find(sel);
-  if (!slot) return std::nullopt;
-  return p.entry(*slot);
+  return lookup();
 }
 
 std::vector<flow_entry> datapath::dump_flows() const {
   const auto& p = *impl_;
+  std::shared_lock reading(p.table_mutex);  // no writer of this process halfway
   std::vector<flow_entry> out;
   const std::uint32_t n = p.info().max_flows;
   for (std::uint32_t i = 0; i < n; i++)
@@ -448,6 +459,7 @@ std::vector<flow_entry> datapath::dump_flows() const {
 
 std::size_t datapath::flow_count() const {
   const auto& p = *impl_;
+  std::shared_lock reading(p.table_mutex);  // no writer of this process halfway
   std::size_t n = 0;
   for (std::uint32_t i = 0; i < p.info().max_flows; i++) n += p.flows()[i].state == OVSXDP_FLOW_LIVE;
   return n;
@@ -455,6 +467,7 @@ std::size_t datapath::flow_count() const {
 
 datapath::occupancy datapath::audit() const {
   const auto& p = *impl_;
+  std::shared_lock reading(p.table_mutex);  // no writer of this process halfway
   occupancy o;
   for (std::uint32_t i = 0; i < p.info().max_flows; i++) {
     o.live_flows += p.flows()[i].state == OVSXDP_FLOW_LIVE;
@@ -475,6 +488,7 @@ datapath::occupancy datapath::audit() const {
 
 std::size_t datapath::mask_count() const {
   const auto& p = *impl_;
+  std::shared_lock reading(p.table_mutex);  // no writer of this process halfway
   std::size_t n = 0;
   for (std::uint32_t pos = 0; pos < p.info().n_masks; pos++) {
     const std::uint32_t i = p.info().mask_order[pos];

@@ -171,6 +171,7 @@ void datapath::impl::validate_for_execute(std::span<const std::uint8_t> packet, 
 
 std::size_t datapath::poll_upcalls(const std::function<void(const upcall&)>& handler, int timeout_ms) {
   auto& p = *impl_;
+  const std::lock_guard one_reader(p.upcall_mutex);
   p.upcall_handler = &handler;
   p.upcalls_seen = 0;
   ring_buffer* rb = p.ring(p.upcall_ring, "upcalls", &impl::on_upcall, &p);
@@ -230,7 +231,8 @@ std::uint32_t datapath::execute(std::span<const std::uint8_t> packet, std::uint3
 
 trace_result datapath::trace(std::uint32_t in_port, std::span<const std::uint8_t> packet) {
   auto& p = *impl_;
-  writer_lock lock(p.lock_fd.get());  // one trace-ring reader at a time
+  const std::lock_guard in_process(p.trace_mutex);  // one trace-ring reader at a time, here
+  writer_lock lock(p.flock_mutex, p.lock_fd.get());  // and across processes
   return p.run_trace(OVSXDP_PROGRAM_TRACE, in_port, packet, random_u64());
 }
 
@@ -242,7 +244,8 @@ trace_result datapath::trace_actions(std::uint32_t in_port, std::span<const std:
   try {
     trace_result r;
     {
-      writer_lock lock(p.lock_fd.get());  // one trace-ring reader at a time
+      const std::lock_guard in_process(p.trace_mutex);  // one trace-ring reader at a time, here
+      writer_lock lock(p.flock_mutex, p.lock_fd.get());  // and across processes
       r = p.run_trace(OVSXDP_PROGRAM_EXECUTE_TRACE, in_port, packet, request.nonce);
     }
     p.release_request(request);
