@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -95,6 +96,25 @@ class rw_lock {
   pthread_rwlock_t lock_;
 };
 
+// One upcall ring buffer, mapped into this process (upcalls.cpp): records
+// are taken one at a time, in order.
+class upcall_ring {
+ public:
+  upcall_ring(unique_fd fd, const std::string& what);
+  ~upcall_ring();
+  upcall_ring(const upcall_ring&) = delete;
+  upcall_ring& operator=(const upcall_ring&) = delete;
+  int fd() const { return fd_.get(); }  // pollable: readable while records wait
+  bool take(upcall& out);               // false: none waits
+
+ private:
+  unique_fd fd_;
+  std::size_t page_ = 0, producer_length_ = 0;
+  std::uint64_t mask_ = 0;
+  void* consumer_ = nullptr;
+  void* producer_ = nullptr;
+};
+
 // pins.cpp: where a datapath's pins live, and detaching a pinned XDP link.
 std::string dp_dir(const std::string& bpffs, const std::string& name);
 void detach_pinned_link(const std::string& path);
@@ -116,15 +136,20 @@ struct datapath::impl {
   // this process's writers halfway.
   mutable datapath_detail::rw_lock table_mutex;
   std::mutex trace_mutex;   // the trace ring and what it collects
-  std::mutex upcall_mutex;  // poll_upcalls' ring and handler
   std::mutex flock_mutex;   // whoever holds the flock of lock_fd
   unique_fd rcu_outer, rcu_inner;
-  ring_buffer* upcall_ring = nullptr;
   ring_buffer* trace_ring = nullptr;
   std::uint64_t trace_nonce = 0;  // the run whose trace events are being collected
   std::vector<std::pair<std::uint32_t, trace_event>> trace_collected;  // {sequence, event}
-  const std::function<void(const upcall&)>* upcall_handler = nullptr;
-  std::size_t upcalls_seen = 0;
+  // Upcall channels as this handle last saw them (info.upcall_version).
+  struct channel {
+    channel(unique_fd fd, const std::string& what) : ring(std::move(fd), what) {}
+    datapath_detail::upcall_ring ring;
+    std::mutex mutex;  // one reader of the ring at a time
+  };
+  mutable datapath_detail::rw_lock channels_mutex;  // the vector; taken before a channel's mutex
+  std::vector<std::unique_ptr<channel>> channels;
+  std::uint32_t channels_version = ~0u;
 
   struct megaflow_id_hasher {
     std::size_t operator()(const std::pair<std::uint32_t, std::uint64_t>& id) const noexcept {
@@ -151,7 +176,6 @@ struct datapath::impl {
   } table;
 
   ~impl() {
-    if (upcall_ring) ring_buffer__free(upcall_ring);
     if (trace_ring) ring_buffer__free(trace_ring);
   }
 
@@ -212,8 +236,10 @@ struct datapath::impl {
   std::uint32_t allocate_stats_slot(std::uint32_t port_no);
   std::uint32_t clear_stats_slot(std::uint32_t slot);
 
+  // ---- upcall channels (upcalls.cpp) ----
+  void open_channels();  // (re)maps the rings when another handle replaced them
+
   // ---- packet I/O (packet_io.cpp) ----
-  static int on_upcall(void* self, void* data, size_t size);
   static int on_trace_event(void* ctx, void* data, size_t size);
   ring_buffer* ring(ring_buffer*& slot, const char* map_name, ring_buffer_sample_fn fn, void* ctx);
   trace_result run_trace(ovsxdp_program_kind kind, std::uint32_t in_port, std::span<const std::uint8_t> packet, std::uint64_t nonce);

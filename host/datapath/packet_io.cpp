@@ -1,5 +1,5 @@
-// Packet I/O: upcalls from the ring buffer, executing packets with actions
-// (test runs, or the loop device for jumbo frames), and tracing.
+// Packet I/O: executing packets with actions (test runs, or the loop device
+// for jumbo frames), and tracing. Upcalls: upcalls.cpp.
 #include <sys/random.h>
 #include <time.h>
 
@@ -26,26 +26,6 @@ std::uint64_t random_u64() {
 }
 
 }  // namespace
-
-int datapath::impl::on_upcall(void* self, void* data, size_t size) {
-  auto* p = static_cast<impl*>(self);
-  if (size < sizeof(ovsxdp_upcall) || !p->upcall_handler) return 0;
-  ovsxdp_upcall raw;
-  std::memcpy(&raw, data, sizeof raw);
-  upcall u;
-  u.reason = static_cast<ovsxdp_upcall_reason>(raw.reason);
-  u.in_port = raw.in_port;
-  u.packet_len = raw.packet_len;
-  u.pid = raw.pid;
-  u.nonce = raw.nonce;
-  u.key = raw.key;
-  u.userdata.assign(raw.userdata, raw.userdata + std::min<std::uint32_t>(raw.userdata_len, OVSXDP_USERDATA_MAX));
-  const auto* bytes = static_cast<const std::uint8_t*>(data) + sizeof raw;
-  u.packet.assign(bytes, bytes + std::min<std::size_t>(raw.captured_len, size - sizeof raw));
-  (*p->upcall_handler)(u);
-  p->upcalls_seen++;
-  return 0;
-}
 
 int datapath::impl::on_trace_event(void* ctx, void* data, size_t size) {
   auto* self = static_cast<impl*>(ctx);
@@ -169,17 +149,6 @@ void datapath::impl::validate_for_execute(std::span<const std::uint8_t> packet, 
   }
 }
 
-std::size_t datapath::poll_upcalls(const std::function<void(const upcall&)>& handler, int timeout_ms) {
-  auto& p = *impl_;
-  const std::lock_guard one_reader(p.upcall_mutex);
-  p.upcall_handler = &handler;
-  p.upcalls_seen = 0;
-  ring_buffer* rb = p.ring(p.upcall_ring, "upcalls", &impl::on_upcall, &p);
-  const int n = timeout_ms > 0 ? ring_buffer__poll(rb, timeout_ms) : ring_buffer__consume(rb);
-  p.upcall_handler = nullptr;
-  if (n < 0 && n != -EINTR) throw system_error("read upcalls of", p.name, -n);
-  return p.upcalls_seen;
-}
 
 // ---------------------------------------------------------------- execute, trace
 namespace {

@@ -46,7 +46,7 @@ namespace {
 constexpr std::uint32_t kXdpDevBoundOnly = 1u << 6;
 
 constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats", "action_sets", "counters", "lookup_cache",
-                                     "ports", "port_ifindex", "port_info", "exec_requests", "info", "scratch", "upcalls",
+                                     "ports", "port_ifindex", "port_info", "exec_requests", "info", "scratch", "upcall_channels",
                                      "trace_events", "meters", "fork_groups", "fork_plans", "copy_contexts", "fork_sequence",
                                      "saved_frame", "fork_info", "recirc_contexts", "recirc_sequence", "trace_deferred",
                                      "trace_deferred_count", "port_stats"};
@@ -259,7 +259,12 @@ datapath datapath::create(const datapath_options& o) {
     size(skel->maps.dp_port_ifindex, o.max_ports);
     size(skel->maps.dp_port_info, o.max_ports);
     size(skel->maps.dp_port_stats, 2 * o.max_ports);
-    size(skel->maps.dp_upcalls, o.upcall_ring_bytes);
+    // Every upcall ring has the size of the outer map's template (the kernel
+    // compares inner maps' sizes); the host makes the rings themselves.
+    unique_fd ring_template(bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ovsxdp_upcalls", 0, 0, o.upcall_ring_bytes, nullptr));
+    if (!ring_template) throw system_error("create an upcall ring of " + std::to_string(o.upcall_ring_bytes) + " bytes for datapath", o.name, errno);
+    if (int err = bpf_map__set_inner_map_fd(skel->maps.dp_upcall_channels, ring_template.get()))
+      throw system_error("use the upcall ring template for datapath", o.name, -err);
     size(skel->maps.dp_meters, o.max_meters);
     size(skel->maps.dp_fork_groups, o.max_action_sets);
     size(skel->maps.dp_fork_plans, o.max_action_sets);
@@ -271,7 +276,7 @@ datapath datapath::create(const datapath_options& o) {
     bpf_map* maps_in_order[] = {skel->maps.dp_masks, skel->maps.dp_megaflows, skel->maps.dp_flows, skel->maps.dp_flow_stats,
                                 skel->maps.dp_action_sets, skel->maps.dp_counters, skel->maps.dp_lookup_cache, skel->maps.dp_ports,
                                 skel->maps.dp_port_ifindex, skel->maps.dp_port_info, skel->maps.dp_exec_requests, skel->maps.dp_info,
-                                skel->maps.dp_scratch, skel->maps.dp_upcalls, skel->maps.dp_trace_events,
+                                skel->maps.dp_scratch, skel->maps.dp_upcall_channels, skel->maps.dp_trace_events,
                                 skel->maps.dp_meters, skel->maps.dp_fork_groups, skel->maps.dp_fork_plans, skel->maps.dp_copy_contexts,
                                 skel->maps.dp_fork_sequence, skel->maps.dp_saved_frame, skel->maps.dp_fork_info,
                                 skel->maps.dp_recirc_contexts, skel->maps.dp_recirc_sequence, skel->maps.dp_trace_deferred,
@@ -332,6 +337,7 @@ datapath datapath::create(const datapath_options& o) {
   }
   datapath dp = open(o.name, datapath_location{o.bpffs, o.run_dir});
   try {
+    dp.set_upcall_channels(1);
     dp.impl_->attach_port_events(dp);
   } catch (...) {
     destroy(o.name, datapath_location{o.bpffs, o.run_dir});
