@@ -115,6 +115,11 @@ class upcall_ring {
   void* producer_ = nullptr;
 };
 
+// ports.cpp: the hidden veth end an internal port's datapath side is (11
+// characters, derived from both names), and deleting it with its peer.
+std::string internal_device_name(const std::string& datapath_name, const std::string& port_name);
+std::string delete_internal_device(const ovsxdp_port_info& pi);  // what failed, "" when nothing
+
 // pins.cpp: where a datapath's pins live, and detaching a pinned XDP link.
 std::string dp_dir(const std::string& bpffs, const std::string& name);
 void detach_pinned_link(const std::string& path);
@@ -231,6 +236,9 @@ struct datapath::impl {
 
   // ---- ports (ports.cpp; load_bound_program in pins.cpp, with the other program loads) ----
   bool port_exists(std::uint32_t port_no) const;
+  port_info attach_port(datapath& self, const std::string& ifname, std::optional<std::uint32_t> port_no, xdp_attach attach, bool force,
+                        const std::string* internal_name);
+  void bump_port_generation();
   void attach_port_events(const datapath& self);
   unique_fd load_bound_program(const datapath& self, unsigned ifindex, const std::string& ifname);
   std::uint32_t allocate_stats_slot(std::uint32_t port_no);

@@ -97,7 +97,7 @@ void detach_port_links(const std::string& dir) {
 }
 
 // Undoes the offload changes every port of the datapath pinned in `dir`
-// recorded; one line per port that could not be restored.
+// recorded, and deletes its internal ports' devices; one line per port that could not be restored.
 std::string restore_port_offloads(const std::string& dir) {
   const unique_fd info(bpf_obj_get((dir + "/port_info").c_str()));
   if (!info) return {};
@@ -107,7 +107,7 @@ std::string restore_port_offloads(const std::string& dir) {
   while (bpf_map_get_next_key(info.get(), prev, &next) == 0) {
     ovsxdp_port_info pi{};
     if (bpf_map_lookup_elem(info.get(), &next, &pi) == 0)
-      if (const std::string p = restore_offloads(pi); !p.empty())
+      if (const std::string p = pi.kind == OVSXDP_PORT_INTERNAL ? delete_internal_device(pi) : restore_offloads(pi); !p.empty())
         problems += "port " + std::to_string(pi.port_no) + " (" + std::string(pi.name, strnlen(pi.name, sizeof pi.name)) + "): " + p + "\n";
     key = next;
     prev = &key;

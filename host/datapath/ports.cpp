@@ -7,10 +7,13 @@
 #include <net/if.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 
 #include "datapath/datapath_impl.hpp"
 #include "datapath/port_offloads.hpp"
 #include "netdev/kernel_btf.hpp"
+#include "netdev/link.hpp"
 #include "netdev/netns.hpp"
 #include "netdev/xdp_features.hpp"
 #include "runtime/environment.hpp"
@@ -85,6 +88,28 @@ std::uint32_t datapath::impl::clear_stats_slot(std::uint32_t slot) {
   return slot;
 }
 
+namespace datapath_detail {
+
+std::string internal_device_name(const std::string& datapath_name, const std::string& port_name) {
+  std::uint32_t h = 2166136261u;  // FNV-1a of "<datapath>/<port>": the same in every process
+  for (unsigned char c : datapath_name + "/" + port_name) h = (h ^ c) * 16777619u;
+  char name[16];
+  std::snprintf(name, sizeof name, "oxi%08x", h);
+  return name;
+}
+
+std::string delete_internal_device(const ovsxdp_port_info& pi) {
+  const std::string device(pi.device, strnlen(pi.device, sizeof pi.device));
+  try {
+    if (netdev::find_link(device)) netdev::delete_link(device);  // its peer, the host-facing end, goes with it
+    return {};
+  } catch (const std::exception& e) {
+    return std::string("the internal port's veth pair could not be deleted: ") + e.what();
+  }
+}
+
+}  // namespace datapath_detail
+
 namespace {
 
 struct port_owner {
@@ -156,11 +181,18 @@ std::string why_no_vlan_tag_metadata(unsigned ifindex) {
 }  // namespace
 
 port_info datapath::add_port(const std::string& ifname, std::optional<std::uint32_t> port_no, xdp_attach attach, bool force) {
-  auto& p = *impl_;
+  impl::write_scope write(*impl_);
+  return impl_->attach_port(*this, ifname, port_no, attach, force, nullptr);
+}
+
+// Adds device `ifname` as a port, under the writers' lock; an internal port
+// is recorded under its host-facing name with `ifname` as its device.
+port_info datapath::impl::attach_port(datapath& self, const std::string& ifname, std::optional<std::uint32_t> port_no, xdp_attach attach, bool force,
+                                      const std::string* internal_name) {
+  auto& p = *this;
   const unsigned ifindex = if_nametoindex(ifname.c_str());
   if (!ifindex) throw error("add port", ifname, "no such interface in this network namespace");
   if (ifname.size() >= 16) throw error("add port", ifname, "interface names are at most 15 characters");
-  impl::write_scope write(p);
   ovsxdp_port_ref existing;
   if (p.map("port_ifindex").lookup(ifindex, existing))
     throw error("add port", ifname, "it is already port " + std::to_string(existing.port_no) + " of datapath " + p.name);
@@ -177,7 +209,8 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
     number = 1;
     while (p.port_exists(number)) number++;
   }
-  port_info out{.port_no = number, .name = ifname, .ifindex = ifindex};
+  const std::string& record_name = internal_name ? *internal_name : ifname;
+  port_info out{.port_no = number, .kind = internal_name ? port_kind::internal : port_kind::system, .name = record_name, .ifindex = ifindex};
   // Ports that carry traffic get the offloads XDP needs (port_offloads.hpp);
   // test ports without a program keep theirs. Planning changes nothing yet.
   const offload_plan offloads = attach == xdp_attach::none ? offload_plan{} : plan_offloads(ifname);
@@ -190,7 +223,7 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
     no_bound_program = attach == xdp_attach::generic ? "generic XDP does not see RX metadata" : why_no_vlan_tag_metadata(ifindex);
     if (no_bound_program.empty()) {
       try {
-        bound = p.load_bound_program(*this, ifindex, ifname);
+        bound = p.load_bound_program(self, ifindex, ifname);
       } catch (const std::exception& e) {
         no_bound_program = std::string("the datapath program bound to the device did not load: ") + e.what();
       }
@@ -241,7 +274,11 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
   pi.xdp_mode = out.mode;
   pi.slot = slot;
   pi.program = out.program;
-  std::memcpy(pi.name, ifname.data(), ifname.size());
+  std::memcpy(pi.name, record_name.data(), record_name.size());
+  if (internal_name) {
+    pi.kind = OVSXDP_PORT_INTERNAL;
+    std::memcpy(pi.device, ifname.data(), ifname.size());
+  }
   offloads.record_in(pi);
   try {
     p.map("port_info").update(number, pi);  // before the changes it records: a crash leaves them undoable
@@ -273,9 +310,48 @@ port_info datapath::add_port(const std::string& ifname, std::optional<std::uint3
     throw;
   }
   p.rebuild_groups();  // copies to this port number can leave now
+  p.bump_port_generation();
   p.bump_generation();
   return out;
 }
+
+port_info datapath::add_internal_port(const std::string& name, std::optional<std::uint32_t> port_no) {
+  auto& p = *impl_;
+  if (name.empty() || name.size() > 15) throw error("add internal port", name, "interface names are 1 to 15 characters");
+  impl::write_scope write(p);
+  if (const auto existing = port_by_name(name)) {
+    if (existing->kind != port_kind::internal)
+      throw error("add internal port", name, "it is already port " + std::to_string(existing->port_no) + " (a system port) of datapath " + p.name);
+    if (port_no && *port_no != existing->port_no)
+      throw error("add internal port", name, "it is already port " + std::to_string(existing->port_no) + " of datapath " + p.name + ", not " + std::to_string(*port_no));
+    return *existing;  // adopted: a restarted daemon finds its bridge port as it left it
+  }
+  const std::string device = internal_device_name(p.name, name);
+  if (netdev::find_link(device)) netdev::delete_link(device);  // left by a writer that died before recording it
+  if (netdev::find_link(name))
+    throw error("add internal port", name, "a device of that name exists and is not an internal port of datapath " + p.name,
+                "delete it (ip link del " + name + "), or add it as a system port");
+  netdev::create_veth({name, device, std::nullopt, std::nullopt});
+  try {
+    // The hidden end carries no stack traffic of its own.
+    std::ofstream("/proc/sys/net/ipv6/conf/" + device + "/disable_ipv6") << "1\n";
+    netdev::set_link_up(device, true);
+    netdev::set_link_up(name, true);
+    // add_port's offload plan turns GRO on at `name`, the device's veth peer:
+    // frames redirected to the device reach the host stack only that way.
+    return p.attach_port(*this, device, port_no, xdp_attach::native_or_generic, false, &name);
+  } catch (...) {
+    try {
+      netdev::delete_link(device);
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+std::uint64_t datapath::port_generation() const { return __atomic_load_n(&impl_->info().port_generation, __ATOMIC_ACQUIRE); }
+
+void datapath::impl::bump_port_generation() { atomic_store(info().port_generation, info().port_generation + 1); }
 
 std::string datapath::remove_port(std::uint32_t port_no) {
   auto& p = *impl_;
@@ -287,9 +363,15 @@ std::string datapath::remove_port(std::uint32_t port_no) {
   unlink(link.c_str());
   p.map("ports").erase(port_no);
   p.map("port_ifindex").erase(pi.ifindex);
-  const std::string problems = restore_offloads(pi);  // the record goes only after the undo was tried
+  std::string problems;
+  if (pi.kind == OVSXDP_PORT_INTERNAL) {
+    problems = delete_internal_device(pi);  // both ends go; nothing to restore
+  } else {
+    problems = restore_offloads(pi);  // the record goes only after the undo was tried
+  }
   p.map("port_info").erase(port_no);
   p.rebuild_groups();  // no copy leaves through the removed port
+  p.bump_port_generation();
   p.bump_generation();
   return problems;
 }
@@ -302,6 +384,7 @@ port_info port_from_record(const ovsxdp_port_info& pi) {
                 .mode = static_cast<ovsxdp_xdp_mode>(pi.xdp_mode),
                 .offloads = pi.offloads};
   out.program = static_cast<ovsxdp_port_program>(pi.program);
+  if (pi.kind == OVSXDP_PORT_INTERNAL) out.kind = port_kind::internal;
   return out;
 }
 }  // namespace

@@ -10,7 +10,7 @@
 #include "ovsxdp/abi/actions.h"
 #include "ovsxdp/abi/flow_key.h"
 
-#define OVSXDP_ABI_VERSION 4  /* 4: upcall channels (an array of ring buffers), port generation */
+#define OVSXDP_ABI_VERSION 4  /* 4: upcall channels (an array of ring buffers), port generation, internal ports */
 #define OVSXDP_INFO_MAGIC 0x6f767378u      /* "ovsx" */
 
 /* Passes through the pipeline per packet: the first lookup plus recirculations
@@ -231,6 +231,16 @@ struct ovsxdp_port_info {
   __s32 peer_nsid;     /* that namespace's id as seen from the port's; -1: the same namespace */
   __u32 program;       /* enum ovsxdp_port_program */
   __u64 peer_netns;    /* inode of the peer's namespace, to recognise it again */
+  __u32 kind;          /* enum ovsxdp_port_kind */
+  __u32 reserved;
+  /* An internal port: `name` is the host-facing veth end, `device` (ifindex)
+   * its hidden peer, which runs the datapath program; both go with the port. */
+  char device[16];
+};
+
+enum ovsxdp_port_kind : __u32 {
+  OVSXDP_PORT_SYSTEM = 0,
+  OVSXDP_PORT_INTERNAL = 1,
 };
 
 /* port_stats: what the datapath did with each port's frames. */
@@ -432,7 +442,7 @@ static_assert(OVSXDP_ACTIONS_MAX_BYTES - 1 <= OVSXDP_STEP_OFFSET);
 static_assert(sizeof(ovsxdp_info) == 88 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_recirc_context) == 16 + 272 && sizeof(ovsxdp_recirc_meta) == 16);
 static_assert(sizeof(ovsxdp_loop_execute) == 32);
-static_assert(sizeof(ovsxdp_port_info) == 56 && __has_unique_object_representations(ovsxdp_port_info));
+static_assert(sizeof(ovsxdp_port_info) == 80 && __has_unique_object_representations(ovsxdp_port_info));
 static_assert(sizeof(ovsxdp_port_stats) == 64);
 static_assert(sizeof(ovsxdp_fork_info) == 8);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);
