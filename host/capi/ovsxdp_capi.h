@@ -90,7 +90,7 @@ int ovsxdp_port_dump(struct ovsxdp_dp *dp, struct ovsxdp_port **ports, size_t *n
 uint64_t ovsxdp_port_generation(struct ovsxdp_dp *dp);
 
 /* ---- flows ---- */
-struct ovsxdp_flow_stats {
+struct ovsxdp_dp_flow_stats {
   uint64_t n_packets;
   uint64_t n_bytes;
   long long used;     /* CLOCK_MONOTONIC ms of the last hit (OVS time_msec()), 0 = never */
@@ -111,27 +111,29 @@ struct ovsxdp_flow_stats {
 int ovsxdp_flow_put(struct ovsxdp_dp *dp, unsigned flags,
                     const void *key, size_t key_len, const void *mask, size_t mask_len,
                     const void *actions, size_t actions_len, const void *ufid,
-                    struct ovsxdp_flow_stats *old_stats, bool *created);
+                    struct ovsxdp_dp_flow_stats *old_stats, bool *created);
 /* Deletes the flow named by `ufid` (when not NULL) or by its exact key.
  * ENOENT: no such flow. `stats` (may be NULL) gets its final statistics. */
 int ovsxdp_flow_del(struct ovsxdp_dp *dp, const void *key, size_t key_len, const void *ufid,
-                    struct ovsxdp_flow_stats *stats);
+                    struct ovsxdp_dp_flow_stats *stats);
 int ovsxdp_flow_flush(struct ovsxdp_dp *dp);
 
-/* A flow as dumped: pointers into buffers owned by whoever returned it. */
-struct ovsxdp_flow {
+/* A flow as dumped: pointers into buffers owned by whoever returned it.
+ * (ovsxdp_dp_flow, ovsxdp_dp_flow_stats: ovsxdp_flow and ovsxdp_flow_stats
+ * are the pinned maps' records in include/ovsxdp/abi/datapath.h.) */
+struct ovsxdp_dp_flow {
   const void *key; size_t key_len;     /* netlink OVS_KEY_ATTR_* */
   const void *mask; size_t mask_len;   /* netlink OVS_KEY_ATTR_* */
   const void *actions; size_t actions_len;  /* netlink OVS_ACTION_ATTR_* */
   uint8_t ufid[16];
   bool ufid_present;                   /* installed with this UFID (else derived) */
-  struct ovsxdp_flow_stats stats;
+  struct ovsxdp_dp_flow_stats stats;
 };
 
 /* Gets one flow by `ufid` or exact key; buffers live in `*buffer`
  * (malloc'ed; free with ovsxdp_free). ENOENT: no such flow. */
 int ovsxdp_flow_get(struct ovsxdp_dp *dp, const void *key, size_t key_len, const void *ufid,
-                    struct ovsxdp_flow *flow, void **buffer);
+                    struct ovsxdp_dp_flow *flow, void **buffer);
 
 /* Threaded dumps (dpif flow_dump_*): a dump is shared by several threads,
  * each with its own dump thread; every flow present for the whole dump is
@@ -144,7 +146,7 @@ struct ovsxdp_flow_dump_thread *ovsxdp_flow_dump_thread_create(struct ovsxdp_flo
 void ovsxdp_flow_dump_thread_destroy(struct ovsxdp_flow_dump_thread *thread);
 /* Fills up to `max` flows; returns how many (0: the dump is over). The
  * flows' buffers stay valid until the next call on this thread. */
-int ovsxdp_flow_dump_next(struct ovsxdp_flow_dump_thread *thread, struct ovsxdp_flow *flows, int max);
+int ovsxdp_flow_dump_next(struct ovsxdp_flow_dump_thread *thread, struct ovsxdp_dp_flow *flows, int max);
 
 /* ---- packets ---- */
 /* Runs `actions` on `packet` as the datapath would, really transmitting.
