@@ -40,7 +40,7 @@ extern "C" int ovsxdp_flow_put(ovsxdp_dp* dp, unsigned flags, const void* key, s
                                size_t mask_len, const void* actions, size_t actions_len, const void* ufid,
                                ovsxdp_dp_flow_stats* old_stats, bool* created) {
   return guarded("ovsxdp_flow_put", [&] {
-    datapath& d = datapath_of(dp);
+    // The arguments are checked and decoded before the handle is used.
     require_buffer(key, key_len, "key");
     require_buffer(mask, mask_len, "mask");
     require_buffer(actions, actions_len, "actions");
@@ -56,6 +56,7 @@ extern "C" int ovsxdp_flow_put(ovsxdp_dp* dp, unsigned flags, const void* key, s
     const action_list list = odp::decode_actions(bytes_of(actions, actions_len));
     const ovsxdp_flow_key masked = mask_key(match.key, match.mask);
     const ovsxdp_ufid id = ufid ? ufid_from(ufid) : derive_ufid(masked, match.mask);
+    datapath& d = datapath_of(dp);
 
     if (const std::optional<flow_entry> existing = d.get_flow(id)) {
       if (!(flags & OVSXDP_PUT_MODIFY)) fail(EEXIST, "the flow exists (same UFID) and flags lack OVSXDP_PUT_MODIFY");

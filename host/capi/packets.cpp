@@ -13,7 +13,7 @@ using namespace ovsxdp::capi;
 extern "C" int ovsxdp_execute(ovsxdp_dp* dp, const void* packet, size_t packet_len, const void* key, size_t key_len,
                               const void* actions, size_t actions_len) {
   return guarded("ovsxdp_execute", [&] {
-    datapath& d = datapath_of(dp);
+    // The arguments are checked and decoded before the handle is used.
     require_buffer(packet, packet_len, "packet");
     require_buffer(key, key_len, "key");
     require_buffer(actions, actions_len, "actions");
@@ -23,6 +23,6 @@ extern "C" int ovsxdp_execute(ovsxdp_dp* dp, const void* packet, size_t packet_l
     // as Linux re-extracts them from the packet.
     const odp::netlink_match metadata = odp::decode_key(bytes_of(key, key_len));
     const action_list list = odp::decode_actions(bytes_of(actions, actions_len));
-    d.execute(bytes_of(packet, packet_len), metadata.key.in_port, list, &metadata.key);
+    datapath_of(dp).execute(bytes_of(packet, packet_len), metadata.key.in_port, list, &metadata.key);
   });
 }
