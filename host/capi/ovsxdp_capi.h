@@ -37,8 +37,12 @@ struct ovsxdp_dp_config {
 
 /* Opens datapath `name` (pinned in bpffs, mounted here when missing). When
  * it does not exist: creates it if `create`, else ENOENT. An existing one is
- * adopted as it is: ports, flows and meters kept. `*created` (may be NULL)
- * says which happened. */
+ * adopted as it is: ports, flows and meters kept, `config` ignored (sizes are
+ * fixed at creation). `*created` (may be NULL) says which happened.
+ * upcall_misses false is EINVAL: ovsxdp always sends misses to its channels.
+ * The environment variables OVSXDP_BPFFS and OVSXDP_RUN_DIR, when set, replace
+ * /sys/fs/bpf and /run/ovsxdp (tests, sandboxes); every function that names a
+ * datapath by name (open, enumerate, destroy) uses them. */
 int ovsxdp_dp_open(const char *name, bool create, const struct ovsxdp_dp_config *config,
                    struct ovsxdp_dp **dp, bool *created);
 /* Releases the handle; the datapath keeps forwarding from its pins. */
