@@ -90,7 +90,8 @@ int ovsxdp_port_query_by_name(struct ovsxdp_dp *dp, const char *name, struct ovs
 /* All ports, in port-number order: `*ports` is malloc'ed (free with ovsxdp_free). */
 int ovsxdp_port_dump(struct ovsxdp_dp *dp, struct ovsxdp_port **ports, size_t *n_ports);
 /* A number that changes whenever a port is added or removed by anyone
- * (another process included): ofproto re-dumps the ports when it moves. */
+ * (another process included): ofproto re-dumps the ports when it moves.
+ * UINT64_MAX when it cannot be read (the message says why). */
 uint64_t ovsxdp_port_generation(struct ovsxdp_dp *dp);
 
 /* ---- flows ---- */
@@ -149,7 +150,9 @@ void ovsxdp_flow_dump_finish(struct ovsxdp_flow_dump *dump);
 struct ovsxdp_flow_dump_thread *ovsxdp_flow_dump_thread_create(struct ovsxdp_flow_dump *dump);
 void ovsxdp_flow_dump_thread_destroy(struct ovsxdp_flow_dump_thread *thread);
 /* Fills up to `max` flows; returns how many (0: the dump is over). The
- * flows' buffers stay valid until the next call on this thread. */
+ * flows' buffers stay valid until the next call on this thread. A flow the
+ * netlink encoder cannot write is left out, with its error as this thread's
+ * last error. */
 int ovsxdp_flow_dump_next(struct ovsxdp_flow_dump_thread *thread, struct ovsxdp_dp_flow *flows, int max);
 
 /* ---- packets ---- */
@@ -164,7 +167,8 @@ int ovsxdp_execute(struct ovsxdp_dp *dp, const void *packet, size_t packet_len,
  * by flow hash; a userspace() action goes to the channel its pid names. */
 int ovsxdp_upcall_set_channels(struct ovsxdp_dp *dp, uint32_t n_channels);
 /* The pid userspace() actions sent from `port_no` should carry: ofproto's
- * dpif_port_get_pid. */
+ * dpif_port_get_pid. Channel hash % n_channels, as pid channel + 1; 0 when
+ * the datapath has no channel (or on failure). */
 uint32_t ovsxdp_upcall_pid(struct ovsxdp_dp *dp, uint32_t port_no, uint32_t hash);
 /* The channel's pollable fd (readable when an upcall waits); -1 if none. */
 int ovsxdp_upcall_fd(struct ovsxdp_dp *dp, uint32_t channel);
@@ -189,6 +193,7 @@ struct ovsxdp_meter_features {
   uint32_t max_bands;
   bool kbps, pktps, burst, stats;
 };
+/* All zero on failure (NULL dp). */
 void ovsxdp_meter_get_features(struct ovsxdp_dp *dp, struct ovsxdp_meter_features *features);
 struct ovsxdp_meter_stats {
   uint64_t packets, bytes;            /* everything metered */
