@@ -142,16 +142,31 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "OVSXDP_BUILD_OVS: could not read libopenvswitch's libraries from ${ovs_build}/Makefile")
 endif()
 separate_arguments(ovs_libs UNIX_COMMAND "${ovs_libs}")
-set(OVSXDP_OVS_LINK_LIBRARIES ${ovs_libs} CACHE INTERNAL "What libopenvswitch.a links with (from configure)")
+# libtool libraries of OVS's own (lib/libopenvswitchavx512.la) by their archives.
+set(ovs_link_libraries "")
+foreach(lib IN LISTS ovs_libs)
+  if(lib MATCHES "^(.*/)?([^/]+)\\.la$")
+    set(lib ${ovs_build}/${CMAKE_MATCH_1}.libs/${CMAKE_MATCH_2}.a)
+  endif()
+  list(APPEND ovs_link_libraries ${lib})
+endforeach()
+set(OVSXDP_OVS_LINK_LIBRARIES ${ovs_link_libraries} CACHE INTERNAL "What libopenvswitch.a links with (from configure)")
 
 # --- the C API library's link line for OVS's programs -----------------------
 # Every static archive and library the target needs, walking the link
-# interfaces; in one linker group, so their order does not matter.
+# interfaces, each after all that need it (libtool keeps this order; it
+# would move linker groups to the front of the line).
+find_package(Threads REQUIRED)  # Threads::Threads, seen from this directory
 function(ovsxdp_static_link_line out target)
   set(items "")
-  set(seen "")
+  set(targets "")
   set(queue ${target})
+  set(steps 0)
   while(queue)
+    math(EXPR steps "${steps} + 1")
+    if(steps GREATER 10000)
+      message(FATAL_ERROR "OVSXDP_BUILD_OVS: ${target}'s link interface has a cycle")
+    endif()
     list(POP_FRONT queue item)
     if(item MATCHES "^::@")  # a directory-scope marker of target_link_libraries
       continue()
@@ -166,36 +181,41 @@ function(ovsxdp_static_link_line out target)
       message(FATAL_ERROR "OVSXDP_BUILD_OVS: cannot link ${target}'s dependency '${item}' into OVS's programs")
     endif()
     if(NOT TARGET ${item})
-      if(IS_ABSOLUTE ${item} OR item MATCHES "^-")
-        list(APPEND items ${item})  # a path or a flag
+      if(item MATCHES "::")
+        message(FATAL_ERROR "OVSXDP_BUILD_OVS: ${target} links ${item}, a target not visible from "
+          "${CMAKE_CURRENT_LIST_FILE}: find its package there too")
+      elseif(IS_ABSOLUTE ${item} OR item MATCHES "^-")
+        set(entry ${item})  # a path or a flag
       else()
-        list(APPEND items -l${item})  # a library name
+        set(entry -l${item})  # a library name
       endif()
+      list(REMOVE_ITEM items ${entry})
+      list(APPEND items ${entry})
       continue()
     endif()
     get_target_property(aliased ${item} ALIASED_TARGET)
     if(aliased)
       set(item ${aliased})
     endif()
-    if(item IN_LIST seen)
-      continue()
-    endif()
-    list(APPEND seen ${item})
     get_target_property(type ${item} TYPE)
     if(type MATCHES "^(STATIC|SHARED|UNKNOWN)_LIBRARY$")
+      list(REMOVE_ITEM items "$<TARGET_FILE:${item}>")
       list(APPEND items "$<TARGET_FILE:${item}>")
     elseif(NOT type STREQUAL "INTERFACE_LIBRARY")
       message(FATAL_ERROR "OVSXDP_BUILD_OVS: ${target} links ${item}, a ${type}, which OVS's programs cannot")
     endif()
+    list(APPEND targets ${item})
     get_target_property(deps ${item} INTERFACE_LINK_LIBRARIES)
     if(deps)
       list(APPEND queue ${deps})
     endif()
   endwhile()
+  list(REMOVE_DUPLICATES targets)
   # The C API is C++: its runtime, which gcc does not add for a C program.
-  string(JOIN " " line -Wl,--start-group ${items} -Wl,--end-group -lstdc++ -lm -lpthread)
+  list(REMOVE_ITEM items -lstdc++ -lm -lpthread)
+  string(JOIN " " line ${items} -lstdc++ -lm -lpthread)
   set(${out} "${line}" PARENT_SCOPE)
-  set(${out}_TARGETS ${seen} PARENT_SCOPE)
+  set(${out}_TARGETS ${targets} PARENT_SCOPE)
 endfunction()
 ovsxdp_static_link_line(capi_link ovsxdp_capi)
 set(capi_file_deps "")
@@ -249,11 +269,12 @@ set(OVSXDP_OVS_BIN_DIR ${ovs_build} CACHE INTERNAL
 
 # For code that links OVS's library (the codec's differential test): config.h
 # and the generated headers are in the build tree, the rest in the source tree.
+# The library holds the provider, which calls the C API.
 add_library(openvswitch::lib STATIC IMPORTED GLOBAL)
 set_target_properties(openvswitch::lib PROPERTIES
   IMPORTED_LOCATION ${ovs_build}/lib/.libs/libopenvswitch.a
   INTERFACE_INCLUDE_DIRECTORIES "${ovs_src};${ovs_src}/include;${ovs_src}/lib;${ovs_build};${ovs_build}/include;${ovs_build}/lib"
-  INTERFACE_LINK_LIBRARIES "${OVSXDP_OVS_LINK_LIBRARIES}")
+  INTERFACE_LINK_LIBRARIES "ovsxdp_capi;${ovs_link_libraries}")
 add_dependencies(openvswitch::lib ovsxdp_ovs)
 
 # --- install -----------------------------------------------------------------

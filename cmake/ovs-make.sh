@@ -14,7 +14,12 @@ cd "$build"
 print_var() {  # the value of a variable of the generated Makefile
   printf 'ovsxdp-print:\n\t@echo $(%s)\n' "$1" | make -s -f Makefile -f - ovsxdp-print
 }
-libs="$capi $(print_var LIBS)"
+overrides=()
+for target in "$@"; do
+  [[ $target == *.la ]] && continue
+  var=${target//[\/.-]/_}_LDADD
+  overrides+=("$var=$(print_var "$var") $capi")
+done
 
 archives=()
 for word in $capi; do
@@ -31,5 +36,5 @@ for target in "$@"; do
 done
 
 # shellcheck disable=SC2046  # BUILT_SOURCES is a list of file names
-make -j"$jobs" LIBS="$libs" $(print_var BUILT_SOURCES)
-make -j"$jobs" LIBS="$libs" "$@"
+make -j"$jobs" $(print_var BUILT_SOURCES)
+make -j"$jobs" "${overrides[@]}" "$@"
