@@ -184,6 +184,10 @@ function(ovsxdp_static_link_line out target)
       if(item MATCHES "::")
         message(FATAL_ERROR "OVSXDP_BUILD_OVS: ${target} links ${item}, a target not visible from "
           "${CMAKE_CURRENT_LIST_FILE}: find its package there too")
+      elseif(item MATCHES "^(/.*)/lib([^/]+)\\.so$")
+        # -L and -l: libtool moves a shared library's path to the front of
+        # the line, before the archives that need it.
+        set(entry "-L${CMAKE_MATCH_1} -l${CMAKE_MATCH_2}")
       elseif(IS_ABSOLUTE ${item} OR item MATCHES "^-")
         set(entry ${item})  # a path or a flag
       else()
