@@ -136,7 +136,8 @@ endif()
 # What libopenvswitch links with, as configure found it: make evaluates the
 # variables of the generated Makefile.
 file(WRITE ${ovs_root}/print-libs.mk "ovsxdp-print-libs:\n\t@echo $(lib_libopenvswitch_la_LIBADD) $(LIBS)\n")
-execute_process(COMMAND ${OVSXDP_MAKE} -s -f Makefile -f ${ovs_root}/print-libs.mk ovsxdp-print-libs
+execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=MAKEFLAGS --unset=MAKELEVEL
+    ${OVSXDP_MAKE} -s --no-print-directory -f Makefile -f ${ovs_root}/print-libs.mk ovsxdp-print-libs
   WORKING_DIRECTORY ${ovs_build} OUTPUT_VARIABLE ovs_libs OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "OVSXDP_BUILD_OVS: could not read libopenvswitch's libraries from ${ovs_build}/Makefile")

@@ -10,9 +10,12 @@ set -euo pipefail
 build=$1 jobs=$2 capi=$3
 shift 3
 cd "$build"
+# Under CMake's Unix Makefiles generator the outer make's flags (jobserver,
+# --print-directory) would reach this independent build.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 print_var() {  # the value of a variable of the generated Makefile
-  printf 'ovsxdp-print:\n\t@echo $(%s)\n' "$1" | make -s -f Makefile -f - ovsxdp-print
+  printf 'ovsxdp-print:\n\t@echo $(%s)\n' "$1" | make -s --no-print-directory -f Makefile -f - ovsxdp-print
 }
 overrides=()
 for target in "$@"; do
