@@ -13,6 +13,13 @@
 # programs. An edit of the provider recompiles that one file and relinks; a
 # rebuilt C API library relinks the programs only.
 #
+# The patch leaves OVS's couplings to its userspace datapath alone:
+# dpif_supports_tnl_push_pop, _explicit_drop_action and _lb_output_action
+# stay false for ovsxdp. It has no tunnel_push/pop nor lb_output actions
+# yet; and OVS 3.1 numbers OVS_ACTION_ATTR_DROP 25, past the kernel's action
+# numbers the codec decodes (6.1's last is DEC_TTL, 23, where OVS 3.1 puts
+# its TUNNEL_PUSH), while an empty action list already drops.
+#
 # Defines: openvswitch::lib (lib/.libs/libopenvswitch.a, OVS's include
 # directories and link dependencies), OVSXDP_OVS_SOURCE_DIR,
 # OVSXDP_OVS_BUILD_DIR, OVSXDP_OVS_BIN_DIR (where the programs are linked

@@ -25,6 +25,7 @@
 #include "dp-packet.h"
 #include "dpif-provider.h"
 #include "fat-rwlock.h"
+#include "hash.h"
 #include "netdev.h"
 #include "netlink.h"
 #include "odp-util.h"
@@ -297,7 +298,10 @@ dpif_ovsxdp_port_get_pid(const struct dpif *dpif_, odp_port_t port_no)
 {
     struct dpif_ovsxdp *dpif = dpif_ovsxdp_cast(dpif_);
 
-    return ovsxdp_upcall_pid(dpif->dp, odp_to_u32(port_no), 0);
+    /* Spread ports' userspace() upcalls over the channels, as dpif-netlink
+     * gives each port its own handler. */
+    return ovsxdp_upcall_pid(dpif->dp, odp_to_u32(port_no),
+                             hash_int(odp_to_u32(port_no), 0));
 }
 
 struct port_dump_state {
