@@ -607,7 +607,16 @@ flow_get(struct dpif_ovsxdp *dpif, struct dpif_flow_get *get)
         ovsxdp_free(buffer);
         return error;
     }
-    ofpbuf_prealloc_tailroom(get->buffer, f.key_len + f.mask_len + f.actions_len);
+    size_t size = f.key_len + f.mask_len + f.actions_len;
+    if (get->buffer->source == OFPBUF_STACK && ofpbuf_tailroom(get->buffer) < size) {
+        /* A stack buffer cannot grow (dpif_probe_feature's is 2 kB). */
+        VLOG_WARN_RL(&error_rl, "%s: a flow of %"PRIuSIZE" bytes does not fit the "
+                     "caller's %"PRIuSIZE"-byte buffer", dpif_name(&dpif->dpif),
+                     size, ofpbuf_tailroom(get->buffer));
+        ovsxdp_free(buffer);
+        return ENOSPC;
+    }
+    ofpbuf_prealloc_tailroom(get->buffer, size);
     struct ovsxdp_dp_flow copy = f;
     copy.key = ofpbuf_put(get->buffer, f.key, f.key_len);
     copy.mask = ofpbuf_put(get->buffer, f.mask, f.mask_len);
