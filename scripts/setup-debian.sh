@@ -7,6 +7,8 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config clang-19 lld-19 llvm-19 libclang-rt-19-dev
   libbpf-dev bpftool doctest-dev librange-v3-dev
+  # Open vSwitch with the ovsxdp dpif provider, built from its source (cmake/OpenVSwitch.cmake)
+  openvswitch-source autoconf automake libtool libcap-ng-dev libunbound-dev libssl-dev gcc make patch ccache
   # Debian packages (cpack -G DEB: dpkg-shlibdeps, file)
   dpkg-dev file
   # run and test
