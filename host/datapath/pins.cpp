@@ -107,7 +107,7 @@ std::string restore_port_offloads(const std::string& dir) {
   while (bpf_map_get_next_key(info.get(), prev, &next) == 0) {
     ovsxdp_port_info pi{};
     if (bpf_map_lookup_elem(info.get(), &next, &pi) == 0)
-      if (const std::string p = pi.kind == OVSXDP_PORT_INTERNAL ? delete_internal_device(pi) : restore_offloads(pi); !p.empty())
+      if (const std::string p = pi.kind == OVSXDP_PORT_KIND_INTERNAL ? delete_internal_device(pi) : restore_offloads(pi); !p.empty())
         problems += "port " + std::to_string(pi.port_no) + " (" + std::string(pi.name, strnlen(pi.name, sizeof pi.name)) + "): " + p + "\n";
     key = next;
     prev = &key;

@@ -276,7 +276,7 @@ port_info datapath::impl::attach_port(datapath& self, const std::string& ifname,
   pi.program = out.program;
   std::memcpy(pi.name, record_name.data(), record_name.size());
   if (internal_name) {
-    pi.kind = OVSXDP_PORT_INTERNAL;
+    pi.kind = OVSXDP_PORT_KIND_INTERNAL;
     std::memcpy(pi.device, ifname.data(), ifname.size());
   }
   offloads.record_in(pi);
@@ -364,7 +364,7 @@ std::string datapath::remove_port(std::uint32_t port_no) {
   p.map("ports").erase(port_no);
   p.map("port_ifindex").erase(pi.ifindex);
   std::string problems;
-  if (pi.kind == OVSXDP_PORT_INTERNAL) {
+  if (pi.kind == OVSXDP_PORT_KIND_INTERNAL) {
     problems = delete_internal_device(pi);  // both ends go; nothing to restore
   } else {
     problems = restore_offloads(pi);  // the record goes only after the undo was tried
@@ -384,7 +384,7 @@ port_info port_from_record(const ovsxdp_port_info& pi) {
                 .mode = static_cast<ovsxdp_xdp_mode>(pi.xdp_mode),
                 .offloads = pi.offloads};
   out.program = static_cast<ovsxdp_port_program>(pi.program);
-  if (pi.kind == OVSXDP_PORT_INTERNAL) out.kind = port_kind::internal;
+  if (pi.kind == OVSXDP_PORT_KIND_INTERNAL) out.kind = port_kind::internal;
   return out;
 }
 }  // namespace

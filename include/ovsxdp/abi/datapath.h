@@ -239,8 +239,8 @@ struct ovsxdp_port_info {
 };
 
 enum ovsxdp_port_kind : __u32 {
-  OVSXDP_PORT_SYSTEM = 0,
-  OVSXDP_PORT_INTERNAL = 1,
+  OVSXDP_PORT_KIND_SYSTEM = 0,
+  OVSXDP_PORT_KIND_INTERNAL = 1,
 };
 
 /* port_stats: what the datapath did with each port's frames. */
