@@ -54,6 +54,13 @@ if(NOT TARGET ovsxdp_capi)
     "the dpif provider to call; Open vSwitch is not built.")
   return()
 endif()
+# host/capi/CMakeLists.txt says whether everything the C API calls exists
+# (the codec, the datapath's upcall channels); until then no program links.
+if(DEFINED OVSXDP_CAPI_COMPLETE AND NOT OVSXDP_CAPI_COMPLETE)
+  message(WARNING "OVSXDP_BUILD_OVS: the C API library is not linkable yet (see the ovsxdp_capi message "
+    "above); Open vSwitch is not built.")
+  return()
+endif()
 
 find_program(OVSXDP_OVS_CC gcc DOC "C compiler for Open vSwitch (its configure expects gcc)")
 find_program(OVSXDP_CCACHE ccache DOC "ccache, used for Open vSwitch's build when present")
