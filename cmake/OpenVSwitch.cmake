@@ -55,11 +55,13 @@ if(NOT TARGET ovsxdp_capi)
   return()
 endif()
 # host/capi/CMakeLists.txt says whether everything the C API calls exists
-# (the codec, the datapath's upcall channels); until then no program links.
+# (the codec, the datapath's upcall channels); until then no program links,
+# and only OVS's library (openvswitch::lib) is built.
+set(ovs_link_programs ON)
 if(DEFINED OVSXDP_CAPI_COMPLETE AND NOT OVSXDP_CAPI_COMPLETE)
   message(WARNING "OVSXDP_BUILD_OVS: the C API library is not linkable yet (see the ovsxdp_capi message "
-    "above); Open vSwitch is not built.")
-  return()
+    "above); only Open vSwitch's library is built, not ovs-vswitchd and its utilities.")
+  set(ovs_link_programs OFF)
 endif()
 
 find_program(OVSXDP_OVS_CC gcc DOC "C compiler for Open vSwitch (its configure expects gcc)")
@@ -261,9 +263,12 @@ foreach(f IN LISTS ovs_test_files)
   list(APPEND copied ${ovs_src}/tests/${n})
 endforeach()
 
-set(OVSXDP_OVS_PROGRAMS
-  vswitchd/ovs-vswitchd ovsdb/ovsdb-server ovsdb/ovsdb-tool ovsdb/ovsdb-client
-  utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl utilities/ovs-dpctl)
+set(OVSXDP_OVS_PROGRAMS "")
+if(ovs_link_programs)
+  set(OVSXDP_OVS_PROGRAMS
+    vswitchd/ovs-vswitchd ovsdb/ovsdb-server ovsdb/ovsdb-tool ovsdb/ovsdb-client
+    utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl utilities/ovs-dpctl)
+endif()
 set(ovs_outputs "")
 foreach(p IN LISTS OVSXDP_OVS_PROGRAMS)
   list(APPEND ovs_outputs ${ovs_build}/${p})
@@ -297,6 +302,9 @@ set_target_properties(openvswitch::lib PROPERTIES
 add_dependencies(openvswitch::lib ovsxdp_ovs)
 
 # --- install -----------------------------------------------------------------
+if(NOT ovs_link_programs)
+  return()
+endif()
 install(PROGRAMS ${ovs_build}/vswitchd/ovs-vswitchd ${ovs_build}/ovsdb/ovsdb-server ${ovs_build}/ovsdb/ovsdb-tool
   ${ovs_build}/ovsdb/ovsdb-client ${ovs_build}/utilities/ovs-vsctl ${ovs_build}/utilities/ovs-ofctl
   ${ovs_build}/utilities/ovs-appctl ${ovs_build}/utilities/ovs-dpctl
