@@ -37,8 +37,12 @@ struct ovsxdp_dp_config {
 
 /* Opens datapath `name` (pinned in bpffs, mounted here when missing). When
  * it does not exist: creates it if `create`, else ENOENT. An existing one is
- * adopted as it is: ports, flows and meters kept. `*created` (may be NULL)
- * says which happened. */
+ * adopted as it is: ports, flows and meters kept, `config` ignored (sizes are
+ * fixed at creation). `*created` (may be NULL) says which happened.
+ * upcall_misses false is EINVAL: ovsxdp always sends misses to its channels.
+ * The environment variables OVSXDP_BPFFS and OVSXDP_RUN_DIR, when set, replace
+ * /sys/fs/bpf and /run/ovsxdp (tests, sandboxes); every function that names a
+ * datapath by name (open, enumerate, destroy) uses them. */
 int ovsxdp_dp_open(const char *name, bool create, const struct ovsxdp_dp_config *config,
                    struct ovsxdp_dp **dp, bool *created);
 /* Releases the handle; the datapath keeps forwarding from its pins. */
@@ -86,11 +90,12 @@ int ovsxdp_port_query_by_name(struct ovsxdp_dp *dp, const char *name, struct ovs
 /* All ports, in port-number order: `*ports` is malloc'ed (free with ovsxdp_free). */
 int ovsxdp_port_dump(struct ovsxdp_dp *dp, struct ovsxdp_port **ports, size_t *n_ports);
 /* A number that changes whenever a port is added or removed by anyone
- * (another process included): ofproto re-dumps the ports when it moves. */
+ * (another process included): ofproto re-dumps the ports when it moves.
+ * UINT64_MAX when it cannot be read (the message says why). */
 uint64_t ovsxdp_port_generation(struct ovsxdp_dp *dp);
 
 /* ---- flows ---- */
-struct ovsxdp_flow_stats {
+struct ovsxdp_dp_flow_stats {
   uint64_t n_packets;
   uint64_t n_bytes;
   long long used;     /* CLOCK_MONOTONIC ms of the last hit (OVS time_msec()), 0 = never */
@@ -111,27 +116,29 @@ struct ovsxdp_flow_stats {
 int ovsxdp_flow_put(struct ovsxdp_dp *dp, unsigned flags,
                     const void *key, size_t key_len, const void *mask, size_t mask_len,
                     const void *actions, size_t actions_len, const void *ufid,
-                    struct ovsxdp_flow_stats *old_stats, bool *created);
+                    struct ovsxdp_dp_flow_stats *old_stats, bool *created);
 /* Deletes the flow named by `ufid` (when not NULL) or by its exact key.
  * ENOENT: no such flow. `stats` (may be NULL) gets its final statistics. */
 int ovsxdp_flow_del(struct ovsxdp_dp *dp, const void *key, size_t key_len, const void *ufid,
-                    struct ovsxdp_flow_stats *stats);
+                    struct ovsxdp_dp_flow_stats *stats);
 int ovsxdp_flow_flush(struct ovsxdp_dp *dp);
 
-/* A flow as dumped: pointers into buffers owned by whoever returned it. */
-struct ovsxdp_flow {
+/* A flow as dumped: pointers into buffers owned by whoever returned it.
+ * (ovsxdp_dp_flow, ovsxdp_dp_flow_stats: ovsxdp_flow and ovsxdp_flow_stats
+ * are the pinned maps' records in include/ovsxdp/abi/datapath.h.) */
+struct ovsxdp_dp_flow {
   const void *key; size_t key_len;     /* netlink OVS_KEY_ATTR_* */
   const void *mask; size_t mask_len;   /* netlink OVS_KEY_ATTR_* */
   const void *actions; size_t actions_len;  /* netlink OVS_ACTION_ATTR_* */
   uint8_t ufid[16];
   bool ufid_present;                   /* installed with this UFID (else derived) */
-  struct ovsxdp_flow_stats stats;
+  struct ovsxdp_dp_flow_stats stats;
 };
 
 /* Gets one flow by `ufid` or exact key; buffers live in `*buffer`
  * (malloc'ed; free with ovsxdp_free). ENOENT: no such flow. */
 int ovsxdp_flow_get(struct ovsxdp_dp *dp, const void *key, size_t key_len, const void *ufid,
-                    struct ovsxdp_flow *flow, void **buffer);
+                    struct ovsxdp_dp_flow *flow, void **buffer);
 
 /* Threaded dumps (dpif flow_dump_*): a dump is shared by several threads,
  * each with its own dump thread; every flow present for the whole dump is
@@ -143,8 +150,10 @@ void ovsxdp_flow_dump_finish(struct ovsxdp_flow_dump *dump);
 struct ovsxdp_flow_dump_thread *ovsxdp_flow_dump_thread_create(struct ovsxdp_flow_dump *dump);
 void ovsxdp_flow_dump_thread_destroy(struct ovsxdp_flow_dump_thread *thread);
 /* Fills up to `max` flows; returns how many (0: the dump is over). The
- * flows' buffers stay valid until the next call on this thread. */
-int ovsxdp_flow_dump_next(struct ovsxdp_flow_dump_thread *thread, struct ovsxdp_flow *flows, int max);
+ * flows' buffers stay valid until the next call on this thread. A flow the
+ * netlink encoder cannot write is left out, with its error as this thread's
+ * last error. */
+int ovsxdp_flow_dump_next(struct ovsxdp_flow_dump_thread *thread, struct ovsxdp_dp_flow *flows, int max);
 
 /* ---- packets ---- */
 /* Runs `actions` on `packet` as the datapath would, really transmitting.
@@ -158,7 +167,8 @@ int ovsxdp_execute(struct ovsxdp_dp *dp, const void *packet, size_t packet_len,
  * by flow hash; a userspace() action goes to the channel its pid names. */
 int ovsxdp_upcall_set_channels(struct ovsxdp_dp *dp, uint32_t n_channels);
 /* The pid userspace() actions sent from `port_no` should carry: ofproto's
- * dpif_port_get_pid. */
+ * dpif_port_get_pid. Channel hash % n_channels, as pid channel + 1; 0 when
+ * the datapath has no channel (or on failure). */
 uint32_t ovsxdp_upcall_pid(struct ovsxdp_dp *dp, uint32_t port_no, uint32_t hash);
 /* The channel's pollable fd (readable when an upcall waits); -1 if none. */
 int ovsxdp_upcall_fd(struct ovsxdp_dp *dp, uint32_t channel);
@@ -183,6 +193,7 @@ struct ovsxdp_meter_features {
   uint32_t max_bands;
   bool kbps, pktps, burst, stats;
 };
+/* All zero on failure (NULL dp). */
 void ovsxdp_meter_get_features(struct ovsxdp_dp *dp, struct ovsxdp_meter_features *features);
 struct ovsxdp_meter_stats {
   uint64_t packets, bytes;            /* everything metered */

@@ -23,7 +23,9 @@ error::error(std::string operation, std::string subject, std::string reason, std
 
 error system_error(std::string operation, std::string subject, int errnum, std::string remedy) {
   if (errnum < 0) errnum = -errnum;
-  return error(std::move(operation), std::move(subject), std::strerror(errnum), std::move(remedy));
+  error e(std::move(operation), std::move(subject), std::strerror(errnum), std::move(remedy));
+  e.errnum_ = errnum;
+  return e;
 }
 
 std::string excerpt(std::string_view text, std::size_t limit) {

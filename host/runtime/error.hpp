@@ -7,6 +7,11 @@
 
 namespace ovsxdp {
 
+class error;
+// error from a failed system or libbpf call: reason is strerror(errnum),
+// errnum() the errno.
+error system_error(std::string operation, std::string subject, int errnum, std::string remedy = {});
+
 class error : public std::runtime_error {
  public:
   // operation: what failed ("load BPF object ovsxdp_datapath")
@@ -19,9 +24,13 @@ class error : public std::runtime_error {
   const std::string& subject() const noexcept { return subject_; }
   const std::string& reason() const noexcept { return reason_; }
   const std::string& remedy() const noexcept { return remedy_; }
+  // The errno of the failed system call (system_error), 0 when none.
+  int errnum() const noexcept { return errnum_; }
 
  private:
+  friend error system_error(std::string operation, std::string subject, int errnum, std::string remedy);
   std::string operation_, subject_, reason_, remedy_;
+  int errnum_ = 0;
 };
 
 // A flow or action the datapath refuses (what Linux answers with EINVAL):
@@ -30,9 +39,6 @@ class invalid_flow : public error {
  public:
   using error::error;
 };
-
-// error from a failed system or libbpf call: reason is strerror(errnum).
-error system_error(std::string operation, std::string subject, int errnum, std::string remedy = {});
 
 // `text` as a message quotes it: at most `limit` characters, and a longer
 // text cut with how long it was ("abc... (1048576 characters)").

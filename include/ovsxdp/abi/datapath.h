@@ -10,7 +10,7 @@
 #include "ovsxdp/abi/actions.h"
 #include "ovsxdp/abi/flow_key.h"
 
-#define OVSXDP_ABI_VERSION 3
+#define OVSXDP_ABI_VERSION 4  /* 4: upcall channels (an array of ring buffers), port generation, internal ports */
 #define OVSXDP_INFO_MAGIC 0x6f767378u      /* "ovsx" */
 
 /* Passes through the pipeline per packet: the first lookup plus recirculations
@@ -33,7 +33,9 @@
 #define OVSXDP_DEFAULT_MAX_MASKS 64
 #define OVSXDP_DEFAULT_MAX_ACTION_SETS 16384  /* 2 KiB each */
 #define OVSXDP_DEFAULT_MAX_PORTS 1024
-#define OVSXDP_DEFAULT_UPCALL_RING (4u << 20)
+#define OVSXDP_DEFAULT_UPCALL_RING (4u << 20)  /* bytes per upcall channel */
+/* Upcall channels (ring buffers in an array of maps): at most this many. */
+#define OVSXDP_UPCALL_CHANNELS_MAX 64
 #define OVSXDP_DEFAULT_MAX_METERS 1024
 #define OVSXDP_NO_SET 0xffffffffu
 
@@ -229,6 +231,16 @@ struct ovsxdp_port_info {
   __s32 peer_nsid;     /* that namespace's id as seen from the port's; -1: the same namespace */
   __u32 program;       /* enum ovsxdp_port_program */
   __u64 peer_netns;    /* inode of the peer's namespace, to recognise it again */
+  __u32 kind;          /* enum ovsxdp_port_kind */
+  __u32 reserved;
+  /* An internal port: `name` is the host-facing veth end, `device` (ifindex)
+   * its hidden peer, which runs the datapath program; both go with the port. */
+  char device[16];
+};
+
+enum ovsxdp_port_kind : __u32 {
+  OVSXDP_PORT_SYSTEM = 0,
+  OVSXDP_PORT_INTERNAL = 1,
 };
 
 /* port_stats: what the datapath did with each port's frames. */
@@ -245,7 +257,7 @@ enum ovsxdp_upcall_reason : __u32 {
   OVSXDP_UPCALL_ACTION = 2,
 };
 
-/* upcalls: RINGBUF of these, each followed by captured_len packet bytes. */
+/* upcall channels: RINGBUFs of these, each followed by captured_len packet bytes. */
 struct ovsxdp_upcall {
   __u32 reason;         /* enum ovsxdp_upcall_reason */
   __u32 in_port;
@@ -402,8 +414,11 @@ struct ovsxdp_info {
   __u32 max_meters;
   __u32 loop_ifindex_tx; /* the loop device's end copies leave through (0: none) */
   __u32 loop_ifindex_rx; /* its other end, where the datapath program picks them up */
+  __u32 upcall_channels; /* ring buffers of upcall_channels in use (read by BPF; 0: upcalls are lost) */
+  __u32 upcall_version;  /* bumped whenever the rings are replaced (handles reopen theirs) */
   __u64 generation;     /* bumped by every write under the datapath lock */
   __u64 created_ns;     /* CLOCK_REALTIME */
+  __u64 port_generation; /* bumped by every port add and remove */
   /* Active mask slots, densely, in probe order (read by BPF). A removal moves
    * the last entry into the hole; a position freed that way is written again
    * only after an RCU grace period, so a lookup never skips a live mask. */
@@ -424,10 +439,10 @@ static_assert(sizeof(ovsxdp_execute_request) == 272 + 16 + OVSXDP_ACTIONS_MAX_BY
 static_assert(sizeof(ovsxdp_meter) == 80);
 static_assert(sizeof(ovsxdp_copy_plan_key) == 8 && sizeof(ovsxdp_copy_plan) == 8 + 2 * OVSXDP_COPY_MAX_STEPS);
 static_assert(OVSXDP_ACTIONS_MAX_BYTES - 1 <= OVSXDP_STEP_OFFSET);
-static_assert(sizeof(ovsxdp_info) == 72 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
+static_assert(sizeof(ovsxdp_info) == 88 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_recirc_context) == 16 + 272 && sizeof(ovsxdp_recirc_meta) == 16);
 static_assert(sizeof(ovsxdp_loop_execute) == 32);
-static_assert(sizeof(ovsxdp_port_info) == 56 && __has_unique_object_representations(ovsxdp_port_info));
+static_assert(sizeof(ovsxdp_port_info) == 80 && __has_unique_object_representations(ovsxdp_port_info));
 static_assert(sizeof(ovsxdp_port_stats) == 64);
 static_assert(sizeof(ovsxdp_fork_info) == 8);
 static_assert(OVSXDP_FLOW_KEY_WORDS == 34);

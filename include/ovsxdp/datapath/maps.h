@@ -122,11 +122,20 @@ OVSXDP_MAP(dp_trace_deferred, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_de
 // How many of them this CPU's trace run has queued.
 OVSXDP_MAP(dp_trace_deferred_count, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u32, 1, 0);
 
-struct dp_upcalls_def {
+// Upcall channels (one per handler thread of the slow path): ring buffers,
+// made by the host (all of the template's size), used while below
+// info->upcall_channels.
+struct dp_upcall_ring_def {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, OVSXDP_DEFAULT_UPCALL_RING);
 };
-dp_upcalls_def dp_upcalls SEC(".maps");
+struct dp_upcall_channels_def {
+  __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+  __uint(max_entries, OVSXDP_UPCALL_CHANNELS_MAX);
+  __type(key, __u32);
+  __array(values, dp_upcall_ring_def);
+};
+dp_upcall_channels_def dp_upcall_channels SEC(".maps");
 
 struct dp_trace_events_def {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -158,6 +167,7 @@ OVSXDP_BTF_TYPE(ovsxdp_deferred_copy);
 OVSXDP_BTF_TYPE(ovsxdp_saved_frame);
 OVSXDP_BTF_TYPE(dp_fork_group_def);
 OVSXDP_BTF_TYPE(dp_fork_plan_def);
+OVSXDP_BTF_TYPE(dp_upcall_ring_def);
 
 // Load-time policy (set by the host before load; rodata, so the verifier
 // prunes what a setting turns off).

@@ -9,6 +9,7 @@
 #include "ovsxdp/actions/trunc.h"
 #include "ovsxdp/bpf/kfuncs.h"
 #include "ovsxdp/datapath/maps.h"
+#include "ovsxdp/flow/hash.h"
 
 namespace ovsxdp::dp {
 
@@ -33,14 +34,32 @@ OVSXDP_INLINE u32 copy_userdata(const ovsxdp_action_set& set, u32 off, u8 (&out)
   return length;
 }
 
+// The ring an upcall goes to: a userspace() action's pid names channel
+// pid - 1 when there is one; everything else spreads by the flow key's hash
+// (so one flow's packets stay in order on one channel). Null: no channels.
+OVSXDP_INLINE void* upcall_channel(const ovsxdp_exec_state& st, u32 reason, u32 pid) {
+  const ovsxdp_info* info = map_lookup<ovsxdp_info>(&dp_info, 0u);
+  const u32 n = info ? min_u32(info->upcall_channels, OVSXDP_UPCALL_CHANNELS_MAX) : 0;
+  if (!n) return nullptr;
+  u32 channel = 0;
+  if (reason == OVSXDP_UPCALL_ACTION && pid >= 1 && pid <= n) channel = pid - 1;
+  else channel = flow::packet_hash(st.key) % n;
+  return bpf_map_lookup_elem(&dp_upcall_channels, &channel);
+}
+
 // An upcall record with up to OVSXDP_UPCALL_PACKET_MAX bytes of the frame
 // (`packet_len` bytes of it count: a pending trunc shortens the copy only).
 OVSXDP_INLINE void emit_upcall(xdp_md* ctx, ovsxdp_exec_state& st, u32 reason, u32 pid, const u8* userdata, u32 userdata_len) {
   u32 length = action::frame_length(ctx);
   if (st.cutlen && st.cutlen < length) length -= st.cutlen;
   const u32 captured = min_u32(length, OVSXDP_UPCALL_PACKET_MAX);
+  void* ring = upcall_channel(st, reason, pid);
+  if (!ring) {
+    count(OVSXDP_C_LOST);
+    return;
+  }
   bpf_dynptr record, frame;
-  if (bpf_ringbuf_reserve_dynptr(&dp_upcalls, sizeof(ovsxdp_upcall) + captured, 0, &record)) {
+  if (bpf_ringbuf_reserve_dynptr(ring, sizeof(ovsxdp_upcall) + captured, 0, &record)) {
     bpf_ringbuf_discard_dynptr(&record, 0);
     count(OVSXDP_C_LOST);
     return;
