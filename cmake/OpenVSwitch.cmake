@@ -22,8 +22,8 @@
 #
 # Defines: openvswitch::lib (lib/.libs/libopenvswitch.a, OVS's include
 # directories and link dependencies), OVSXDP_OVS_SOURCE_DIR,
-# OVSXDP_OVS_BUILD_DIR, OVSXDP_OVS_BIN_DIR (where the programs are linked
-# for running from the build tree, tests and the smoke test included).
+# OVSXDP_OVS_BUILD_DIR, OVSXDP_OVS_BIN_DIR (one directory with links to the
+# programs), and build/ovsxdp-ovs-paths.sh for scripts (bin dir and schema).
 
 # ASan/UBSan objects from clang cannot link into OVS's gcc programs; the
 # sanitizer pass runs the ovsxdp suite without them.
@@ -274,6 +274,23 @@ foreach(p IN LISTS OVSXDP_OVS_PROGRAMS)
   list(APPEND ovs_outputs ${ovs_build}/${p})
 endforeach()
 list(APPEND ovs_outputs ${ovs_build}/lib/.libs/libopenvswitch.a)
+# One directory with every program (links into the build tree), for
+# scripts: build/ovsxdp-ovs-paths.sh names it and the schema.
+set(ovs_bin_dir ${ovs_root}/bin)
+set(ovs_bin_links COMMAND ${CMAKE_COMMAND} -E make_directory ${ovs_bin_dir})
+foreach(p IN LISTS OVSXDP_OVS_PROGRAMS)
+  get_filename_component(n ${p} NAME)
+  list(APPEND ovs_bin_links COMMAND ${CMAKE_COMMAND} -E create_symlink ${ovs_build}/${p} ${ovs_bin_dir}/${n})
+endforeach()
+if(ovs_link_programs)
+  file(WRITE ${PROJECT_BINARY_DIR}/ovsxdp-ovs-paths.sh
+    "# Written by cmake/OpenVSwitch.cmake: Open vSwitch built with the ovsxdp provider.\n"
+    "OVSXDP_OVS_BIN_DIR=${ovs_bin_dir}\n"
+    "OVSXDP_OVS_SCHEMA=${ovs_src}/vswitchd/vswitch.ovsschema\n"
+    "OVSXDP_OVS_BUILD_DIR=${ovs_build}\n")
+else()
+  file(REMOVE ${PROJECT_BINARY_DIR}/ovsxdp-ovs-paths.sh)
+endif()
 cmake_host_system_information(RESULT ovs_jobs QUERY NUMBER_OF_LOGICAL_CORES)
 set(OVSXDP_OVS_JOBS ${ovs_jobs} CACHE STRING "make -j for Open vSwitch's build")
 add_custom_command(
@@ -282,14 +299,15 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E env CCACHE_BASEDIR=${PROJECT_BINARY_DIR} CCACHE_NOHASHDIR=1
           bash ${PROJECT_SOURCE_DIR}/cmake/ovs-make.sh ${ovs_build} ${OVSXDP_OVS_JOBS} "${capi_link}"
           lib/libopenvswitch.la ${OVSXDP_OVS_PROGRAMS}
+  ${ovs_bin_links}
   COMMAND ${CMAKE_COMMAND} -E touch ${ovs_build}/ovsxdp-build.stamp
   DEPENDS ${copied} ${ovs_build}/Makefile ${PROJECT_SOURCE_DIR}/cmake/ovs-make.sh
           ${PROJECT_SOURCE_DIR}/host/capi/ovsxdp_capi.h ${capi_file_deps}
   COMMENT "Building Open vSwitch with the ovsxdp dpif provider (${ovs_build})"
   USES_TERMINAL VERBATIM)
 add_custom_target(ovsxdp_ovs ALL DEPENDS ${ovs_build}/ovsxdp-build.stamp)
-set(OVSXDP_OVS_BIN_DIR ${ovs_build} CACHE INTERNAL
-  "Open vSwitch build tree: programs in vswitchd/, ovsdb/, utilities/")
+set(OVSXDP_OVS_BIN_DIR ${ovs_bin_dir} CACHE INTERNAL
+  "Every Open vSwitch program built, as links into OVSXDP_OVS_BUILD_DIR")
 
 # For code that links OVS's library (the codec's differential test): config.h
 # and the generated headers are in the build tree, the rest in the source tree.
