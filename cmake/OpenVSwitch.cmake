@@ -22,8 +22,8 @@
 #
 # Defines: openvswitch::lib (lib/.libs/libopenvswitch.a, OVS's include
 # directories and link dependencies), OVSXDP_OVS_SOURCE_DIR,
-# OVSXDP_OVS_BUILD_DIR, OVSXDP_OVS_BIN_DIR (where the programs are linked
-# for running from the build tree, tests and the smoke test included).
+# OVSXDP_OVS_BUILD_DIR, OVSXDP_OVS_BIN_DIR (one directory with links to the
+# programs), and build/ovsxdp-ovs-paths.sh for scripts (bin dir and schema).
 
 # ASan/UBSan objects from clang cannot link into OVS's gcc programs; the
 # sanitizer pass runs the ovsxdp suite without them.
@@ -53,6 +53,15 @@ if(NOT TARGET ovsxdp_capi)
   message(WARNING "OVSXDP_BUILD_OVS: this tree has no C API library (target ovsxdp_capi, host/capi/) for "
     "the dpif provider to call; Open vSwitch is not built.")
   return()
+endif()
+# host/capi/CMakeLists.txt says whether everything the C API calls exists
+# (the codec, the datapath's upcall channels); until then no program links,
+# and only OVS's library (openvswitch::lib) is built.
+set(ovs_link_programs ON)
+if(DEFINED OVSXDP_CAPI_COMPLETE AND NOT OVSXDP_CAPI_COMPLETE)
+  message(WARNING "OVSXDP_BUILD_OVS: the C API library is not linkable yet (see the ovsxdp_capi message "
+    "above); only Open vSwitch's library is built, not ovs-vswitchd and its utilities.")
+  set(ovs_link_programs OFF)
 endif()
 
 find_program(OVSXDP_OVS_CC gcc DOC "C compiler for Open vSwitch (its configure expects gcc)")
@@ -254,14 +263,34 @@ foreach(f IN LISTS ovs_test_files)
   list(APPEND copied ${ovs_src}/tests/${n})
 endforeach()
 
-set(OVSXDP_OVS_PROGRAMS
-  vswitchd/ovs-vswitchd ovsdb/ovsdb-server ovsdb/ovsdb-tool ovsdb/ovsdb-client
-  utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl utilities/ovs-dpctl)
+set(OVSXDP_OVS_PROGRAMS "")
+if(ovs_link_programs)
+  set(OVSXDP_OVS_PROGRAMS
+    vswitchd/ovs-vswitchd ovsdb/ovsdb-server ovsdb/ovsdb-tool ovsdb/ovsdb-client
+    utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl utilities/ovs-dpctl)
+endif()
 set(ovs_outputs "")
 foreach(p IN LISTS OVSXDP_OVS_PROGRAMS)
   list(APPEND ovs_outputs ${ovs_build}/${p})
 endforeach()
 list(APPEND ovs_outputs ${ovs_build}/lib/.libs/libopenvswitch.a)
+# One directory with every program (links into the build tree), for
+# scripts: build/ovsxdp-ovs-paths.sh names it and the schema.
+set(ovs_bin_dir ${ovs_root}/bin)
+set(ovs_bin_links COMMAND ${CMAKE_COMMAND} -E make_directory ${ovs_bin_dir})
+foreach(p IN LISTS OVSXDP_OVS_PROGRAMS)
+  get_filename_component(n ${p} NAME)
+  list(APPEND ovs_bin_links COMMAND ${CMAKE_COMMAND} -E create_symlink ${ovs_build}/${p} ${ovs_bin_dir}/${n})
+endforeach()
+if(ovs_link_programs)
+  file(WRITE ${PROJECT_BINARY_DIR}/ovsxdp-ovs-paths.sh
+    "# Written by cmake/OpenVSwitch.cmake: Open vSwitch built with the ovsxdp provider.\n"
+    "OVSXDP_OVS_BIN_DIR=${ovs_bin_dir}\n"
+    "OVSXDP_OVS_SCHEMA=${ovs_src}/vswitchd/vswitch.ovsschema\n"
+    "OVSXDP_OVS_BUILD_DIR=${ovs_build}\n")
+else()
+  file(REMOVE ${PROJECT_BINARY_DIR}/ovsxdp-ovs-paths.sh)
+endif()
 cmake_host_system_information(RESULT ovs_jobs QUERY NUMBER_OF_LOGICAL_CORES)
 set(OVSXDP_OVS_JOBS ${ovs_jobs} CACHE STRING "make -j for Open vSwitch's build")
 add_custom_command(
@@ -270,14 +299,15 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E env CCACHE_BASEDIR=${PROJECT_BINARY_DIR} CCACHE_NOHASHDIR=1
           bash ${PROJECT_SOURCE_DIR}/cmake/ovs-make.sh ${ovs_build} ${OVSXDP_OVS_JOBS} "${capi_link}"
           lib/libopenvswitch.la ${OVSXDP_OVS_PROGRAMS}
+  ${ovs_bin_links}
   COMMAND ${CMAKE_COMMAND} -E touch ${ovs_build}/ovsxdp-build.stamp
   DEPENDS ${copied} ${ovs_build}/Makefile ${PROJECT_SOURCE_DIR}/cmake/ovs-make.sh
           ${PROJECT_SOURCE_DIR}/host/capi/ovsxdp_capi.h ${capi_file_deps}
   COMMENT "Building Open vSwitch with the ovsxdp dpif provider (${ovs_build})"
   USES_TERMINAL VERBATIM)
 add_custom_target(ovsxdp_ovs ALL DEPENDS ${ovs_build}/ovsxdp-build.stamp)
-set(OVSXDP_OVS_BIN_DIR ${ovs_build} CACHE INTERNAL
-  "Open vSwitch build tree: programs in vswitchd/, ovsdb/, utilities/")
+set(OVSXDP_OVS_BIN_DIR ${ovs_bin_dir} CACHE INTERNAL
+  "Every Open vSwitch program built, as links into OVSXDP_OVS_BUILD_DIR")
 
 # For code that links OVS's library (the codec's differential test): config.h
 # and the generated headers are in the build tree, the rest in the source tree.
@@ -290,6 +320,9 @@ set_target_properties(openvswitch::lib PROPERTIES
 add_dependencies(openvswitch::lib ovsxdp_ovs)
 
 # --- install -----------------------------------------------------------------
+if(NOT ovs_link_programs)
+  return()
+endif()
 install(PROGRAMS ${ovs_build}/vswitchd/ovs-vswitchd ${ovs_build}/ovsdb/ovsdb-server ${ovs_build}/ovsdb/ovsdb-tool
   ${ovs_build}/ovsdb/ovsdb-client ${ovs_build}/utilities/ovs-vsctl ${ovs_build}/utilities/ovs-ofctl
   ${ovs_build}/utilities/ovs-appctl ${ovs_build}/utilities/ovs-dpctl
