@@ -48,6 +48,15 @@ std::vector<std::uint8_t> encode_key(const ovsxdp_flow_key& key, const key_attri
 std::vector<std::uint8_t> encode_mask(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask,
                                       const key_attributes& attributes);
 
+// Which attributes Linux writes for a key (__ovs_nla_put_key), for the
+// encoders above. A packet's exact key (an upcall): the metadata attributes,
+// eth() unless the packet is L3 (then, as Linux, no packet_type: the missing
+// eth() says it), VLAN tags, and what its EtherType and protocol imply.
+key_attributes packet_attributes(const ovsxdp_flow_key& key);
+// A flow being dumped: the same for key & mask, `masked` those whose mask is
+// nonzero.
+key_attributes dump_attributes(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask);
+
 action_list decode_actions(std::span<const std::uint8_t> actions);
 std::vector<std::uint8_t> encode_actions(const action_list& actions);
 

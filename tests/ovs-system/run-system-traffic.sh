@@ -30,8 +30,11 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ovs_build"
 src=$(sed -n 's/^abs_top_srcdir = //p' Makefile)
+# The ovsxdp target's macros and testsuite live in this repository (ovs/tests).
+cp "$repo"/ovs/tests/system-ovsxdp-*.at "$src/tests/"
 make -s tests/package.m4 tests/atlocal >/dev/null
 if [[ $type == ovsxdp ]]; then
   autom4te --language=autotest -I "$src" -o "tests/$suite.tmp" "$src/tests/$suite.at"
