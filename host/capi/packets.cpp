@@ -21,8 +21,8 @@ extern "C" int ovsxdp_execute(ovsxdp_dp* dp, const void* packet, size_t packet_l
     // The key's values are the metadata (in_port, recirc_id, skb_mark,
     // priority, dp_hash, conntrack, tunnel); its packet fields are ignored,
     // as Linux re-extracts them from the packet.
-    const odp::netlink_match metadata = odp::decode_key(bytes_of(key, key_len));
+    const ovsxdp_flow_key metadata = odp::decode_metadata(bytes_of(key, key_len));
     const action_list list = odp::decode_actions(bytes_of(actions, actions_len));
-    datapath_of(dp).execute(bytes_of(packet, packet_len), metadata.key.in_port, list, &metadata.key);
+    datapath_of(dp).execute(bytes_of(packet, packet_len), metadata.in_port, list, &metadata);
   });
 }

@@ -222,7 +222,7 @@ TEST_CASE("capi: flows are put, modified, got, deleted and flushed with netlink 
   REQUIRE(ovsxdp_flow_get(d.dp, nullptr, 0, u.data(), &flow, &buffer) == 0);
   CHECK(flow.ufid_present);
   CHECK(std::memcmp(flow.ufid, u.data(), 16) == 0);
-  CHECK(odp::decode_actions({static_cast<const std::uint8_t*>(flow.actions), flow.actions_len}) == text_flow("in_port(1)", "2").actions);
+  CHECK(odp::decode_actions({static_cast<const std::uint8_t*>(flow.actions), flow.actions_len}) == text_flow("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "2").actions);
   const odp::netlink_match round = odp::decode_match({static_cast<const std::uint8_t*>(flow.key), flow.key_len},
                                                      {static_cast<const std::uint8_t*>(flow.mask), flow.mask_len});
   const flow_spec spec = text_flow("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.1,frag=no)", "2");
@@ -238,7 +238,7 @@ TEST_CASE("capi: flows are put, modified, got, deleted and flushed with netlink 
   CHECK_FALSE(created);
   CHECK(old.n_packets == 0);
   REQUIRE(ovsxdp_flow_get(d.dp, nullptr, 0, u.data(), &flow, &buffer) == 0);
-  CHECK(odp::decode_actions({static_cast<const std::uint8_t*>(flow.actions), flow.actions_len}) == text_flow("in_port(1)", "3,4").actions);
+  CHECK(odp::decode_actions({static_cast<const std::uint8_t*>(flow.actions), flow.actions_len}) == text_flow("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "3,4").actions);
   ovsxdp_free(buffer);
 
   const netlink_flow other = netlink("recirc_id(0),in_port(2),eth(),eth_type(0x88cc)", "1");
@@ -303,7 +303,7 @@ TEST_CASE("capi: a dump shared by four threads returns every flow exactly once")
           seen.push_back(id);
           // The buffers are this thread's and decode as what was installed.
           const action_list a = odp::decode_actions({static_cast<const std::uint8_t*>(flows[i].actions), flows[i].actions_len});
-          if (a != text_flow("in_port(1)", "2").actions) seen.push_back(UINT32_MAX);
+          if (a != text_flow("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "2").actions) seen.push_back(UINT32_MAX);
         }
         per_thread[t] += n;
       }
@@ -345,7 +345,7 @@ TEST_CASE("capi: execute transmits the packet with the actions given") {
   raw_socket rx(f.b + "p");
   const bytes packet = frame(4321);
   const netlink_flow metadata = netlink("in_port(1),skb_mark(0x5),eth(),eth_type(0x0800),ipv4(frag=no)", "2");
-  const netlink_flow actions = netlink("in_port(1)", "push_vlan(vid=12,pcp=0),2");
+  const netlink_flow actions = netlink("in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "push_vlan(vid=12,pcp=0),2");
   REQUIRE_MESSAGE(ovsxdp_execute(f.d.dp, packet.data(), packet.size(), metadata.key.data(), metadata.key.size(), actions.actions.data(),
                                  actions.actions.size()) == 0,
                   last_error());
@@ -390,7 +390,7 @@ TEST_CASE("capi: a miss arrives on its upcall channel, wakes poll, and carries t
   // The upcall's key, put back as an exact match, is a flow the next such
   // packet hits; its `used` is OVS's time_msec() clock.
   const bytes upcall_key(static_cast<const std::uint8_t*>(msg.key), static_cast<const std::uint8_t*>(msg.key) + msg.key_len);
-  const bytes to_b = netlink("in_port(1)", "2").actions;
+  const bytes to_b = netlink("in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "2").actions;
   REQUIRE_MESSAGE(ovsxdp_flow_put(f.d.dp, OVSXDP_PUT_CREATE, upcall_key.data(), upcall_key.size(), nullptr, 0, to_b.data(), to_b.size(),
                                   nullptr, nullptr, nullptr) == 0,
                   last_error());
