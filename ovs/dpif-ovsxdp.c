@@ -29,6 +29,7 @@
 #include "netdev.h"
 #include "netlink.h"
 #include "odp-util.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-meter.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
@@ -67,11 +68,18 @@ dpif_ovsxdp_cast(const struct dpif *dpif)
     return CONTAINER_OF(dpif, struct dpif_ovsxdp, dpif);
 }
 
-/* Logs a failed C API call, with the library's message, unless 'quiet'. */
+/* Logs a failed C API call, with the library's message: at WARN, or at DBG
+ * when 'quiet' (feature probes and refusals the caller expects). */
 static void
 log_failure(const struct dpif *dpif, const char *what, int error, bool quiet)
 {
-    if (error && !quiet) {
+    if (!error) {
+        return;
+    }
+    if (quiet) {
+        VLOG_DBG("%s: %s failed (%s): %s", dpif_name(dpif), what,
+                 ovs_strerror(error), ovsxdp_last_error());
+    } else {
         VLOG_WARN_RL(&error_rl, "%s: %s failed (%s): %s", dpif_name(dpif), what,
                      ovs_strerror(error), ovsxdp_last_error());
     }
@@ -542,6 +550,29 @@ dpif_ovsxdp_flow_dump_next(struct dpif_flow_dump_thread *thread_,
     return n;
 }
 
+/* At DBG, each flow operation with its flow in OVS's text: what a probe or
+ * a handler asked and what ovsxdp answered. */
+static void
+log_flow_op(const struct dpif_ovsxdp *dpif, const char *op, const void *key,
+            size_t key_len, const void *mask, size_t mask_len,
+            const void *actions, size_t actions_len, int error)
+{
+    if (!VLOG_IS_DBG_ENABLED()) {
+        return;
+    }
+    struct ds ds = DS_EMPTY_INITIALIZER;
+    if (key_len) {
+        odp_flow_format(key, key_len, mask, mask_len, NULL, &ds, true);
+    }
+    if (actions) {
+        ds_put_cstr(&ds, ", actions:");
+        format_odp_actions(&ds, actions, actions_len, NULL);
+    }
+    VLOG_DBG("%s: %s %s: %s", dpif_name(&dpif->dpif), op, ds_cstr(&ds),
+             error ? ovs_strerror(error) : "ok");
+    ds_destroy(&ds);
+}
+
 static unsigned
 put_flags_to_capi(enum dpif_flow_put_flags flags)
 {
@@ -563,6 +594,8 @@ flow_put(struct dpif_ovsxdp *dpif, struct dpif_flow_put *put)
                             put->key, put->key_len, put->mask, put->mask_len,
                             put->actions, put->actions_len, put->ufid,
                             &old_stats, &created);
+    log_flow_op(dpif, "put", put->key, put->key_len, put->mask, put->mask_len,
+                put->actions, put->actions_len, error);
     /* EEXIST: a handler raced another to install the same flow. */
     log_failure(&dpif->dpif, "installing a flow", error,
                 (put->flags & DPIF_FP_PROBE) || error == EEXIST);
@@ -584,6 +617,7 @@ flow_del(struct dpif_ovsxdp *dpif, struct dpif_flow_del *del)
 
     memset(&stats, 0, sizeof stats);
     error = ovsxdp_flow_del(dpif->dp, del->key, del->key_len, del->ufid, &stats);
+    log_flow_op(dpif, "del", del->key, del->key_len, NULL, 0, NULL, 0, error);
     /* ENOENT: the flow expired or was deleted by another thread. */
     log_failure(&dpif->dpif, "deleting a flow", error, error == ENOENT);
     if (!error && del->stats) {
@@ -602,6 +636,7 @@ flow_get(struct dpif_ovsxdp *dpif, struct dpif_flow_get *get)
     int error;
 
     error = ovsxdp_flow_get(dpif->dp, get->key, get->key_len, get->ufid, &f, &buffer);
+    log_flow_op(dpif, "get", get->key, get->key_len, NULL, 0, NULL, 0, error);
     if (error) {
         log_failure(&dpif->dpif, "getting a flow", error, error == ENOENT);
         ovsxdp_free(buffer);

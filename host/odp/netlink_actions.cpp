@@ -128,7 +128,7 @@ action decode_set(const nl::attribute& a) {
     case OVS_KEY_ATTR_NSH:
       refuse(a.type, "setting nsh() is not supported (Linux removed it)");
     default:
-      refuse(a.type, "the key attribute " + field + " cannot be set (Linux refuses it too)");
+      refuse(a.type, "key attribute " + field + " cannot be set (Linux refuses it too)");
   }
   set_payload s{k.type, {}, {}, {}};
   if (masked) {

@@ -97,7 +97,7 @@ decoded decode_key_stream(const stream& s) {
   decoded d;
   ovsxdp_flow_key& k = d.key;
   for (std::size_t t = 0; t < s.attrs.size(); t++) {
-    if (!s.attrs[t]) continue;
+    if (!s.attrs[t] || t == OVS_KEY_ATTR_PACKET_TYPE) continue;  // packet_type: below
     const nl::attribute& a = *s.attrs[t];
     key_fields::store(a, k, role::key);
     // The exact mask: the same attribute with every payload bit set.
