@@ -56,6 +56,9 @@ struct dpif_ovsxdp {
     bool recv_enabled;          /* recv_set. */
     uint32_t n_channels;        /* What the C API has now. */
 
+    /* Set by destroy: the datapath is gone, its handle waits for close. */
+    bool destroyed;
+
     /* port_poll: the generation ofproto last saw. */
     struct ovs_mutex port_mutex;
     uint64_t port_generation OVS_GUARDED;
@@ -177,6 +180,7 @@ dpif_ovsxdp_destroy(struct dpif *dpif_)
     struct dpif_ovsxdp *dpif = dpif_ovsxdp_cast(dpif_);
     int error = ovsxdp_dp_destroy(dpif->dp);
 
+    dpif->destroyed = true;
     log_failure(dpif_, "destroying the datapath", error, false);
     return error;
 }
@@ -324,7 +328,10 @@ dpif_ovsxdp_port_dump_start(const struct dpif *dpif_, void **statep)
 {
     struct dpif_ovsxdp *dpif = dpif_ovsxdp_cast(dpif_);
     struct port_dump_state *state = xzalloc(sizeof *state);
-    int error = ovsxdp_port_dump(dpif->dp, &state->ports, &state->n_ports);
+    /* ofproto may still walk the ports of a datapath it just deleted
+     * (del-br of its last bridge): a destroyed datapath has none. */
+    int error = (dpif->destroyed ? 0
+                 : ovsxdp_port_dump(dpif->dp, &state->ports, &state->n_ports));
 
     if (error) {
         log_failure(dpif_, "dumping the ports", error, false);
