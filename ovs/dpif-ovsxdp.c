@@ -44,6 +44,8 @@ static struct vlog_rate_limit error_rl = VLOG_RATE_LIMIT_INIT(5, 20);
 /* How often port_poll_wait wakes to compare the port generation: ports
  * added by another process (ovsxdp-dpctl) have no notification. */
 #define PORT_POLL_INTERVAL_MS 1000
+/* ... and how often while a veth port waits for its peer to come up. */
+#define PORT_WAITING_POLL_MS 50
 
 struct dpif_ovsxdp {
     struct dpif dpif;
@@ -62,6 +64,7 @@ struct dpif_ovsxdp {
     /* port_poll: the generation ofproto last saw. */
     struct ovs_mutex port_mutex;
     uint64_t port_generation OVS_GUARDED;
+    size_t ports_waiting OVS_GUARDED;   /* Veth ports whose peer is down. */
 };
 
 static struct dpif_ovsxdp *
@@ -376,9 +379,16 @@ dpif_ovsxdp_port_poll(const struct dpif *dpif_, char **devnamep OVS_UNUSED)
 {
     struct dpif_ovsxdp *dpif = dpif_ovsxdp_cast(dpif_);
     uint64_t generation = ovsxdp_port_generation(dpif->dp);
+    size_t waiting = 0;
     int error = EAGAIN;
 
+    /* A veth port added while its peer was down takes no XDP frames until
+     * the peer is up and its GRO switched again (ovsxdp_port_refresh). */
+    if (!dpif->destroyed && ovsxdp_port_refresh(dpif->dp, &waiting)) {
+        log_failure(dpif_, "refreshing the ports", EIO, true);
+    }
     ovs_mutex_lock(&dpif->port_mutex);
+    dpif->ports_waiting = waiting;
     if (generation != dpif->port_generation) {
         dpif->port_generation = generation;
         error = ENOBUFS;
@@ -394,11 +404,16 @@ dpif_ovsxdp_port_poll_wait(const struct dpif *dpif_)
     uint64_t generation = ovsxdp_port_generation(dpif->dp);
     bool changed;
 
+    size_t waiting;
+
     ovs_mutex_lock(&dpif->port_mutex);
     changed = generation != dpif->port_generation;
+    waiting = dpif->ports_waiting;
     ovs_mutex_unlock(&dpif->port_mutex);
     if (changed) {
         poll_immediate_wake();
+    } else if (waiting) {
+        poll_timer_wait(PORT_WAITING_POLL_MS);
     } else {
         poll_timer_wait(PORT_POLL_INTERVAL_MS);
     }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -29,6 +30,12 @@ struct ovsxdp_dp {
   // Taken shared by recv, exclusive by set_channels (which replaces them).
   std::shared_mutex channels_lock;
   std::vector<std::unique_ptr<ovsxdp_upcall_buffer>> channels;
+
+  // ovsxdp_port_refresh: ports known to take redirected frames (by number
+  // and generation, so a re-added port is checked again).
+  std::mutex ready_lock;
+  std::set<std::uint32_t> ready_ports;
+  std::uint64_t ready_generation = 0;
 };
 
 namespace ovsxdp::capi {

@@ -94,6 +94,13 @@ int ovsxdp_port_dump(struct ovsxdp_dp *dp, struct ovsxdp_port **ports, size_t *n
  * UINT64_MAX when it cannot be read (the message says why). */
 uint64_t ovsxdp_port_generation(struct ovsxdp_dp *dp);
 
+/* Veth ports whose peer came up after they were added take no XDP frames
+ * until the peer's GRO is switched again (a kernel quirk: veth_open does not
+ * mark the port a redirect target). Checks the ports not yet known to be
+ * ready and fixes those whose peer is up; cheap once all are. Call it when
+ * links change (ofproto's port_poll). Returns how many still wait. */
+int ovsxdp_port_refresh(struct ovsxdp_dp *dp, size_t *n_waiting);
+
 /* ---- flows ---- */
 struct ovsxdp_dp_flow_stats {
   uint64_t n_packets;

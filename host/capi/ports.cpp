@@ -127,3 +127,21 @@ extern "C" uint64_t ovsxdp_port_generation(ovsxdp_dp* dp) {
   const int failed = guarded("ovsxdp_port_generation", [&] { generation = datapath_of(dp).port_generation(); });
   return failed ? UINT64_MAX : generation;
 }
+
+extern "C" int ovsxdp_port_refresh(ovsxdp_dp* dp, size_t* n_waiting) {
+  return guarded("ovsxdp_port_refresh", [&] {
+    datapath& d = datapath_of(dp);
+    std::lock_guard guard(dp->ready_lock);
+    if (const std::uint64_t g = d.port_generation(); g != dp->ready_generation) {
+      dp->ready_ports.clear();
+      dp->ready_generation = g;
+    }
+    std::size_t waiting = 0;
+    for (const port_info& p : d.ports()) {
+      if (dp->ready_ports.count(p.port_no)) continue;
+      if (d.revive_port(p.port_no)) dp->ready_ports.insert(p.port_no);
+      else waiting++;
+    }
+    if (n_waiting) *n_waiting = waiting;
+  });
+}

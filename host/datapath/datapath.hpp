@@ -206,6 +206,10 @@ class datapath {
   // Creates `name` as an internal port (or adopts the internal port of that
   // name this datapath already has) and adds it like add_port.
   port_info add_internal_port(const std::string& name, std::optional<std::uint32_t> port_no = {});
+  // Makes a veth port whose peer came up after add_port take redirected
+  // frames again (revive_redirect_target in port_offloads.hpp). True when it
+  // does or needs nothing; false while its peer is down or for no such port.
+  bool revive_port(std::uint32_t port_no);
   // Changes whenever any process adds or removes a port (pinned).
   std::uint64_t port_generation() const;
   std::vector<port_info> ports() const;

@@ -1,11 +1,14 @@
 #include "datapath/port_offloads.hpp"
 
+#include <net/if.h>
+
 #include <optional>
 #include <utility>
 
 #include "netdev/ethtool.hpp"
 #include "netdev/link.hpp"
 #include "netdev/netns.hpp"
+#include "netdev/xdp_features.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
 
@@ -242,6 +245,22 @@ std::string restore_offloads(const ovsxdp_port_info& info) {
     }
   }
   return problems;
+}
+
+bool revive_redirect_target(int ifindex, const ovsxdp_port_info& info) {
+  if (!(info.offloads & OVSXDP_OFFLOAD_PEER_GRO_ON)) return true;
+  try {
+    if (netdev::get_xdp_features(ifindex).has_action(netdev::xdp_act::ndo_xmit)) return true;
+    peer_namespace ns;
+    if (info.peer_nsid >= 0) ns.fd = netdev::open_netns_by_id(info.peer_nsid);
+    const netdev::link_info peer = netdev::get_link(static_cast<int>(info.peer_ifindex), ns.ref());
+    if (!(peer.flags & IFF_UP)) return false;
+    netdev::set_features(peer.name, {{"rx-gro", false}}, ns.ref());
+    netdev::set_features(peer.name, {{"rx-gro", true}}, ns.ref());
+    return netdev::get_xdp_features(ifindex).has_action(netdev::xdp_act::ndo_xmit);
+  } catch (const std::exception&) {
+    return false;  // the peer went away or is unreachable: the port stays as it is
+  }
 }
 
 }  // namespace ovsxdp

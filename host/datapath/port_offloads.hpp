@@ -60,6 +60,15 @@ std::string apply_offloads(const std::string& ifname, const offload_plan& plan);
 // was recorded).
 std::string restore_offloads(const ovsxdp_port_info& info);
 
+// The kernel (veth_open) gives a veth NAPI for GRO when it comes up but does
+// not mark its peer a redirect target again: a port whose peer was down when
+// GRO was turned on there refuses XDP frames (tx_drop_refused) once the peer
+// is up. When the port `ifindex` lacks the ndo-xmit XDP feature and its peer
+// is up, this turns the peer's GRO off and on again. Returns true when the
+// port takes redirected frames or needs no GRO of its peer; false while the
+// peer is down (call again later). Never throws.
+bool revive_redirect_target(int ifindex, const ovsxdp_port_info& info);
+
 // "tx-checksumming, tx-vlan-offload off and GRO on on veth peer X" style
 // list of the recorded changes, for messages.
 std::string describe_offloads(std::uint32_t offloads);

@@ -410,6 +410,12 @@ std::optional<port_info> datapath::port(std::uint32_t port_no) const {
   return port_from_record(pi);
 }
 
+bool datapath::revive_port(std::uint32_t port_no) {
+  ovsxdp_port_info pi;
+  if (!impl_->map("port_info").lookup(port_no, pi)) return false;
+  return revive_redirect_target(static_cast<int>(pi.ifindex), pi);
+}
+
 std::optional<program_info> datapath::port_program(std::uint32_t port_no) const {
   ovsxdp_port_info pi;
   if (!impl_->map("port_info").lookup(port_no, pi)) return std::nullopt;
