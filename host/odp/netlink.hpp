@@ -57,6 +57,12 @@ key_attributes packet_attributes(const ovsxdp_flow_key& key);
 // nonzero.
 key_attributes dump_attributes(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask);
 
+// The metadata of a packet key (in_port, recirc_id, dp_hash, skb_mark,
+// priority, conntrack fields) for execute: as Linux's
+// ovs_nla_get_flow_metadata, the packet's own attributes are ignored (the
+// packet is parsed again) and need not be complete.
+ovsxdp_flow_key decode_metadata(std::span<const std::uint8_t> key);
+
 action_list decode_actions(std::span<const std::uint8_t> actions);
 std::vector<std::uint8_t> encode_actions(const action_list& actions);
 
