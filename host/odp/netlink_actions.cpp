@@ -7,6 +7,7 @@
 // writes what Linux dumps (ovs_nla_put_actions).
 #include <linux/openvswitch.h>
 
+#include <cstddef>
 #include <cstring>
 #include <optional>
 
@@ -136,6 +137,10 @@ action decode_set(const nl::attribute& a) {
       refuse(a.type, field + " value and mask of " + std::to_string(k.payload.size()) + " bytes, expected " + std::to_string(2 * size));
     s.value = k.payload.first(size);
     s.mask = k.payload.subspan(size, size);
+    // Linux's validate_masked: OVS sends the value already masked.
+    for (std::size_t i = 0; i < size; i++)
+      if (s.value[i] & ~s.mask[i])
+        refuse(a.type, field + " value has bits outside its mask (byte " + std::to_string(i) + "): Linux refuses it");
   } else {
     if (k.payload.size() != size)
       refuse(a.type, field + " of " + std::to_string(k.payload.size()) + " bytes, expected " + std::to_string(size));
@@ -252,6 +257,7 @@ action decode_one(const nl::attribute& a, int depth) {
       if (!n[OVS_USERSPACE_ATTR_PID]) refuse(a.type, "has no pid (OVS_USERSPACE_ATTR_PID): Linux requires one");
       act::userspace u;
       u.pid = nl::get<std::uint32_t>(*n[OVS_USERSPACE_ATTR_PID], "userspace pid");
+      if (u.pid == 0) refuse(a.type, "pid 0 names no Netlink socket: Linux refuses it");
       if (const auto& d = n[OVS_USERSPACE_ATTR_USERDATA]) u.userdata.assign(d->payload.begin(), d->payload.end());
       if (const auto& t = n[OVS_USERSPACE_ATTR_EGRESS_TUN_PORT]) u.tunnel_out_port = nl::get<std::uint32_t>(*t, "userspace tunnel_out_port");
       if (const auto& f = n[OVS_USERSPACE_ATTR_ACTIONS]) {
@@ -322,7 +328,11 @@ action decode_one(const nl::attribute& a, int depth) {
       } else if (p.mdtype == 2) {
         if (n[OVS_NSH_KEY_ATTR_MD1]) refuse(a.type, "MD type 2 with an MD1 context");
         p.metadata.clear();
-        if (const auto& md = n[OVS_NSH_KEY_ATTR_MD2]) p.metadata.assign(md->payload.begin(), md->payload.end());
+        if (const auto& md = n[OVS_NSH_KEY_ATTR_MD2]) {
+          // Linux: NSH_CTX_HDRS_MAX_LEN, what the 6-bit length in words leaves after the base header.
+          if (md->payload.size() > 248) refuse(a.type, "MD2 metadata of " + std::to_string(md->payload.size()) + " bytes, more than 248");
+          p.metadata.assign(md->payload.begin(), md->payload.end());
+        }
       } else {
         refuse(a.type, "MD type " + std::to_string(p.mdtype) + " is neither 1 nor 2");
       }
@@ -351,7 +361,9 @@ action decode_one(const nl::attribute& a, int depth) {
     }
     case nl::ovs31::kActionDrop: {
       const auto reason = payload<std::uint32_t>(a);
-      return act::drop{static_cast<std::uint16_t>(reason > 0xffff ? 0xffff : reason)};
+      // OVS's xlate_error values are small; ovsxdp keeps 16 bits of them.
+      if (reason > 0xffff) refuse(a.type, "reason " + std::to_string(reason) + " does not fit the 16 bits ovsxdp keeps");
+      return act::drop{static_cast<std::uint16_t>(reason)};
     }
     case OVS_ACTION_ATTR_CT: refuse(a.type, "conntrack is not supported by ovsxdp yet");
     case nl::ovs31::kActionTunnelPush: case nl::ovs31::kActionTunnelPop:
@@ -382,8 +394,8 @@ void put_nested_list(nl::writer& w, int type, const action_list& actions) {
 // A set whose mask covers every byte is written as set(), as Linux dumps a
 // set it was given unmasked; otherwise set_masked with the value masked.
 template <class T>
-void put_set(nl::writer& w, int key_type, const T& value, const T& mask) {
-  if (all_ones(&mask, sizeof(T))) {
+void put_set(nl::writer& w, int key_type, const T& value, const T& mask, bool exact) {
+  if (exact) {
     const std::size_t at = w.begin_nested(OVS_ACTION_ATTR_SET);
     w.put(key_type, &value, sizeof(T));
     w.end_nested(at);
@@ -398,6 +410,11 @@ void put_set(nl::writer& w, int key_type, const T& value, const T& mask) {
   w.end_nested(at);
 }
 
+template <class T>
+void put_set(nl::writer& w, int key_type, const T& value, const T& mask) {
+  put_set(w, key_type, value, mask, all_ones(&mask, sizeof(T)));
+}
+
 struct encoder {
   nl::writer& w;
 
@@ -408,7 +425,7 @@ struct encoder {
   }
   void operator()(const act::pop_vlan&) { w.put_flag(OVS_ACTION_ATTR_POP_VLAN); }
   void operator()(const act::set_ethernet& a) {
-    ovs_key_ethernet v, m;
+    ovs_key_ethernet v{}, m{};
     std::memcpy(v.eth_src, a.value.src, 6), std::memcpy(v.eth_dst, a.value.dst, 6);
     std::memcpy(m.eth_src, a.mask.src, 6), std::memcpy(m.eth_dst, a.mask.dst, 6);
     put_set(w, OVS_KEY_ATTR_ETHERNET, v, m);
@@ -447,13 +464,18 @@ struct encoder {
   void operator()(const act::set_skb_mark& a) { put_set(w, OVS_KEY_ATTR_SKB_MARK, a.value, a.mask); }
   void operator()(const act::set_priority& a) { put_set(w, OVS_KEY_ATTR_PRIORITY, a.value, a.mask); }
   void operator()(const act::set_arp& a) {
-    key_arp v{a.value.sip, a.value.tip, a.value.op, {}, {}}, m{a.mask.sip, a.mask.tip, a.mask.op, {}, {}};
+    key_arp v, m;
+    std::memset(&v, 0, sizeof v), std::memset(&m, 0, sizeof m);  // the trailing padding too
+    v.sip = a.value.sip, v.tip = a.value.tip, v.op = a.value.op;
+    m.sip = a.mask.sip, m.tip = a.mask.tip, m.op = a.mask.op;
     std::memcpy(v.sha, a.value.sha, 6), std::memcpy(v.tha, a.value.tha, 6);
     std::memcpy(m.sha, a.mask.sha, 6), std::memcpy(m.tha, a.mask.tha, 6);
-    put_set(w, OVS_KEY_ATTR_ARP, v, m);
+    // Exact as OVS's odp_mask_is_exact judges ARP: the padding aside.
+    const bool exact = all_ones(&m, offsetof(key_arp, tha) + sizeof m.tha);
+    put_set(w, OVS_KEY_ATTR_ARP, v, m, exact);
   }
   void operator()(const act::set_nd& a) {
-    key_nd v, m;
+    key_nd v{}, m{};
     std::memcpy(v.target, a.value.target, 16), std::memcpy(v.sll, a.value.sll, 6), std::memcpy(v.tll, a.value.tll, 6);
     std::memcpy(m.target, a.mask.target, 16), std::memcpy(m.sll, a.mask.sll, 6), std::memcpy(m.tll, a.mask.tll, 6);
     put_set(w, OVS_KEY_ATTR_ND, v, m);
