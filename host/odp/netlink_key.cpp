@@ -163,6 +163,7 @@ decoded decode_key_stream(const stream& s) {
     break;
   }
   d.packet_type_l3 = l3_type.has_value();
+  if (!ethernet) d.exact.vlan_tci = d.exact.cvlan_tci = 0;
   return d;
 }
 
@@ -179,6 +180,8 @@ ovsxdp_flow_key decode_mask_stream(const stream& s, const decoded& key) {
     key_fields::store(*s.attrs[t], m, role::mask);
   }
   if (key.packet_type_l3) m.eth_type = 0xffff;
+  // An L3 packet has no tag to match (ovsxdp's text parser leaves its tci masks 0).
+  if (key.key.mac_proto == OVSXDP_MAC_NONE) m.vlan_tci = m.cvlan_tci = 0;
   for (std::size_t depth = 0; depth < s.levels.size(); depth++) {
     const level& l = s.levels[depth];
     if (depth >= key.kinds.size()) {

@@ -285,7 +285,9 @@ void write(nl::writer& w, int type, const ovsxdp_flow_key& v, const ovsxdp_flow_
       ovs_key_arp arp{};
       arp.arp_sip = v.nw.ipv4.src;
       arp.arp_tip = v.nw.ipv4.dst;
-      arp.arp_op = hton16(v.ip_proto);
+      // The key keeps 8 bits of the opcode (values above 255 are refused), so
+      // an exact 8-bit mask is the whole opcode's: write it as OVS sent it.
+      arp.arp_op = hton16(is_mask && v.ip_proto == 0xff ? 0xffff : v.ip_proto);
       std::memcpy(arp.arp_sha, v.nw_ext.arp.sha, 6);
       std::memcpy(arp.arp_tha, v.nw_ext.arp.tha, 6);
       return w.put_value(type, arp);

@@ -35,7 +35,7 @@ cd "$ovs_build"
 src=$(sed -n 's/^abs_top_srcdir = //p' Makefile)
 # The ovsxdp target's macros and testsuite live in this repository (ovs/tests).
 cp "$repo"/ovs/tests/system-ovsxdp-*.at "$src/tests/"
-make -s tests/package.m4 tests/atlocal >/dev/null
+make -s "$src/package.m4" tests/atlocal tests/atconfig >/dev/null
 if [[ $type == ovsxdp ]]; then
   autom4te --language=autotest -I "$src" -o "tests/$suite.tmp" "$src/tests/$suite.at"
   mv "tests/$suite.tmp" "tests/$suite"
