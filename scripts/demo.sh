@@ -8,4 +8,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${OVSXDP_BUILD_DIR:-$root/build}
 "$root/scripts/setup-debian.sh"
 "$root/scripts/build.sh"
-exec "$root/scripts/forwarding-demo.sh" "$build"
+exec "$root/scripts/ovs-demo.sh" "$build"

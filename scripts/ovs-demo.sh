@@ -70,7 +70,7 @@ ip link set "$p-te" up
 
 step "a private ovsdb-server and ovs-vswitchd (built with the ovsxdp provider)"
 ovs_sandbox_start "$OVSXDP_OVS_BIN_DIR" "$OVSXDP_OVS_SCHEMA"
-run ovs-vswitchd --version | head -1
+echo "$(ovs-vswitchd --version | sed -n 1p), datapath types: $(ovs-vsctl get Open_vSwitch . datapath_types)"
 
 step "two bridges on ovsxdp: access ports (VLAN 10, 20) and a trunk, forwarding with NORMAL"
 run ovs-vsctl add-br br-west -- set bridge br-west datapath_type=ovsxdp fail-mode=secure \

@@ -20,7 +20,7 @@ ovs_sandbox_start() {
   export OVS_RUNDIR=$ovs_sandbox OVS_LOGDIR=$ovs_sandbox OVS_DBDIR=$ovs_sandbox OVS_SYSCONFDIR=$ovs_sandbox
   export PATH=$bin:$PATH
   ovsdb-tool create "$ovs_sandbox/conf.db" "$schema"
-  ovsdb-server --detach --no-chdir --pidfile --log-file --remote="punix:$ovs_sandbox/db.sock" "$ovs_sandbox/conf.db"
+  ovsdb-server --detach --no-chdir --pidfile --log-file -vconsole:emer --remote="punix:$ovs_sandbox/db.sock" "$ovs_sandbox/conf.db"
   export OVS_DB_SOCK=$ovs_sandbox/db.sock
   ovs-vsctl --no-wait init
   ovs_vswitchd_start
@@ -28,7 +28,7 @@ ovs_sandbox_start() {
 
 # --disable-system: the kernel datapath (openvswitch.ko) does not exist here.
 ovs_vswitchd_start() {
-  ovs-vswitchd --detach --no-chdir --pidfile --log-file --disable-system -vvconn -vofproto_dpif -vunixctl
+  ovs-vswitchd --detach --no-chdir --pidfile --log-file -vconsole:emer --disable-system -vvconn -vofproto_dpif -vunixctl
   ovs-appctl -t ovs-vswitchd version >/dev/null
 }
 
