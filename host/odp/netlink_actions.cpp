@@ -313,7 +313,12 @@ action decode_one(const nl::attribute& a, int depth) {
     case OVS_ACTION_ATTR_POP_ETH: expect_empty(a); return act::pop_eth{};
     case OVS_ACTION_ATTR_CT_CLEAR: expect_empty(a); return act::ct_clear{};
     case OVS_ACTION_ATTR_PUSH_NSH: {
-      const auto n = nested(a, OVS_NSH_KEY_ATTR_MD2, "push_nsh");
+      // As Linux's validate_push_nsh: one nested OVS_KEY_ATTR_NSH holding the header.
+      const auto wrapper = nl::parse(a.payload, a.type, "push_nsh");
+      if (wrapper.size() != 1 || wrapper[0].type != OVS_KEY_ATTR_NSH)
+        refuse(a.type, "must hold exactly one nsh() key attribute (OVS_KEY_ATTR_NSH)");
+      const nl::attribute header{a.type, wrapper[0].payload};
+      const auto n = nested(header, OVS_NSH_KEY_ATTR_MD2, "push_nsh");
       if (!n[OVS_NSH_KEY_ATTR_BASE]) refuse(a.type, "has no base header (OVS_NSH_KEY_ATTR_BASE)");
       const auto base = nl::get<ovs_nsh_key_base>(*n[OVS_NSH_KEY_ATTR_BASE], "push_nsh base");
       act::push_nsh p;
@@ -535,10 +540,12 @@ struct encoder {
   void operator()(const act::meter& a) { w.put_value(OVS_ACTION_ATTR_METER, a.id); }
   void operator()(const act::push_nsh& a) {
     const std::size_t at = w.begin_nested(OVS_ACTION_ATTR_PUSH_NSH);
+    const std::size_t header = w.begin_nested(OVS_KEY_ATTR_NSH);
     ovs_nsh_key_base base{a.flags, a.ttl, a.mdtype, a.np, hton32(a.spi << 8 | a.si)};
     w.put_value(OVS_NSH_KEY_ATTR_BASE, base);
     if (a.mdtype == 1) w.put(OVS_NSH_KEY_ATTR_MD1, a.metadata.data(), a.metadata.size());
     else if (!a.metadata.empty()) w.put(OVS_NSH_KEY_ATTR_MD2, a.metadata.data(), a.metadata.size());
+    w.end_nested(header);
     w.end_nested(at);
   }
   void operator()(const act::pop_nsh&) { w.put_flag(OVS_ACTION_ATTR_POP_NSH); }

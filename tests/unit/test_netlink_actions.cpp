@@ -130,10 +130,10 @@ std::vector<round_trip_case> round_trip_cases() {
       {"push_eth", attr(OVS_ACTION_ATTR_PUSH_ETH, seq(12, 0xa0))},
       {"pop_eth", attr(OVS_ACTION_ATTR_POP_ETH)},
       {"ct_clear", attr(OVS_ACTION_ATTR_CT_CLEAR)},
-      {"push_nsh md1", attr(OVS_ACTION_ATTR_PUSH_NSH, cat({attr(OVS_NSH_KEY_ATTR_BASE, cat({{0, 63, 1, 3}, be32(0xabcdef << 8 | 255)})),
-                                                         attr(OVS_NSH_KEY_ATTR_MD1, seq(16, 1))}))},
-      {"push_nsh md2", attr(OVS_ACTION_ATTR_PUSH_NSH, cat({attr(OVS_NSH_KEY_ATTR_BASE, cat({{0, 10, 2, 1}, be32(5 << 8 | 4)})),
-                                                         attr(OVS_NSH_KEY_ATTR_MD2, seq(8, 0x90))}))},
+      {"push_nsh md1", attr(OVS_ACTION_ATTR_PUSH_NSH, attr(OVS_KEY_ATTR_NSH, cat({attr(OVS_NSH_KEY_ATTR_BASE, cat({{0, 63, 1, 3}, be32(0xabcdef << 8 | 255)})),
+                                                         attr(OVS_NSH_KEY_ATTR_MD1, seq(16, 1))})))},
+      {"push_nsh md2", attr(OVS_ACTION_ATTR_PUSH_NSH, attr(OVS_KEY_ATTR_NSH, cat({attr(OVS_NSH_KEY_ATTR_BASE, cat({{0, 10, 2, 1}, be32(5 << 8 | 4)})),
+                                                         attr(OVS_NSH_KEY_ATTR_MD2, seq(8, 0x90))})))},
       {"pop_nsh", attr(OVS_ACTION_ATTR_POP_NSH)},
       {"meter", attr(OVS_ACTION_ATTR_METER, u32(4))},
       {"clone", attr(OVS_ACTION_ATTR_CLONE, cat({attr(OVS_ACTION_ATTR_POP_VLAN), nested_output}))},
@@ -211,8 +211,8 @@ TEST_CASE("netlink actions: decoded values follow the text parser's conventions"
   }
   CHECK(one(attr(OVS_ACTION_ATTR_PUSH_MPLS, cat({be32(0x0000a1ff), be16(0x8847), {0, 0}}))) ==
         odp::parse_actions("push_mpls(label=10,tc=0,ttl=255,bos=1,eth_type=0x8847)").at(0));
-  CHECK(one(attr(OVS_ACTION_ATTR_PUSH_NSH, cat({attr(OVS_NSH_KEY_ATTR_BASE, cat({{0, 63, 1, 3}, be32(0xabcdef << 8 | 255)})),
-                                                attr(OVS_NSH_KEY_ATTR_MD1, cat({be32(1), be32(2), be32(3), be32(4)}))}))) ==
+  CHECK(one(attr(OVS_ACTION_ATTR_PUSH_NSH, attr(OVS_KEY_ATTR_NSH, cat({attr(OVS_NSH_KEY_ATTR_BASE, cat({{0, 63, 1, 3}, be32(0xabcdef << 8 | 255)})),
+                                                attr(OVS_NSH_KEY_ATTR_MD1, cat({be32(1), be32(2), be32(3), be32(4)}))})))) ==
         odp::parse_actions("push_nsh(spi=0xabcdef,si=255,c1=0x1,c2=0x2,c3=0x3,c4=0x4)").at(0));
   CHECK(odp::decode_actions({}).empty());
 }
@@ -314,7 +314,7 @@ TEST_CASE("netlink actions: refusals name the attribute") {
   CHECK(refused_attribute(attr(OVS_ACTION_ATTR_SAMPLE, attr(OVS_SAMPLE_ATTR_ACTIONS, output(1)))) == OVS_ACTION_ATTR_SAMPLE);
   CHECK(refused_attribute(attr(OVS_ACTION_ATTR_SAMPLE, attr(OVS_SAMPLE_ATTR_PROBABILITY, u32(1)))) == OVS_ACTION_ATTR_SAMPLE);
   CHECK(refused_attribute(attr(OVS_ACTION_ATTR_CHECK_PKT_LEN, attr(OVS_CHECK_PKT_LEN_ATTR_PKT_LEN, u16(1)))) == OVS_ACTION_ATTR_CHECK_PKT_LEN);
-  CHECK(refused_attribute(attr(OVS_ACTION_ATTR_PUSH_NSH, attr(OVS_NSH_KEY_ATTR_BASE, cat({{0, 63, 3, 3}, be32(0)})))) == OVS_ACTION_ATTR_PUSH_NSH);
+  CHECK(refused_attribute(attr(OVS_ACTION_ATTR_PUSH_NSH, attr(OVS_KEY_ATTR_NSH, attr(OVS_NSH_KEY_ATTR_BASE, cat({{0, 63, 3, 3}, be32(0)}))))) == OVS_ACTION_ATTR_PUSH_NSH);
   CHECK(refused_attribute(attr(kDrop, u32(0x10000))) == kDrop);
   // Exact payload lengths.
   CHECK(refused_attribute(attr(OVS_ACTION_ATTR_OUTPUT, u16(1))) == OVS_ACTION_ATTR_OUTPUT);
