@@ -54,15 +54,6 @@ if(NOT TARGET ovsxdp_capi)
     "the dpif provider to call; Open vSwitch is not built.")
   return()
 endif()
-# host/capi/CMakeLists.txt says whether everything the C API calls exists
-# (the codec, the datapath's upcall channels); until then no program links,
-# and only OVS's library (openvswitch::lib) is built.
-set(ovs_link_programs ON)
-if(DEFINED OVSXDP_CAPI_COMPLETE AND NOT OVSXDP_CAPI_COMPLETE)
-  message(WARNING "OVSXDP_BUILD_OVS: the C API library is not linkable yet (see the ovsxdp_capi message "
-    "above); only Open vSwitch's library is built, not ovs-vswitchd and its utilities.")
-  set(ovs_link_programs OFF)
-endif()
 
 find_program(OVSXDP_OVS_CC gcc DOC "C compiler for Open vSwitch (its configure expects gcc)")
 find_program(OVSXDP_CCACHE ccache DOC "ccache, used for Open vSwitch's build when present")
@@ -263,12 +254,9 @@ foreach(f IN LISTS ovs_test_files)
   list(APPEND copied ${ovs_src}/tests/${n})
 endforeach()
 
-set(OVSXDP_OVS_PROGRAMS "")
-if(ovs_link_programs)
-  set(OVSXDP_OVS_PROGRAMS
-    vswitchd/ovs-vswitchd ovsdb/ovsdb-server ovsdb/ovsdb-tool ovsdb/ovsdb-client
-    utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl utilities/ovs-dpctl)
-endif()
+set(OVSXDP_OVS_PROGRAMS
+  vswitchd/ovs-vswitchd ovsdb/ovsdb-server ovsdb/ovsdb-tool ovsdb/ovsdb-client
+  utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl utilities/ovs-dpctl)
 set(ovs_outputs "")
 foreach(p IN LISTS OVSXDP_OVS_PROGRAMS)
   list(APPEND ovs_outputs ${ovs_build}/${p})
@@ -282,15 +270,11 @@ foreach(p IN LISTS OVSXDP_OVS_PROGRAMS)
   get_filename_component(n ${p} NAME)
   list(APPEND ovs_bin_links COMMAND ${CMAKE_COMMAND} -E create_symlink ${ovs_build}/${p} ${ovs_bin_dir}/${n})
 endforeach()
-if(ovs_link_programs)
-  file(WRITE ${PROJECT_BINARY_DIR}/ovsxdp-ovs-paths.sh
-    "# Written by cmake/OpenVSwitch.cmake: Open vSwitch built with the ovsxdp provider.\n"
-    "OVSXDP_OVS_BIN_DIR=${ovs_bin_dir}\n"
-    "OVSXDP_OVS_SCHEMA=${ovs_src}/vswitchd/vswitch.ovsschema\n"
-    "OVSXDP_OVS_BUILD_DIR=${ovs_build}\n")
-else()
-  file(REMOVE ${PROJECT_BINARY_DIR}/ovsxdp-ovs-paths.sh)
-endif()
+file(WRITE ${PROJECT_BINARY_DIR}/ovsxdp-ovs-paths.sh
+  "# Written by cmake/OpenVSwitch.cmake: Open vSwitch built with the ovsxdp provider.\n"
+  "OVSXDP_OVS_BIN_DIR=${ovs_bin_dir}\n"
+  "OVSXDP_OVS_SCHEMA=${ovs_src}/vswitchd/vswitch.ovsschema\n"
+  "OVSXDP_OVS_BUILD_DIR=${ovs_build}\n")
 cmake_host_system_information(RESULT ovs_jobs QUERY NUMBER_OF_LOGICAL_CORES)
 set(OVSXDP_OVS_JOBS ${ovs_jobs} CACHE STRING "make -j for Open vSwitch's build")
 add_custom_command(
@@ -320,9 +304,6 @@ set_target_properties(openvswitch::lib PROPERTIES
 add_dependencies(openvswitch::lib ovsxdp_ovs)
 
 # --- install -----------------------------------------------------------------
-if(NOT ovs_link_programs)
-  return()
-endif()
 install(PROGRAMS ${ovs_build}/vswitchd/ovs-vswitchd ${ovs_build}/ovsdb/ovsdb-server ${ovs_build}/ovsdb/ovsdb-tool
   ${ovs_build}/ovsdb/ovsdb-client ${ovs_build}/utilities/ovs-vsctl ${ovs_build}/utilities/ovs-ofctl
   ${ovs_build}/utilities/ovs-appctl ${ovs_build}/utilities/ovs-dpctl

@@ -42,7 +42,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ovsxdp DESTINATION ${CMAKE_INSTA
 # a generation step, also when it compiles with plain clang and pkg-config.
 install(FILES ${OVSXDP_BPF_HELPERS_HEADER}
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ovsxdp-bpf/ovsxdp_generated COMPONENT dev)
-# The host library's headers, minus the tools' own (bench/, dpctl/).
+# The host library's headers, minus the tools' own (bench/, dpctl/) and the
+# C API's (capi/, linked only into the Open vSwitch this build makes).
 foreach(dir datapath extract netdev odp packet pcap runtime trafgen)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/host/${dir} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ovsxdp-host
     COMPONENT dev FILES_MATCHING PATTERN "*.hpp")

@@ -2,8 +2,7 @@
 // drives it: datapaths opened, created and adopted; ports; flows with keys,
 // masks and actions in netlink built by the codec; a dump shared by four
 // threads; execute onto a veth; a miss delivered on its upcall channel and
-// woken by poll; meters. Ports, flows, packets and upcalls need the netlink
-// codec and the datapath's upcall channels (OVSXDP_CAPI_COMPLETE). Everything in the sandbox's namespaces (veths
+// woken by poll; meters. Everything in the sandbox's namespaces (veths
 // "cv*", datapaths "capi*").
 #include <doctest/doctest.h>
 #include <arpa/inet.h>
@@ -63,7 +62,6 @@ struct capi_datapath {
   }
 };
 
-#if OVSXDP_CAPI_COMPLETE
 struct netlink_flow {
   bytes key, mask, actions;
 };
@@ -93,7 +91,6 @@ int put(ovsxdp_dp* dp, unsigned flags, const netlink_flow& f, const void* ufid, 
 bytes frame(std::uint16_t sport = 1000) {
   return packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02").ipv4("10.9.0.1", "10.9.0.2").udp(sport, 7777).payload(32, 0x5a).build();
 }
-#endif
 
 }  // namespace
 
@@ -116,21 +113,17 @@ TEST_CASE("capi: a datapath is created, adopted with what it holds, enumerated a
   REQUIRE_MESSAGE(ovsxdp_dp_open(name.c_str(), true, &config, &dp, &created) == 0, last_error());
   CHECK(created);
   REQUIRE_MESSAGE(ovsxdp_meter_set(dp, 5, OVSXDP_METER_PKTPS, 100, 0) == 0, last_error());
-#if OVSXDP_CAPI_COMPLETE
   const netlink_flow lldp = netlink("in_port(1),eth(),eth_type(0x88cc)", "drop");
   // A key without a mask is an exact match; no actions is a drop.
   REQUIRE_MESSAGE(ovsxdp_flow_put(dp, OVSXDP_PUT_CREATE, lldp.key.data(), lldp.key.size(), nullptr, 0, nullptr, 0, nullptr, nullptr,
                                   nullptr) == 0,
                   last_error());
-#endif
   ovsxdp_dp* again = nullptr;
   REQUIRE_MESSAGE(ovsxdp_dp_open(name.c_str(), true, nullptr, &again, &created) == 0, last_error());
   CHECK_FALSE(created);
   ovsxdp_dp_stats stats;
   REQUIRE(ovsxdp_dp_get_stats(again, &stats) == 0);
-#if OVSXDP_CAPI_COMPLETE
   CHECK(stats.n_flows == 1);  // adopted, not flushed
-#endif
   ovsxdp_meter_stats meter;
   CHECK(ovsxdp_meter_get(again, 5, &meter) == 0);  // and its meters kept
   ovsxdp_meter_features features;
@@ -148,7 +141,6 @@ TEST_CASE("capi: a datapath is created, adopted with what it holds, enumerated a
   CHECK(ovsxdp_dp_open(name.c_str(), false, nullptr, &dp, nullptr) == ENOENT);
 }
 
-#if OVSXDP_CAPI_COMPLETE
 TEST_CASE("capi: ports are added, queried, dumped in order and removed; the generation moves") {
   capi_datapath d;
   sandbox& s = sandbox::get();
@@ -417,7 +409,6 @@ TEST_CASE("capi: a miss arrives on its upcall channel, wakes poll, and carries t
   CHECK(ovsxdp_upcall_recv(f.d.dp, 1, &msg) == EAGAIN);
 }
 
-#endif  // OVSXDP_CAPI_COMPLETE
 
 TEST_CASE("capi: meters are set, read and deleted; what ovsxdp lacks is refused") {
   capi_datapath d;

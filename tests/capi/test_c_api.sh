@@ -13,7 +13,8 @@ gcc -std=c11 -Wall -Wextra -Werror $cflags -c "$src/tests/capi/c_api_check.c" -o
 echo "compiled as C11: $src/tests/capi/c_api_check.c"
 [ "$mode" = link ] || exit 0
 libs=$(cat "$build/ovsxdp_capi.libs")
-echo "linking with: $libs"
+linker=$(cat "$build/ovsxdp_capi.linker")
+echo "linking with: $linker ... $libs"
 # shellcheck disable=SC2086
-gcc "$out/check.o" $libs -o "$out/check"
+"$linker" "$out/check.o" $libs -o "$out/check"
 "$out/check"

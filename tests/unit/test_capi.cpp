@@ -1,8 +1,7 @@
 // The C API without privileges: every failure is an errno with a message
 // naming the argument, NULL handled, no exception escapes; the errno
-// mapping of the library's exceptions; the upcall key's mask. With the
-// codec and the datapath's upcall channels linked (OVSXDP_CAPI_COMPLETE):
-// malformed netlink refused with EINVAL naming the attribute.
+// mapping of the library's exceptions; the upcall key's mask; malformed
+// netlink refused with EINVAL naming the attribute.
 #include <doctest/doctest.h>
 #include <linux/openvswitch.h>
 
@@ -152,7 +151,6 @@ TEST_CASE("capi: the upcall key names what the packet carries, and only that") {
   }
 }
 
-#if OVSXDP_CAPI_COMPLETE
 TEST_CASE("capi: flow, port, packet and upcall calls refuse NULL handles and buffers") {
   const std::uint8_t byte = 0;
   CHECK(ovsxdp_flow_put(nullptr, OVSXDP_PUT_CREATE, nullptr, 4, nullptr, 0, nullptr, 0, nullptr, nullptr, nullptr) == EINVAL);
@@ -231,4 +229,3 @@ TEST_CASE("capi: malformed netlink is EINVAL, and the message names the attribut
   CHECK(ovsxdp_execute(nullptr, frame, sizeof frame, good_key.data(), good_key.size(), actions.data(), actions.size()) == EINVAL);
   CHECK(names(last_error(), "output"));
 }
-#endif
