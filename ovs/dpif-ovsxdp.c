@@ -809,6 +809,19 @@ upcall_from_capi(struct dpif_upcall *upcall, const struct ovsxdp_upcall_msg *msg
     dp_packet_use_stub(&upcall->packet, base, HEADROOM + msg->packet_len);
     dp_packet_set_data(&upcall->packet, (char *) base + HEADROOM);
     dp_packet_set_size(&upcall->packet, msg->packet_len);
+
+    /* A packet with no Ethernet header (after pop_eth) is told by its key,
+     * as with the kernel: no OVS_KEY_ATTR_ETHERNET, its EtherType alone.
+     * ofproto re-extracts the flow from the packet, so its type must say so. */
+    if (nl_attr_find__(upcall->key, upcall->key_len, OVS_KEY_ATTR_ETHERNET)) {
+        upcall->packet.packet_type = htonl(PT_ETH);
+    } else {
+        const struct nlattr *ethertype = nl_attr_find__(upcall->key, upcall->key_len,
+                                                        OVS_KEY_ATTR_ETHERTYPE);
+        upcall->packet.packet_type =
+            PACKET_TYPE_BE(OFPHTN_ETHERTYPE, ethertype ? ntohs(nl_attr_get_be16(ethertype)) : 0);
+        dp_packet_set_l3(&upcall->packet, dp_packet_data(&upcall->packet));
+    }
 }
 
 static int

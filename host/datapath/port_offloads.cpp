@@ -2,6 +2,7 @@
 
 #include <net/if.h>
 
+#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -219,7 +220,13 @@ std::string restore_offloads(const ovsxdp_port_info& info) {
     const auto wanted = requests(info.offloads, true, true);
     std::string manual = "ethtool -K <peer>";
     for (const auto& [name, on] : wanted) manual += " " + name + (on ? " on" : " off");
-    try {
+    // The two ends of a veth go together: with the port's own end gone
+    // (its namespace deleted, or `ip link del`), so is the peer, and nothing
+    // is left to restore.
+    const auto own_end = netdev::find_link(static_cast<int>(info.ifindex));
+    const char* own_name = info.kind == OVSXDP_PORT_KIND_INTERNAL ? info.device : info.name;
+    const bool peer_gone = !own_end || own_end->name != std::string(own_name, strnlen(own_name, sizeof info.name));
+    if (!peer_gone) try {
       peer_namespace ns;
       if (info.peer_nsid >= 0) {
         ns.fd = netdev::find_netns_by_id(info.peer_nsid);

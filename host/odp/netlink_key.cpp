@@ -269,6 +269,20 @@ ovsxdp_flow_key decode_metadata(std::span<const std::uint8_t> key) {
   for (int type : {OVS_KEY_ATTR_PRIORITY, OVS_KEY_ATTR_SKB_MARK, OVS_KEY_ATTR_RECIRC_ID, OVS_KEY_ATTR_DP_HASH, OVS_KEY_ATTR_IN_PORT,
                    OVS_KEY_ATTR_CT_STATE, OVS_KEY_ATTR_CT_ZONE, OVS_KEY_ATTR_CT_MARK, OVS_KEY_ATTR_CT_LABELS, OVS_KEY_ATTR_TUNNEL})
     if (const auto& a = ks.attrs[static_cast<std::size_t>(type)]) key_fields::store(*a, k, role::key);
+  // An L3 packet (after pop_eth) is told by an EtherType with no eth(), as
+  // Linux's metadata_from_nlattrs reads it (OVS's odp_key_from_dp_packet
+  // writes just that), or by packet_type(ns=1,id=EtherType).
+  const auto& ethertype = ks.levels[0].eth_type;
+  if (!ks.attrs[OVS_KEY_ATTR_ETHERNET] && ethertype) {
+    k.mac_proto = OVSXDP_MAC_NONE;
+    k.eth_type = nl::get<std::uint16_t>(*ethertype, "EtherType");
+  } else if (const auto& pt = ks.attrs[OVS_KEY_ATTR_PACKET_TYPE]) {
+    const std::uint32_t v = ntoh32(nl::get<std::uint32_t>(*pt, "packet_type"));
+    if (v >> 16 == 1 && !ks.attrs[OVS_KEY_ATTR_ETHERNET]) {
+      k.mac_proto = OVSXDP_MAC_NONE;
+      k.eth_type = hton16(static_cast<std::uint16_t>(v & 0xffff));
+    }
+  }
   return k;
 }
 

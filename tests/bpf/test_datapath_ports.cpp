@@ -213,6 +213,25 @@ TEST_CASE("the peer of a veth port may live in another network namespace") {
   netdev::delete_link(a);
 }
 
+TEST_CASE("a port whose peer's namespace was deleted is removed with nothing to restore") {
+  sandbox& s = sandbox::get();
+  const std::string name = s.unique_name("pg");
+  const std::string a = name + "a", peer = name + "A";
+  unique_fd ns = new_namespace();
+  netdev::create_veth({a, peer, ns.get(), std::nullopt});
+  netdev::set_link_up(a, true);
+  datapath dp = datapath::create(s.options(name));
+  const port_info p = dp.add_port(a, 1, xdp_attach::native);
+  REQUIRE(p.offloads != 0);
+  // The last reference to the namespace goes: Linux deletes it, and with
+  // it both ends of the veth (asynchronously, in its cleanup work).
+  ns.reset();
+  for (int i = 0; i < 200 && netdev::find_link(a); i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE_FALSE(netdev::find_link(a));
+  CHECK(dp.remove_port(1) == "");
+  datapath::destroy(name, s.location());
+}
+
 TEST_CASE("a peer in a namespace nothing names cannot be prepared: the port is added, with the command to run there") {
   sandbox& s = sandbox::get();
   const std::string name = s.unique_name("pu");

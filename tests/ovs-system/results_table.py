@@ -6,22 +6,28 @@ userspace datapath and with ovsxdp on this machine.
   results_table.py SYSTEM_TRAFFIC_AT USERSPACE_TSV OVSXDP_TSV
 
 The TSV files are run-system-traffic.sh's results ("pass|fail|skip<TAB>title");
-tests of the userspace testsuite that are not in system-traffic.at are left out.
+tests of the userspace testsuite that are not in system-traffic.at are left out;
+tests a macro defines (conntrack - FTP ...) are counted in their banner's group.
 """
 import re
 import sys
 
 
 def groups(at_file):
-    banner, out = None, {}
+    """Title -> banner; titles a macro makes ("conntrack - FTP $1") become
+    patterns, matched against the titles the runs report."""
+    banner, out, patterns = None, {}, []
     for line in open(at_file, encoding="utf-8"):
         m = re.match(r"AT_BANNER\(\[(.*)\]\)", line)
         if m:
             banner = m.group(1)
-        m = re.match(r"AT_SETUP\(\[(.*)\]\)", line)
-        if m:
+        m = re.search(r"AT_SETUP\(\[(.*?)\]\)", line)
+        if m and "$" in m.group(1):
+            pattern = re.sub(r"\\\$[0-9]", ".+", re.escape(m.group(1)))
+            patterns.append((re.compile(pattern + "$"), banner))
+        elif m and line.startswith("AT_SETUP"):
             out[m.group(1)] = banner
-    return out
+    return out, patterns
 
 
 def results(tsv):
@@ -36,8 +42,12 @@ def results(tsv):
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
-    tests = groups(sys.argv[1])
+    tests, patterns = groups(sys.argv[1])
     runs = [results(sys.argv[2]), results(sys.argv[3])]
+    for title in runs[1]:
+        for pattern, banner in patterns:
+            if title not in tests and pattern.match(title):
+                tests[title] = banner
     order = list(dict.fromkeys(tests.values()))
     print("| feature group | tests | userspace: pass / fail / skip | ovsxdp: pass / fail / skip |")
     print("|---|---|---|---|")

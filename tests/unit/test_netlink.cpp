@@ -12,6 +12,7 @@
 #include "odp/key_format.hpp"
 #include "odp/netlink.hpp"
 #include "odp/netlink_attributes.hpp"
+#include "ovsxdp/base/types.h"
 
 using namespace ovsxdp;
 
@@ -92,6 +93,30 @@ TEST_CASE("refusals name the attribute") {
   CHECK(refused_with(with(attr(OVS_KEY_ATTR_ETHERTYPE, {0x81, 0x00}))) == OVS_KEY_ATTR_VLAN);  // VLAN type without vlan()/encap()
   CHECK(refused_with(with(attr(OVS_KEY_ATTR_ETHERTYPE, {0x08, 0x00}))) == OVS_KEY_ATTR_IPV4);  // IPv4 without ipv4()
   CHECK(refused_with(with(attr(40, {}))) == 40);
+}
+
+// OVS's execute key (odp_key_from_dp_packet) holds metadata and, for a
+// packet with no Ethernet header, its EtherType alone: the packet is L3.
+TEST_CASE("an execute key tells an L3 packet by an EtherType without eth()") {
+  auto cat = [](std::initializer_list<std::vector<std::uint8_t>> parts) {
+    std::vector<std::uint8_t> out;
+    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+  };
+  const auto in_port = attr(OVS_KEY_ATTR_IN_PORT, {6, 0, 0, 0});
+  const auto mark = attr(OVS_KEY_ATTR_SKB_MARK, {0, 0, 0, 0});
+  const ovsxdp_flow_key l3 = odp::decode_metadata(cat({mark, in_port, attr(OVS_KEY_ATTR_ETHERTYPE, {0x08, 0x00})}));
+  CHECK(l3.mac_proto == OVSXDP_MAC_NONE);
+  CHECK(ntoh16(l3.eth_type) == 0x0800);
+  CHECK(l3.in_port == 6);
+  const ovsxdp_flow_key by_type = odp::decode_metadata(cat({in_port, attr(OVS_KEY_ATTR_PACKET_TYPE, {0, 1, 0x86, 0xdd})}));
+  CHECK(by_type.mac_proto == OVSXDP_MAC_NONE);
+  CHECK(ntoh16(by_type.eth_type) == 0x86dd);
+  const ovsxdp_flow_key ethernet = odp::decode_metadata(cat({mark, in_port}));
+  CHECK(ethernet.mac_proto == OVSXDP_MAC_ETHERNET);
+  const ovsxdp_flow_key full = odp::decode_metadata(
+      cat({in_port, attr(OVS_KEY_ATTR_ETHERNET, std::vector<std::uint8_t>(12, 0)), attr(OVS_KEY_ATTR_ETHERTYPE, {0x08, 0x06})}));
+  CHECK(full.mac_proto == OVSXDP_MAC_ETHERNET);
 }
 
 TEST_CASE("truncated and malformed streams give clear errors") {
