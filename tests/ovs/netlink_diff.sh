@@ -1,18 +1,40 @@
 #!/bin/bash
-# flows file: one "KEY<TAB>ACTIONS" per line
-# usage: netlink_diff.sh ODP_REFERENCE NETLINK_ROUNDTRIP < corpus
-R=$1; X=$2
-pass=0; fail=0
-while IFS=$'\t' read -r key acts; do
-  read -r k m < <($R parse-flow "$key" | paste -sd' ') || { echo "OVS cannot parse: $key"; continue; }
-  want=$($R format-flow $k $m)
-  if out=$($X flow $k $m 2>&1); then read -r k2 m2 < <(echo "$out" | paste -sd' '); got=$($R format-flow $k2 $m2); else got="$out"; fi
-  if [ "$want" == "$got" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "KEY DIFF: $key"; echo "  ovs:    $want"; echo "  ovsxdp: $got"; fi
-  if [ -n "$acts" ]; then
-    a=$($R parse-actions "$acts") || { echo "OVS cannot parse actions: $acts"; continue; }
-    want=$($R format-actions $a)
-    if out=$($X actions $a 2>&1); then got=$($R format-actions $out); else got="$out"; fi
-    if [ "$want" == "$got" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "ACT DIFF: $acts"; echo "  ovs:    $want"; echo "  ovsxdp: $got"; fi
+# Differential test of ovsxdp's netlink codec against Open vSwitch's odp-util.
+#   netlink_diff.sh ODP_REFERENCE NETLINK_ROUNDTRIP CORPUS
+# CORPUS lines: "key|actions<TAB>TEXT<TAB>same|refused". OVS encodes TEXT;
+# ovsxdp decodes that netlink and encodes it again. "same": OVS must read
+# ovsxdp's encoding as it reads its own (keys: the match odp_flow_key_to_flow
+# and _to_mask give, whatever the attribute order; actions: their text).
+# "refused": ovsxdp must refuse it, naming the attribute (a crash is no refusal).
+# Exit 1 on any difference.
+set -uo pipefail
+R=$1 X=$2 corpus=$3
+pass=0 fail=0
+bad() { fail=$((fail + 1)); printf '%s\n' "$@"; }
+while IFS=$'\t' read -r kind text expect; do
+  [[ -z $kind || $kind == \#* ]] && continue
+  case $kind in
+    key)
+      ref=$("$R" parse-flow "$text" | paste -sd' ') || { bad "OVS cannot parse key: $text"; continue; }
+      read -r k m <<<"$ref"
+      want=$("$R" canonical-flow "$k" "$m")
+      if out=$("$X" flow "$k" "$m" 2>&1); then
+        read -r k2 m2 < <(printf '%s\n' "$out" | paste -sd' ')
+        got=$("$R" canonical-flow "$k2" "$m2")
+      else
+        got="refused: $out"
+      fi ;;
+    actions)
+      a=$("$R" parse-actions "$text") || { bad "OVS cannot parse actions: $text"; continue; }
+      want=$("$R" format-actions "$a")
+      if out=$("$X" actions "$a" 2>&1); then got=$("$R" format-actions "$out"); else got="refused: $out"; fi ;;
+    *) bad "bad corpus line: $kind"; continue ;;
+  esac
+  if [[ $expect == same && $want == "$got" ]] || [[ $expect == refused && $got == "refused: refused (attribute "* ]]; then
+    pass=$((pass + 1))
+  else
+    bad "DIFF ($kind, expected $expect): $text" "  ovs:    $want" "  ovsxdp: $got"
   fi
-done
-echo "pass=$pass fail=$fail"
+done <"$corpus"
+echo "netlink_diff: $pass agree, $fail differ (of $((pass + fail)))"
+((fail == 0 && pass > 0))

@@ -3,13 +3,18 @@
  *   odp_reference parse-actions 'ACTS'  -> hex actions
  *   odp_reference format-flow HEXKEY HEXMASK -> odp_flow_format text
  *   odp_reference format-actions HEX    -> format_odp_actions text
- * Linked with OVS's lib/libopenvswitch.a (not yet wired into ctest). */
+ *   odp_reference canonical-flow HEXKEY HEXMASK -> the match OVS reads from
+ *       them (odp_flow_key_to_flow/_to_mask, match_format): the same for any
+ *       attribute order, with the key's fitness
+ * Linked with OVS's lib/libopenvswitch.a; ctest ovs_netlink_differential. */
 #include <config.h>
 
 #include <stdio.h>
 #include <string.h>
 
+#include "flow.h"
 #include "odp-util.h"
+#include "openvswitch/match.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofpbuf.h"
 #include "util.h"
@@ -63,6 +68,32 @@ int main(int argc, char *argv[]) {
         get_hex(argv[3], &mask);
         odp_flow_format(key.data, key.size, mask.size ? mask.data : NULL, mask.size, NULL, &s, false);
         printf("%s\n", ds_cstr(&s));
+        return 0;
+    }
+    if (argc == 4 && !strcmp(argv[1], "canonical-flow")) {
+        struct ofpbuf key, mask;
+        struct ds s = DS_EMPTY_INITIALIZER;
+        struct match match;
+        char *error = NULL;
+        ofpbuf_init(&key, 0);
+        ofpbuf_init(&mask, 0);
+        get_hex(argv[2], &key);
+        get_hex(argv[3], &mask);
+        memset(&match, 0, sizeof match);
+        enum odp_key_fitness fit = odp_flow_key_to_flow(key.data, key.size, &match.flow, &error);
+        if (fit == ODP_FIT_ERROR) {
+            printf("key error: %s\n", error ? error : "?");
+            return 0;
+        }
+        enum odp_key_fitness mfit = odp_flow_key_to_mask(mask.data, mask.size, &match.wc, &match.flow, &error);
+        if (mfit == ODP_FIT_ERROR) {
+            printf("mask error: %s\n", error ? error : "?");
+            return 0;
+        }
+        /* Linux masks a key when it installs it; OVS keeps what it was given. */
+        flow_zero_wildcards(&match.flow, &match.wc);
+        match_format(&match, NULL, &s, OFP_DEFAULT_PRIORITY);
+        printf("%s fit=%s/%s\n", ds_cstr(&s), odp_key_fitness_to_string(fit), odp_key_fitness_to_string(mfit));
         return 0;
     }
     if (argc == 3 && !strcmp(argv[1], "format-actions")) {
