@@ -115,6 +115,9 @@ function(ovsxdp_add_bpf_object name)
     add_dependencies(${name}_bpf ${header_targets})
   endif()
   add_library(${name}_skel INTERFACE)
+  # Made now: an imported target that links this one (openvswitch::lib, for
+  # a C program on OVS's library) must name only directories that exist.
+  file(MAKE_DIRECTORY ${skel_dir})
   target_include_directories(${name}_skel INTERFACE ${skel_dir})
   add_dependencies(${name}_skel ${name}_bpf)
   set_property(GLOBAL APPEND PROPERTY OVSXDP_BPF_OBJECTS ${object})
