@@ -151,10 +151,13 @@ if(NOT rc EQUAL 0)
 endif()
 separate_arguments(ovs_libs UNIX_COMMAND "${ovs_libs}")
 # libtool libraries of OVS's own (lib/libopenvswitchavx512.la) by their archives.
+# They are made by the same build step as libopenvswitch.a (its byproducts).
 set(ovs_link_libraries "")
+set(ovs_own_archives "")
 foreach(lib IN LISTS ovs_libs)
   if(lib MATCHES "^(.*/)?([^/]+)\\.la$")
     set(lib ${ovs_build}/${CMAKE_MATCH_1}.libs/${CMAKE_MATCH_2}.a)
+    list(APPEND ovs_own_archives ${lib})
   endif()
   list(APPEND ovs_link_libraries ${lib})
 endforeach()
@@ -262,6 +265,7 @@ foreach(p IN LISTS OVSXDP_OVS_PROGRAMS)
   list(APPEND ovs_outputs ${ovs_build}/${p})
 endforeach()
 list(APPEND ovs_outputs ${ovs_build}/lib/.libs/libopenvswitch.a)
+list(APPEND ovs_outputs ${ovs_own_archives})
 # One directory with every program (links into the build tree), for
 # scripts: build/ovsxdp-ovs-paths.sh names it and the schema.
 set(ovs_bin_dir ${ovs_root}/bin)
