@@ -315,3 +315,10 @@ install(PROGRAMS ${ovs_build}/vswitchd/ovs-vswitchd ${ovs_build}/ovsdb/ovsdb-ser
 # ovsdb-tool create and ovs-vswitchd's database take the schema from here.
 install(FILES ${ovs_src}/vswitchd/vswitch.ovsschema
   DESTINATION ${OVSXDP_INSTALL_OVSDIR}/share/openvswitch COMPONENT runtime)
+
+# ovsxdp-bench measures a bridge on this ovs-vswitchd against Debian's OVS;
+# it depends on the programs only at run time (it says so when they are missing).
+if(TARGET ovsxdp-bench)
+  target_compile_definitions(ovsxdp-bench PRIVATE OVSXDP_BENCH_OVS_BIN_DIR="${ovs_bin_dir}"
+    OVSXDP_BENCH_OVS_SCHEMA="${ovs_src}/vswitchd/vswitch.ovsschema")
+endif()

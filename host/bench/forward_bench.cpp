@@ -4,8 +4,15 @@
 //   floor              a redirect-only XDP program on a1 (the most any XDP switch can do)
 //   ovsxdp_*           the datapath on a1: 1 and 1,000 megaflows (cache hits),
 //                      VLAN push, a set-field rewrite, a 4-port flood
-//   linux_bridge       XDP_PASS on a1, then the kernel bridge
-//   ovs_afxdp          Open vSwitch 3.1's userspace datapath, AF_XDP ports, a PMD thread
+//   linux_bridge       XDP_PASS on a1, then the kernel bridge (a learning
+//                      bridge with a static FDB entry: what NORMAL does)
+//   ovs_afxdp          Open vSwitch 3.1's userspace datapath, AF_XDP ports, a PMD thread,
+//                      one OpenFlow rule to the output port
+//   vswitchd_*_normal  one NORMAL bridge (priority=0,actions=NORMAL, the
+//                      destination MAC in the FDB by fdb/add) on each of
+//                      ovs-vswitchd's datapaths: ovsxdp (the build tree's
+//                      ovs-vswitchd, datapath_type=ovsxdp) and Open vSwitch
+//                      3.1's userspace datapath with AF_XDP ports
 //
 // Rate = frames received on b0 / (last arrival - first transmit), both
 // stamped by the BPF programs (every 64th frame), so a device that queues (OVS's PMD on the
@@ -23,6 +30,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "bench/bench.hpp"
 #include "bench/ovs_peer.hpp"
@@ -45,8 +53,11 @@ constexpr unsigned kFloodPorts = 4;
 // Clock reads every 64th frame at both ends: on this VM a read costs about as
 // much as the redirect being measured, and it would pad every scenario alike.
 constexpr std::uint32_t kStampEvery = 64;
+// Before an ovs-vswitchd bridge is measured: frames that take the flow up.
+constexpr std::uint64_t kWarmUpFrames = 64;
+constexpr int kWarmUpAttempts = 10;
 
-enum class device { floor, ovsxdp, linux_bridge, ovs_afxdp };
+enum class device { floor, ovsxdp, linux_bridge, ovs_afxdp, ovs_afxdp_normal, ovsxdp_vswitchd };
 
 struct scenario {
   std::string json_name, title;
@@ -71,6 +82,8 @@ std::vector<scenario> all_scenarios() {
       {"ovsxdp_recirc_copy", "ovsxdp, 2 ports (a recirc copy)", device::ovsxdp, 1, "2,recirc(1)", 2, "3"},
       {"linux_bridge", "Linux bridge", device::linux_bridge, 1, "", 1, ""},
       {"ovs_afxdp", "Open vSwitch 3.1, AF_XDP, PMD", device::ovs_afxdp, 1, "", 1, ""},
+      {"vswitchd_ovsxdp_normal", "NORMAL bridge, ovsxdp datapath", device::ovsxdp_vswitchd, 1, "", 1, ""},
+      {"vswitchd_afxdp_normal", "NORMAL bridge, OVS AF_XDP + PMD", device::ovs_afxdp_normal, 1, "", 1, ""},
   };
 }
 
@@ -116,6 +129,7 @@ class bench_world {
     xdp_ = topo_.add_lane("fw", kFloodPorts);
     bridge_ = topo_.add_lane("br");
     ovs_ = topo_.add_lane("ov");
+    vswitchd_ = topo_.add_lane("ox");
     base_spec_.protocol = o.protocol;
     base_spec_.frame_size = o.frame_size;
     base_spec_.stamp_every = kStampEvery;
@@ -124,6 +138,7 @@ class bench_world {
       for (const auto& b0 : xdp_.b0) xdp_rx_.push_back(std::make_unique<traffic_receiver>(traffic_receiver::attach(topology::local_ifindex(b0), traffic_receiver::mode::count_and_drop, kStampEvery)));
       bridge_rx_ = std::make_unique<traffic_receiver>(traffic_receiver::attach(topology::local_ifindex(bridge_.b0[0]), traffic_receiver::mode::count_and_drop, kStampEvery));
       ovs_rx_ = std::make_unique<traffic_receiver>(traffic_receiver::attach(topology::local_ifindex(ovs_.b0[0]), traffic_receiver::mode::count_and_drop, kStampEvery));
+      vswitchd_rx_ = std::make_unique<traffic_receiver>(traffic_receiver::attach(topology::local_ifindex(vswitchd_.b0[0]), traffic_receiver::mode::count_and_drop, kStampEvery));
     }
     // The datapath: a1 is port 1, the b1s ports 2..5.
     datapath_options d;
@@ -156,15 +171,37 @@ class bench_world {
 
   // Starts Open vSwitch on the ovs lane, its PMD thread on the CPU the generator does not use.
   void start_ovs(const std::string& work_dir) {
-    ovs_userspace_switch::options so;
+    ovs_switch::options so;
     so.work_dir = work_dir;
     so.pmd_cpu_mask = kGeneratorCpu == 0 ? "0x2" : "0x1";
-    ovs_switch_.emplace(ovs_userspace_switch::start(so));
+    // The warm-up's flows must not age out while the other devices are measured.
+    so.other_config = {"max-idle=600000"};
+    ovs_switch_.emplace(ovs_switch::start(so));
     ovs_switch_->add_afxdp_port(ovs_.a1, 1);
     ovs_switch_->add_afxdp_port(ovs_.b1[0], 2);
-    ovs_switch_->add_flows({"in_port=1,ip,nw_dst=" + base_spec_.dst_ip + ",actions=output:2"});
+    ovs_switch_->appctl_command({"fdb/add", so.bridge, ovs_.b1[0], "0", base_spec_.dst_mac});
   }
   std::string ovs_version() const { return ovs_switch_ ? ovs_switch_->version() : ""; }
+
+  // ovs-vswitchd with the ovsxdp provider, from this build tree (or
+  // OVSXDP_OVS_BIN_DIR/OVSXDP_OVS_SCHEMA), its datapath pinned in this
+  // benchmark's private bpffs.
+  void start_vswitchd(const private_namespace& ns, const std::string& work_dir, const std::string& bin_dir, const std::string& schema) {
+    ovs_switch::options so;
+    so.work_dir = work_dir;
+    so.bridge = "brx";
+    so.datapath_type = "ovsxdp";
+    so.bin_dir = bin_dir;
+    so.schema = schema;
+    so.extra_env = {"OVSXDP_BPFFS=" + ns.bpffs(), "OVSXDP_RUN_DIR=" + ns.run_dir()};
+    so.other_config = {"max-idle=600000"};
+    vswitchd_switch_.emplace(ovs_switch::start(so));
+    vswitchd_switch_->add_system_port(vswitchd_.a1, 1);
+    vswitchd_switch_->add_system_port(vswitchd_.b1[0], 2);
+    vswitchd_switch_->add_flows({"priority=0,actions=NORMAL"});
+    vswitchd_switch_->appctl_command({"fdb/add", so.bridge, vswitchd_.b1[0], "0", base_spec_.dst_mac});
+  }
+  std::string vswitchd_version() const { return vswitchd_switch_ ? vswitchd_switch_->version() : ""; }
 
   run_figures run(const scenario& s) {
     switch (s.dut) {
@@ -188,7 +225,13 @@ class bench_world {
         return measure(s, xdp_, rx, &*dp_);
       }
       case device::linux_bridge: return measure(s, bridge_, {bridge_rx_.get()}, nullptr);
-      case device::ovs_afxdp: return measure(s, ovs_, {ovs_rx_.get()}, nullptr);
+      case device::ovs_afxdp:
+        ovs_switch_->add_flows({"in_port=1,ip,nw_dst=" + base_spec_.dst_ip + ",actions=output:2"});
+        return measure_switch(s, ovs_, *ovs_rx_, *ovs_switch_);
+      case device::ovs_afxdp_normal:
+        ovs_switch_->add_flows({"priority=0,actions=NORMAL"});
+        return measure_switch(s, ovs_, *ovs_rx_, *ovs_switch_);
+      case device::ovsxdp_vswitchd: return measure_switch(s, vswitchd_, *vswitchd_rx_, *vswitchd_switch_);
     }
     return {};
   }
@@ -206,6 +249,42 @@ class bench_world {
     if (!dp_->port(1)) dp_->add_port(xdp_.a1, 1, xdp_attach::native);
   }
 
+  // An ovs-vswitchd bridge: the first frames go up to ovs-vswitchd, which
+  // installs the megaflow; the measured frames must all hit it.
+  run_figures measure_switch(const scenario& s, const lane& l, traffic_receiver& rx, const ovs_switch& sw) {
+    traffic_generator& gen = generators_.at(s.flows);
+    std::uint64_t missed_before = sw.datapath_statistics().missed, missed_now = 0;
+    for (int attempt = 0;; attempt++) {
+      {
+        cpu_pin pin(kGeneratorCpu);
+        auto in = topo_.sender().enter();
+        gen.reset();
+        gen.send(topology::local_ifindex(l.a0), kWarmUpFrames);
+      }
+      settle({&rx}, kWarmUpFrames, 500);
+      missed_now = sw.datapath_statistics().missed;
+      if (missed_now == missed_before) break;  // every warm-up frame hit: the flow is in
+      if (attempt == kWarmUpAttempts)
+        throw error("warm up scenario", s.json_name, "frames still miss the datapath's flows after " + std::to_string(attempt + 1) + " warm-ups",
+                    "see dpctl/dump-flows and the ovs-vswitchd log in the work directory");
+      missed_before = missed_now;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const auto before = sw.datapath_statistics();
+    run_figures f = measure(s, l, {&rx}, nullptr);
+    const auto after = sw.datapath_statistics();
+    // The measured frames were cache hits, not upcalls (OVS's PMD may also
+    // lose frames at its AF_XDP ring, before any lookup).
+    if (after.missed != before.missed)
+      throw error("run scenario", s.json_name, std::to_string(after.missed - before.missed) + " measured frames missed the datapath's flows",
+                  "the scenario does not measure cache hits");
+    if (s.dut == device::ovsxdp_vswitchd && after.hit - before.hit != packets_for(s))
+      throw error("run scenario", s.json_name,
+                  std::to_string(after.hit - before.hit) + " datapath hits for " + std::to_string(packets_for(s)) + " frames",
+                  "the scenario does not measure what it claims");
+    return f;
+  }
+
   run_figures measure(const scenario& s, const lane& l, const std::vector<traffic_receiver*>& rx, datapath* dp) {
     traffic_generator& gen = generators_.at(s.flows);
     gen.reset();
@@ -218,7 +297,8 @@ class bench_world {
       auto in = topo_.sender().enter();
       sent = gen.send(topology::local_ifindex(l.a0), packets);
     }
-    const auto got = settle(rx, sent.packets, s.dut == device::ovs_afxdp ? 3000 : 1000);
+    const bool queued = s.dut == device::ovs_afxdp || s.dut == device::ovs_afxdp_normal;
+    const auto got = settle(rx, sent.packets, queued ? 3000 : 1000);
     if (sent.packets != packets)
       throw error("run scenario", s.json_name, "the generator sent " + std::to_string(sent.packets) + " of " + std::to_string(packets) + " frames");
     if (dp) {
@@ -252,7 +332,7 @@ class bench_world {
     const std::uint64_t first_ns = gen.totals().first_ns, last_ns = got[0].last_ns;
     if (first_ns == 0 || last_ns <= first_ns) throw error("run scenario", s.json_name, "the generator and receiver clocks disagree");
     f.mpps = static_cast<double>(got[0].stamped) / static_cast<double>(last_ns - first_ns) * 1000.0;
-    if (o_.require_lossless && s.dut != device::ovs_afxdp && received != packets * s.outputs)
+    if (o_.require_lossless && !queued && received != packets * s.outputs)
       throw error("run scenario", s.json_name, std::to_string(received) + " of " + std::to_string(packets * s.outputs) + " frames arrived",
                   "--require-lossless: every frame must arrive");
     return f;
@@ -260,16 +340,16 @@ class bench_world {
 
   const options& o_;
   topology topo_;
-  lane xdp_, bridge_, ovs_;
+  lane xdp_, bridge_, ovs_, vswitchd_;
   traffic_spec base_spec_;
   std::vector<std::unique_ptr<traffic_receiver>> xdp_rx_;
-  std::unique_ptr<traffic_receiver> bridge_rx_, ovs_rx_;
+  std::unique_ptr<traffic_receiver> bridge_rx_, ovs_rx_, vswitchd_rx_;
   std::optional<datapath> dp_;
   std::optional<skeleton<forward_floor>> floor_;
   std::optional<skeleton<xdp_pass>> pass_;
   unique_fd bridge_pass_;
   std::map<std::uint32_t, traffic_generator> generators_;
-  std::optional<ovs_userspace_switch> ovs_switch_;
+  std::optional<ovs_switch> ovs_switch_, vswitchd_switch_;
 };
 
 std::string verdict(bool met, const std::string& shortfall) { return met ? "met" : "NOT met (" + shortfall + ")"; }
@@ -281,11 +361,27 @@ int forward_bench(std::vector<std::string> args) {
   std::vector<scenario> chosen;
   for (const auto& s : all_scenarios())
     if (o.common.only.empty() || s.json_name.find(o.common.only) != std::string::npos || s.json_name == "floor") chosen.push_back(s);
-  const bool want_ovs = std::any_of(chosen.begin(), chosen.end(), [](const scenario& s) { return s.dut == device::ovs_afxdp; });
+  auto wants = [&](device d) { return std::any_of(chosen.begin(), chosen.end(), [d](const scenario& s) { return s.dut == d; }); };
+  // The build tree's ovs-vswitchd, unless the environment names another one.
+  std::string vswitchd_bin, vswitchd_schema;
+#ifdef OVSXDP_BENCH_OVS_BIN_DIR
+  vswitchd_bin = OVSXDP_BENCH_OVS_BIN_DIR;
+  vswitchd_schema = OVSXDP_BENCH_OVS_SCHEMA;
+#endif
+  if (const char* v = std::getenv("OVSXDP_OVS_BIN_DIR"); v && *v) vswitchd_bin = v;
+  if (const char* v = std::getenv("OVSXDP_OVS_SCHEMA"); v && *v) vswitchd_schema = v;
+  if (wants(device::ovsxdp_vswitchd) && vswitchd_bin.empty()) {
+    std::cerr << "skipping vswitchd_ovsxdp_normal: this build has no ovs-vswitchd with the ovsxdp provider (configured with "
+                 "-DOVSXDP_BUILD_OVS=OFF); set OVSXDP_OVS_BIN_DIR and OVSXDP_OVS_SCHEMA to use one\n";
+    std::erase_if(chosen, [](const scenario& s) { return s.dut == device::ovsxdp_vswitchd; });
+  }
+  const bool want_ovs = wants(device::ovs_afxdp) || wants(device::ovs_afxdp_normal);
+  const bool want_vswitchd = wants(device::ovsxdp_vswitchd);
 
   private_namespace ns = private_namespace::enter("bench-forward");
   bench_world world(ns, o);
   if (want_ovs) world.start_ovs(ns.run_dir() + "/ovs");
+  if (want_vswitchd) world.start_vswitchd(ns, ns.run_dir() + "/ovx", vswitchd_bin, vswitchd_schema);
 
   std::cout << "ovsxdp-bench forward: frames per second, sender namespace -> a1 -> device under test -> b1 -> receiver namespace\n"
             << "machine: " << machine_description() << "\n"
@@ -293,6 +389,7 @@ int forward_bench(std::vector<std::string> args) {
             << " per run, generator on CPU " << kGeneratorCpu
             << "; " << o.common.rounds << " interleaved rounds, medians\n";
   if (want_ovs) std::cout << "peer: " << world.ovs_version() << ", netdev datapath, AF_XDP ports, PMD on the other CPU\n";
+  if (want_vswitchd) std::cout << "ovsxdp under " << world.vswitchd_version() << " (build tree, datapath_type=ovsxdp)\n";
   std::cout << "\n";
 
   std::map<std::string, std::vector<double>> mpps, delivered;
@@ -334,6 +431,13 @@ int forward_bench(std::vector<std::string> args) {
     if (ovs > 0)
       std::cout << "  >= 10x Open vSwitch's userspace datapath: " << fixed(ours / ovs, 1) << "x  "
                 << verdict(ours >= 10 * ovs, "short by " + fixed(10 - ours / ovs, 1) + "x") << "\n";
+  }
+  const double normal_ovsxdp = med("vswitchd_ovsxdp_normal"), normal_afxdp = med("vswitchd_afxdp_normal");
+  if (normal_ovsxdp > 0) {
+    std::cout << "\nNORMAL bridge under ovs-vswitchd, ovsxdp datapath: " << fixed(normal_ovsxdp, 3) << " Mpps";
+    if (normal_afxdp > 0) std::cout << ", " << fixed(normal_ovsxdp / normal_afxdp, 1) << "x the same bridge on OVS's userspace datapath with AF_XDP ports";
+    if (bridge > 0) std::cout << ", " << fixed(normal_ovsxdp / bridge, 1) << "x the Linux bridge";
+    std::cout << "\n";
   }
   if (o.common.json_path) {
     write_json(*o.common.json_path, "mpps", figures);

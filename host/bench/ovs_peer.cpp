@@ -1,4 +1,5 @@
-// Open vSwitch 3.1's userspace datapath with AF_XDP ports, started privately.
+// A private Open vSwitch: Debian's 3.1 with its userspace datapath and AF_XDP
+// ports, or the build tree's ovs-vswitchd with a datapath_type=ovsxdp bridge.
 //
 // What this machine taught (Debian 12, OVS 3.1.0, libxdp 1.3.1, kernel 6.18):
 // - The daemons run in the foreground as our children, not --detach'ed: a
@@ -95,7 +96,12 @@ std::string describe_status(int status) {
   return "stopped";
 }
 
-std::string find_program(const std::string& name) {
+std::string find_program(const std::string& name, const std::string& bin_dir) {
+  if (!bin_dir.empty()) {
+    std::string candidate = bin_dir + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    throw system_error("start Open vSwitch: find program", candidate, errno, "build the tree (scripts/build.sh) or fix options.bin_dir");
+  }
   std::vector<std::string> dirs;
   if (const char* path = std::getenv("PATH")) {
     std::istringstream in(path);
@@ -108,7 +114,7 @@ std::string find_program(const std::string& name) {
     std::string candidate = dir + "/" + name;
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
-  throw error("start Open vSwitch's userspace datapath: find program", name, "not found in PATH, /usr/sbin or /usr/bin", kInstall);
+  throw error("start Open vSwitch: find program", name, "not found in PATH, /usr/sbin or /usr/bin", kInstall);
 }
 
 // Forks and execs argv[0] (a full path) with `env`; stdout and stderr go to
@@ -303,7 +309,7 @@ void prepare_work_dir(const std::string& dir) {
     std::ifstream in(owner_file);
     long owner = 0;
     if (!(in >> owner))
-      throw error("use the Open vSwitch work directory", dir, "it is not empty and not left over by ovs_userspace_switch",
+      throw error("use the Open vSwitch work directory", dir, "it is not empty and not left over by ovs_switch",
                   "pass a new or empty directory: it is removed when the switch stops");
     if (owner > 0 && (kill(static_cast<pid_t>(owner), 0) == 0 || errno != ESRCH))
       throw error("use the Open vSwitch work directory", dir, "process " + std::to_string(owner) + " is still using it",
@@ -348,21 +354,22 @@ void parse_port_counters(const std::string& line, std::map<std::string, std::uin
 
 }  // namespace
 
-ovs_userspace_switch ovs_userspace_switch::start(const options& o) {
-  const std::string what = "start Open vSwitch's userspace datapath";
+ovs_switch ovs_switch::start(const options& o) {
+  const std::string what = "start Open vSwitch (datapath_type=" + o.datapath_type + ")";
+  const bool netdev = o.datapath_type == "netdev";
   if (o.work_dir.empty()) throw error(what, "", "options.work_dir is empty", "name a directory for the daemons' files");
   if (o.bridge.empty() || o.bridge.size() >= IFNAMSIZ || o.bridge.find_first_of("/ \t") != std::string::npos)
     throw error(what, o.bridge, "not a usable bridge name", "use an interface name such as br0");
   if (o.pmd_cpu_mask.empty()) throw error(what, "", "options.pmd_cpu_mask is empty", "give a CPU mask such as 0x2");
 
   programs p;
-  p.ovsdb_tool = find_program("ovsdb-tool");
-  p.ovsdb_server = find_program("ovsdb-server");
-  p.ovs_vswitchd = find_program("ovs-vswitchd");
-  p.ovs_vsctl = find_program("ovs-vsctl");
-  p.ovs_ofctl = find_program("ovs-ofctl");
-  p.ovs_appctl = find_program("ovs-appctl");
-  p.schema = kSchema;
+  p.ovsdb_tool = find_program("ovsdb-tool", o.bin_dir);
+  p.ovsdb_server = find_program("ovsdb-server", o.bin_dir);
+  p.ovs_vswitchd = find_program("ovs-vswitchd", o.bin_dir);
+  p.ovs_vsctl = find_program("ovs-vsctl", o.bin_dir);
+  p.ovs_ofctl = find_program("ovs-ofctl", o.bin_dir);
+  p.ovs_appctl = find_program("ovs-appctl", o.bin_dir);
+  p.schema = o.schema.empty() ? kSchema : o.schema;
   if (access(p.schema.c_str(), R_OK) != 0) throw system_error(what + ": read the database schema", p.schema, errno, kInstall);
 
   const std::string dir = fs::absolute(o.work_dir).lexically_normal().string();
@@ -372,14 +379,14 @@ ovs_userspace_switch ovs_userspace_switch::start(const options& o) {
                 "use a shorter work_dir, e.g. under /tmp");
   // Each userspace datapath makes a tap "ovs-netdev" and one per bridge: a
   // second OVS in this namespace would fail to create its bridge, silently.
-  for (const std::string& tap : {std::string("ovs-netdev"), o.bridge})
+  for (const std::string& tap : {netdev ? std::string("ovs-netdev") : o.bridge, o.bridge})
     if (if_nametoindex(tap.c_str()) != 0)
       throw error(what, tap, "an interface of that name exists in this network namespace (another userspace Open vSwitch?)",
                   "run one switch per network namespace; stop the other one or delete the interface");
   prepare_work_dir(dir);
 
   // From here on the destructor stops whatever has started and removes dir.
-  ovs_userspace_switch s;
+  ovs_switch s;
   s.options_ = o;
   s.options_.work_dir = dir;
   s.programs_ = std::move(p);
@@ -390,6 +397,10 @@ ovs_userspace_switch ovs_userspace_switch::start(const options& o) {
   }
   for (const char* var : {"OVS_RUNDIR=", "OVS_LOGDIR=", "OVS_DBDIR=", "OVS_SYSCONFDIR="}) s.env_.push_back(var + dir);
   s.env_.emplace_back("LIBXDP_SKIP_DISPATCHER=1");
+  for (const auto& e : o.extra_env) {
+    if (e.find('=') == std::string::npos) throw error(what, e, "an extra_env entry is not NAME=VALUE");
+    s.env_.push_back(e);
+  }
   // libxdp takes a lock in <bpffs>/xdp when an xsk leaves (port removed or
   // reconfigured, also at exit), creating that directory in the host's
   // /sys/fs/bpf, which a private mount namespace still shares. Give it a
@@ -420,9 +431,16 @@ ovs_userspace_switch ovs_userspace_switch::start(const options& o) {
   // The whole configuration goes in before ovs-vswitchd starts, so it reads it
   // once (nothing to wait for: --no-wait is safe) and creates the PMD thread
   // on pmd-cpu-mask right away instead of moving queues later.
-  s.run(what + ": configure the database", s.path("db.sock"),
-        s.vsctl({"--no-wait", "init", "--", "set", "Open_vSwitch", ".", "other_config:pmd-cpu-mask=" + o.pmd_cpu_mask, "--", "add-br", o.bridge,
-                 "--", "set", "Bridge", o.bridge, "datapath_type=netdev", "fail-mode=secure", "other_config:disable-in-band=true"}));
+  std::vector<std::string> configure = {"--no-wait", "init", "--", "set", "Open_vSwitch", "."};
+  if (netdev) configure.push_back("other_config:pmd-cpu-mask=" + o.pmd_cpu_mask);
+  for (const auto& kv : o.other_config) {
+    if (kv.find('=') == std::string::npos) throw error(what, kv, "an other_config entry is not KEY=VALUE");
+    configure.push_back("other_config:" + kv);
+  }
+  for (const auto& a : {std::string("--"), std::string("add-br"), o.bridge, std::string("--"), std::string("set"), std::string("Bridge"), o.bridge,
+                        "datapath_type=" + o.datapath_type, std::string("fail-mode=secure"), std::string("other_config:disable-in-band=true")})
+    configure.push_back(a);
+  s.run(what + ": configure the database", s.path("db.sock"), s.vsctl(configure));
 
   // --disable-system: no kernel datapath (no openvswitch.ko here), no probing for it.
   s.ovs_vswitchd_ = start_daemon("ovs-vswitchd", {s.programs_.ovs_vswitchd, "unix:" + s.path("db.sock"), "--disable-system", "--disable-system-route"});
@@ -434,7 +452,7 @@ ovs_userspace_switch ovs_userspace_switch::start(const options& o) {
   return s;
 }
 
-ovs_userspace_switch::ovs_userspace_switch(ovs_userspace_switch&& other) noexcept
+ovs_switch::ovs_switch(ovs_switch&& other) noexcept
     : options_(std::exchange(other.options_, {})),
       programs_(std::exchange(other.programs_, {})),
       env_(std::exchange(other.env_, {})),
@@ -443,7 +461,7 @@ ovs_userspace_switch::ovs_userspace_switch(ovs_userspace_switch&& other) noexcep
       ovsdb_server_(std::exchange(other.ovsdb_server_, -1)),
       ovs_vswitchd_(std::exchange(other.ovs_vswitchd_, -1)) {}
 
-ovs_userspace_switch& ovs_userspace_switch::operator=(ovs_userspace_switch&& other) noexcept {
+ovs_switch& ovs_switch::operator=(ovs_switch&& other) noexcept {
   if (this != &other) {
     stop();
     options_ = std::exchange(other.options_, {});
@@ -457,9 +475,26 @@ ovs_userspace_switch& ovs_userspace_switch::operator=(ovs_userspace_switch&& oth
   return *this;
 }
 
-ovs_userspace_switch::~ovs_userspace_switch() { stop(); }
+ovs_switch::~ovs_switch() { stop(); }
 
-void ovs_userspace_switch::stop() noexcept {
+void ovs_switch::stop() noexcept {
+  // A pinned datapath (ovsxdp) outlives a vswitchd that is merely stopped,
+  // as the kernel's does: ask it to remove its datapath first.
+  if (ovs_vswitchd_ > 0 && options_.datapath_type != "netdev" && waitpid(ovs_vswitchd_, nullptr, WNOHANG) == 0) {
+    try {
+      run_tool(appctl({"exit", "--cleanup"}), env_);
+      const auto deadline = steady::now() + kStopGrace;
+      while (steady::now() < deadline) {
+        const pid_t got = waitpid(ovs_vswitchd_, nullptr, WNOHANG);
+        if (got == ovs_vswitchd_ || (got < 0 && errno != EINTR)) {
+          ovs_vswitchd_ = -1;
+          break;
+        }
+        std::this_thread::sleep_for(kPollInterval);
+      }
+    } catch (...) {
+    }
+  }
   // vswitchd first: on SIGTERM it detaches its XDP programs from the ports;
   // without its database it would only retry.
   terminate(ovs_vswitchd_);
@@ -473,19 +508,16 @@ void ovs_userspace_switch::stop() noexcept {
   }
 }
 
-std::string ovs_userspace_switch::version() const { return version_; }
+std::string ovs_switch::version() const { return version_; }
 
-void ovs_userspace_switch::add_afxdp_port(const std::string& ifname, std::uint32_t ofport) {
+void ovs_switch::add_afxdp_port(const std::string& ifname, std::uint32_t ofport) {
   const std::string what = "add AF_XDP port to Open vSwitch bridge " + options_.bridge;
-  if (ofport == 0 || ofport > kMaxOfport)
-    throw error(what, ifname, "OpenFlow port number " + std::to_string(ofport) + " is out of range", "use 1.." + std::to_string(kMaxOfport));
   if (if_nametoindex(ifname.c_str()) == 0)
     throw error(what, ifname, "no such interface in this network namespace", "create it (e.g. a veth) in the namespace that started the switch");
   const std::uint32_t queues = rx_queues(ifname);
   if (queues > kMaxAfxdpQueues)
     throw error(what, ifname, std::to_string(queues) + " receive queues, OVS serves at most " + std::to_string(kMaxAfxdpQueues),
                 "ethtool -L " + ifname + " rx 1");
-  check_alive(ovs_vswitchd_, "ovs-vswitchd");
 
   // xdp-mode=native, because it is the mode that works with the benchmark's
   // generator: frames that a peer XDP_TXes or redirects into a veth
@@ -501,17 +533,31 @@ void ovs_userspace_switch::add_afxdp_port(const std::string& ifname, std::uint32
   // bypass OVS (1 on a plain veth).
   // use-need-wakeup keeps its default (true): false made no measurable
   // difference (median 0.52 Mpps).
-  const tool_result added = run_tool(
-      vsctl({"--timeout=" + std::to_string(kVsctlWaitSeconds), "add-port", options_.bridge, ifname, "--", "set", "Interface", ifname, "type=afxdp",
-             "options:xdp-mode=native", "options:n_rxq=" + std::to_string(queues), "ofport_request=" + std::to_string(ofport)}),
-      env_);
+  add_port(ifname, ofport,
+           {"type=afxdp", "options:xdp-mode=native", "options:n_rxq=" + std::to_string(queues)},
+           "the interface must be up, with native XDP support (veth has it) and no XDP program another process insists on; "
+           "without CAP_IPC_LOCK, RLIMIT_MEMLOCK must allow 64 MiB per queue (ulimit -l unlimited)");
+}
+
+void ovs_switch::add_system_port(const std::string& ifname, std::uint32_t ofport) {
+  add_port(ifname, ofport, {}, "the interface must be up and have native XDP support (veth has it); see the provider's messages in the log");
+}
+
+void ovs_switch::add_port(const std::string& ifname, std::uint32_t ofport, std::vector<std::string> interface_settings, std::string remedy) {
+  const std::string what = "add port to Open vSwitch bridge " + options_.bridge;
+  if (ofport == 0 || ofport > kMaxOfport)
+    throw error(what, ifname, "OpenFlow port number " + std::to_string(ofport) + " is out of range", "use 1.." + std::to_string(kMaxOfport));
+  if (if_nametoindex(ifname.c_str()) == 0)
+    throw error(what, ifname, "no such interface in this network namespace", "create it (e.g. a veth) in the namespace that started the switch");
+  check_alive(ovs_vswitchd_, "ovs-vswitchd");
+  std::vector<std::string> command = {"--timeout=" + std::to_string(kVsctlWaitSeconds), "add-port", options_.bridge, ifname, "--", "set", "Interface", ifname};
+  command.insert(command.end(), interface_settings.begin(), interface_settings.end());
+  command.push_back("ofport_request=" + std::to_string(ofport));
+  const tool_result added = run_tool(vsctl(command), env_);
 
   // ovs-vsctl returned once vswitchd had applied the change (or gave up);
   // the Interface row says whether the port opened.
   std::string reason;
-  std::string remedy =
-      "the interface must be up, with native XDP support (veth has it) and no XDP program another process insists on; "
-      "without CAP_IPC_LOCK, RLIMIT_MEMLOCK must allow 64 MiB per queue (ulimit -l unlimited)";
   const tool_result state = run_tool(vsctl({"--if-exists", "get", "Interface", ifname, "ofport", "error"}), env_);
   const auto state_lines = lines_of(state.out);
   if (state.ok() && state_lines.size() == 2) {
@@ -532,7 +578,7 @@ void ovs_userspace_switch::add_afxdp_port(const std::string& ifname, std::uint32
   throw error(what, ifname, reason + "\n  last lines of " + path("ovs-vswitchd.log") + ":\n" + log_tail(kLogLinesInErrors), remedy);
 }
 
-void ovs_userspace_switch::add_flows(const std::vector<std::string>& openflow_rules) {
+void ovs_switch::add_flows(const std::vector<std::string>& openflow_rules) {
   const std::string what = "install OpenFlow rules in Open vSwitch bridge " + options_.bridge;
   for (const auto& rule : openflow_rules)
     if (rule.find('\n') != std::string::npos) throw error(what, rule, "a rule spans several lines", "pass one rule per element");
@@ -564,7 +610,7 @@ void ovs_userspace_switch::add_flows(const std::vector<std::string>& openflow_ru
   run(what + ": purge datapath flows cached under the old ones", options_.bridge, appctl({"revalidator/purge"}));
 }
 
-std::map<std::string, std::uint64_t> ovs_userspace_switch::interface_statistics(const std::string& ifname) const {
+std::map<std::string, std::uint64_t> ovs_switch::interface_statistics(const std::string& ifname) const {
   check_alive(ovs_vswitchd_, "ovs-vswitchd");
   // OpenFlow 1.4 port stats: read from the device on request, unlike the
   // Interface table's statistics column (refreshed every 5 s at best), and
@@ -578,14 +624,46 @@ std::map<std::string, std::uint64_t> ovs_userspace_switch::interface_statistics(
   return counters;
 }
 
-std::string ovs_userspace_switch::log_tail(std::size_t lines) const { return file_tail(path("ovs-vswitchd.log"), lines); }
+std::string ovs_switch::appctl_command(const std::vector<std::string>& args) const {
+  check_alive(ovs_vswitchd_, "ovs-vswitchd");
+  return run("run ovs-appctl against Open vSwitch bridge " + options_.bridge, args.empty() ? "" : args[0], appctl(args));
+}
 
-std::vector<std::string> ovs_userspace_switch::vsctl(std::vector<std::string> args) const {
+void ovs_switch::set_other_config(const std::string& key, const std::string& value) const {
+  check_alive(ovs_vswitchd_, "ovs-vswitchd");
+  run("set Open vSwitch other_config", key + "=" + value,
+      vsctl({"--timeout=" + std::to_string(kVsctlWaitSeconds), "set", "Open_vSwitch", ".", "other_config:" + key + "=" + value}));
+}
+
+ovs_switch::datapath_stats ovs_switch::datapath_statistics() const {
+  // "  lookups: hit:12 missed:3 lost:0" and "  flows: 2" of dpctl/show.
+  const std::string text = appctl_command({"dpctl/show"});
+  datapath_stats st;
+  bool lookups = false, flows = false;
+  auto number_after = [](const std::string& line, const std::string& tag, std::uint64_t& out) {
+    const auto at = line.find(tag);
+    if (at == std::string::npos) return false;
+    out = std::strtoull(line.c_str() + at + tag.size(), nullptr, 10);
+    return true;
+  };
+  for (const auto& line : lines_of(text)) {
+    if (line.find("lookups:") != std::string::npos)
+      lookups = number_after(line, "hit:", st.hit) && number_after(line, "missed:", st.missed) && number_after(line, "lost:", st.lost);
+    else if (line.find("flows:") != std::string::npos)
+      flows = number_after(line, "flows:", st.flows);
+  }
+  if (!lookups || !flows) throw error("read the datapath statistics of Open vSwitch bridge " + options_.bridge, "dpctl/show", "no lookups/flows lines in: " + trim(text));
+  return st;
+}
+
+std::string ovs_switch::log_tail(std::size_t lines) const { return file_tail(path("ovs-vswitchd.log"), lines); }
+
+std::vector<std::string> ovs_switch::vsctl(std::vector<std::string> args) const {
   args.insert(args.begin(), {programs_.ovs_vsctl, "--db=unix:" + path("db.sock")});
   return args;
 }
 
-std::vector<std::string> ovs_userspace_switch::ofctl(std::vector<std::string> command, std::vector<std::string> args) const {
+std::vector<std::string> ovs_switch::ofctl(std::vector<std::string> command, std::vector<std::string> args) const {
   // ovs-ofctl [options] COMMAND SWITCH [args]; the switch is the bridge's OpenFlow socket.
   command.insert(command.begin(), programs_.ovs_ofctl);
   command.push_back("unix:" + path(options_.bridge + ".mgmt"));
@@ -593,12 +671,12 @@ std::vector<std::string> ovs_userspace_switch::ofctl(std::vector<std::string> co
   return command;
 }
 
-std::vector<std::string> ovs_userspace_switch::appctl(std::vector<std::string> args) const {
+std::vector<std::string> ovs_switch::appctl(std::vector<std::string> args) const {
   args.insert(args.begin(), {programs_.ovs_appctl, "-t", path("ovs-vswitchd.ctl"), "--timeout=" + std::to_string(kVsctlWaitSeconds)});
   return args;
 }
 
-std::string ovs_userspace_switch::run(const std::string& operation, const std::string& subject, const std::vector<std::string>& argv) const {
+std::string ovs_switch::run(const std::string& operation, const std::string& subject, const std::vector<std::string>& argv) const {
   const tool_result r = run_tool(argv, env_);
   if (r.ok()) return r.out;
   std::string reason = command_line(argv) + (r.timed_out ? " timed out" : " " + describe_status(r.status));
@@ -606,7 +684,7 @@ std::string ovs_userspace_switch::run(const std::string& operation, const std::s
   throw error(operation, subject, reason);
 }
 
-void ovs_userspace_switch::check_alive(pid_t& pid, const std::string& name) const {
+void ovs_switch::check_alive(pid_t& pid, const std::string& name) const {
   int status = 0;
   if (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) return;
   const std::string how = pid > 0 ? describe_status(status) : "is not running";
@@ -618,7 +696,7 @@ void ovs_userspace_switch::check_alive(pid_t& pid, const std::string& name) cons
   throw error("run Open vSwitch", options_.work_dir, reason);
 }
 
-void ovs_userspace_switch::wait_until_listening(const std::string& socket_path, pid_t& pid, const std::string& name) const {
+void ovs_switch::wait_until_listening(const std::string& socket_path, pid_t& pid, const std::string& name) const {
   const auto deadline = steady::now() + kDaemonReadyTimeout;
   while (!connectable(socket_path)) {
     check_alive(pid, name);

@@ -1,7 +1,10 @@
-// Open vSwitch's userspace (netdev) datapath with AF_XDP ports: the peer that
-// `ovsxdp-bench forward` measures ovsxdp against. Debian's openvswitch-switch
-// 3.1 binaries, started privately: nothing of the system's OVS service (if
-// any) is used or touched.
+// A private Open vSwitch for the benchmarks: its own ovsdb-server and
+// ovs-vswitchd with one bridge. Two uses: Open vSwitch's userspace (netdev)
+// datapath with AF_XDP ports, the peer `ovsxdp-bench forward` measures
+// ovsxdp against (Debian's openvswitch-switch 3.1 binaries), and the same
+// ovs-vswitchd built with the ovsxdp provider, a bridge with
+// datapath_type=ovsxdp (the build tree's binaries). Nothing of the system's
+// OVS service (if any) is used or touched.
 #pragma once
 
 #include <sys/types.h>
@@ -18,30 +21,35 @@ namespace ovsxdp::bench {
 // and mount namespaces as foreground children that get SIGTERM when the thread
 // that called start() dies (PR_SET_PDEATHSIG), so a crashed benchmark leaves no
 // daemons behind: call start() from a thread that outlives the switch (main).
-// One bridge, datapath_type=netdev, fail-mode=secure, a PMD thread on
+// One bridge of datapath_type, fail-mode=secure; for netdev a PMD thread on
 // pmd_cpu_mask. In a private mount namespace libxdp gets a bpffs of its own
-// under work_dir. One switch per network namespace: the datapath's tap device
-// "ovs-netdev" has a fixed name. Every member throws ovsxdp::error saying what
+// under work_dir. One netdev switch per network namespace: the datapath's tap
+// device "ovs-netdev" has a fixed name. Every member throws ovsxdp::error saying what
 // failed and what to do; the destructor never throws.
-class ovs_userspace_switch {
+class ovs_switch {
  public:
   struct options {
     std::string work_dir;              // created if missing; daemons' db, sockets, logs, pidfiles
     std::string pmd_cpu_mask = "0x2";  // CPUs for PMD threads
     std::string bridge = "br0";
+    std::string datapath_type = "netdev";  // or "ovsxdp" (needs bin_dir with the provider)
+    std::string bin_dir;                   // the daemons and tools; empty: PATH, /usr/sbin, /usr/bin
+    std::string schema;                    // vswitch.ovsschema; empty: Debian's
+    std::vector<std::string> extra_env;    // NAME=VALUE for the daemons (OVSXDP_BPFFS, ...)
+    std::vector<std::string> other_config; // KEY=VALUE of Open_vSwitch other_config, set before start
   };
 
   // work_dir must be missing, empty, or left over from a dead instance; it
   // needs a short path (unix socket names are limited to 107 bytes).
-  static ovs_userspace_switch start(const options& o);
+  static ovs_switch start(const options& o);
 
-  ovs_userspace_switch(ovs_userspace_switch&& other) noexcept;
-  ovs_userspace_switch& operator=(ovs_userspace_switch&& other) noexcept;
-  ovs_userspace_switch(const ovs_userspace_switch&) = delete;
-  ovs_userspace_switch& operator=(const ovs_userspace_switch&) = delete;
+  ovs_switch(ovs_switch&& other) noexcept;
+  ovs_switch& operator=(ovs_switch&& other) noexcept;
+  ovs_switch(const ovs_switch&) = delete;
+  ovs_switch& operator=(const ovs_switch&) = delete;
   // Stops both daemons (SIGTERM, SIGKILL after a grace period) and waits for
   // them; ovs-vswitchd detaches its XDP programs on SIGTERM. Removes work_dir.
-  ~ovs_userspace_switch();
+  ~ovs_switch();
 
   std::string version() const;  // "ovs-vswitchd (Open vSwitch) 3.1.0"
   const std::string& work_dir() const { return options_.work_dir; }
@@ -51,6 +59,20 @@ class ovs_userspace_switch {
   // opened it (ofport assigned, no `error`); else removes it again and throws
   // with the Interface error and the end of the vswitchd log.
   void add_afxdp_port(const std::string& ifname, std::uint32_t ofport);
+  // A port of type system (the ovsxdp datapath attaches its XDP program).
+  void add_system_port(const std::string& ifname, std::uint32_t ofport);
+
+  // ovs-appctl COMMAND ARGS... against this ovs-vswitchd; its stdout.
+  std::string appctl_command(const std::vector<std::string>& args) const;
+  // ovs-vsctl set Open_vSwitch . other_config:KEY=VALUE (applied at once).
+  void set_other_config(const std::string& key, const std::string& value) const;
+
+  // The datapath's own lookup counters (dpctl/show): frames that hit a
+  // megaflow, that missed (an upcall), that were lost; and the flow count.
+  struct datapath_stats {
+    std::uint64_t hit = 0, missed = 0, lost = 0, flows = 0;
+  };
+  datapath_stats datapath_statistics() const;
 
   // Replaces the flow table (the NORMAL default included) by these rules in
   // ovs-ofctl add-flow syntax, then purges the datapath flows cached under the
@@ -73,8 +95,9 @@ class ovs_userspace_switch {
     std::string ovsdb_tool, ovsdb_server, ovs_vswitchd, ovs_vsctl, ovs_ofctl, ovs_appctl, schema;
   };
 
-  ovs_userspace_switch() = default;
+  ovs_switch() = default;
   void stop() noexcept;
+  void add_port(const std::string& ifname, std::uint32_t ofport, std::vector<std::string> interface_settings, std::string remedy);
   std::string path(const std::string& file) const { return options_.work_dir + "/" + file; }
   // Command lines for the tools, aimed at this instance's sockets.
   std::vector<std::string> vsctl(std::vector<std::string> args) const;
