@@ -33,6 +33,8 @@ common_options take_common_options(std::vector<std::string>& args);
 std::string machine_description();
 
 double median(std::vector<double> values);
+// The value below which p percent of `values` lie (nearest rank); 0 when empty.
+double percentile(std::vector<double> values, double p);
 
 // `v` with `precision` decimals, for the tables.
 std::string fixed(double v, int precision);
@@ -45,5 +47,6 @@ int copies_bench(std::vector<std::string> args);
 int forward_bench(std::vector<std::string> args);
 int latency_bench(std::vector<std::string> args);
 int flows_bench(std::vector<std::string> args);
+int upcall_bench(std::vector<std::string> args);
 
 }  // namespace ovsxdp::bench

@@ -362,15 +362,8 @@ int forward_bench(std::vector<std::string> args) {
   for (const auto& s : all_scenarios())
     if (o.common.only.empty() || s.json_name.find(o.common.only) != std::string::npos || s.json_name == "floor") chosen.push_back(s);
   auto wants = [&](device d) { return std::any_of(chosen.begin(), chosen.end(), [d](const scenario& s) { return s.dut == d; }); };
-  // The build tree's ovs-vswitchd, unless the environment names another one.
-  std::string vswitchd_bin, vswitchd_schema;
-#ifdef OVSXDP_BENCH_OVS_BIN_DIR
-  vswitchd_bin = OVSXDP_BENCH_OVS_BIN_DIR;
-  vswitchd_schema = OVSXDP_BENCH_OVS_SCHEMA;
-#endif
-  if (const char* v = std::getenv("OVSXDP_OVS_BIN_DIR"); v && *v) vswitchd_bin = v;
-  if (const char* v = std::getenv("OVSXDP_OVS_SCHEMA"); v && *v) vswitchd_schema = v;
-  if (wants(device::ovsxdp_vswitchd) && vswitchd_bin.empty()) {
+  const auto vswitchd_build = find_ovsxdp_vswitchd();
+  if (wants(device::ovsxdp_vswitchd) && !vswitchd_build) {
     std::cerr << "skipping vswitchd_ovsxdp_normal: this build has no ovs-vswitchd with the ovsxdp provider (configured with "
                  "-DOVSXDP_BUILD_OVS=OFF); set OVSXDP_OVS_BIN_DIR and OVSXDP_OVS_SCHEMA to use one\n";
     std::erase_if(chosen, [](const scenario& s) { return s.dut == device::ovsxdp_vswitchd; });
@@ -381,7 +374,7 @@ int forward_bench(std::vector<std::string> args) {
   private_namespace ns = private_namespace::enter("bench-forward");
   bench_world world(ns, o);
   if (want_ovs) world.start_ovs(ns.run_dir() + "/ovs");
-  if (want_vswitchd) world.start_vswitchd(ns, ns.run_dir() + "/ovx", vswitchd_bin, vswitchd_schema);
+  if (want_vswitchd) world.start_vswitchd(ns, ns.run_dir() + "/ovx", vswitchd_build->bin_dir, vswitchd_build->schema);
 
   std::cout << "ovsxdp-bench forward: frames per second, sender namespace -> a1 -> device under test -> b1 -> receiver namespace\n"
             << "machine: " << machine_description() << "\n"

@@ -55,13 +55,6 @@ options parse(std::vector<std::string> args) {
   return o;
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size())));
-  return v[i];
-}
-
 // Sends one frame out of `a0` and waits for `rx` to count it; microseconds
 // from the generator's transmit to the receiver's arrival.
 double one_way(const topology& topo, traffic_generator& gen, const lane& l, traffic_receiver& rx, const std::string& what) {

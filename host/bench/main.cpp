@@ -24,7 +24,8 @@ const benchmark kBenchmarks[] = {
      ovsxdp::bench::copies_bench},
     {"forward", "forward [--packets N] [--size BYTES] [--proto udp|tcp] [--rounds N] [--only TEXT] [--json FILE] [--require-lossless]",
      "forwarding rate across real veths (sender namespace -> A1 -> device under test -> B1 -> receiver namespace) of a redirect-only\n"
-     "      floor, ovsxdp (1 and 1,000 flows, VLAN push, rewrite, 4-port flood), the Linux bridge and Open vSwitch's AF_XDP datapath",
+     "      floor, ovsxdp (1 and 1,000 flows, VLAN push, rewrite, 4-port flood), the Linux bridge, Open vSwitch's AF_XDP datapath,\n"
+     "      and a NORMAL bridge under ovs-vswitchd on both the ovsxdp and the AF_XDP datapath",
      ovsxdp::bench::forward_bench},
     {"latency", "latency [--flows N] [--probes N] [--json FILE]",
      "first packet of a new flow (miss, upcall, install, re-injection) and the round trip of an established flow against the Linux bridge",
@@ -32,6 +33,10 @@ const benchmark kBenchmarks[] = {
     {"flows", "flows [--max N] [--repeat N] [--rounds N] [--only TEXT] [--json FILE]",
      "flow install (single and batched), dump and delete rates; lookup cost and map memory at 10k-1M megaflows and 1-64 masks",
      ovsxdp::bench::flows_bench},
+    {"upcalls", "upcalls [--serial N] [--connections N] [--seconds S] [--clients N] [--rounds N] [--only TEXT] [--json FILE]",
+     "new TCP connections through ovs-vswitchd's upcall path (NORMAL bridge, megaflows off): connections and flow setups per second,\n"
+     "      connect and first-packet latency, on the ovsxdp datapath, on OVS's AF_XDP datapath, and on the Linux bridge",
+     ovsxdp::bench::upcall_bench},
 };
 
 void usage(std::ostream& out) {

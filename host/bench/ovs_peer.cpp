@@ -43,6 +43,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -431,11 +432,16 @@ ovs_switch ovs_switch::start(const options& o) {
   // The whole configuration goes in before ovs-vswitchd starts, so it reads it
   // once (nothing to wait for: --no-wait is safe) and creates the PMD thread
   // on pmd-cpu-mask right away instead of moving queues later.
-  std::vector<std::string> configure = {"--no-wait", "init", "--", "set", "Open_vSwitch", "."};
-  if (netdev) configure.push_back("other_config:pmd-cpu-mask=" + o.pmd_cpu_mask);
+  std::vector<std::string> settings;
+  if (netdev) settings.push_back("other_config:pmd-cpu-mask=" + o.pmd_cpu_mask);
   for (const auto& kv : o.other_config) {
     if (kv.find('=') == std::string::npos) throw error(what, kv, "an other_config entry is not KEY=VALUE");
-    configure.push_back("other_config:" + kv);
+    settings.push_back("other_config:" + kv);
+  }
+  std::vector<std::string> configure = {"--no-wait", "init"};
+  if (!settings.empty()) {  // ovs-vsctl's set needs at least one column
+    for (const auto& a : {"--", "set", "Open_vSwitch", "."}) configure.push_back(a);
+    configure.insert(configure.end(), settings.begin(), settings.end());
   }
   for (const auto& a : {std::string("--"), std::string("add-br"), o.bridge, std::string("--"), std::string("set"), std::string("Bridge"), o.bridge,
                         "datapath_type=" + o.datapath_type, std::string("fail-mode=secure"), std::string("other_config:disable-in-band=true")})
@@ -706,6 +712,18 @@ void ovs_switch::wait_until_listening(const std::string& socket_path, pid_t& pid
                       path(name + ".log") + ":\n" + file_tail(path(name + ".log"), kLogLinesInErrors));
     std::this_thread::sleep_for(kPollInterval);
   }
+}
+
+std::optional<ovsxdp_vswitchd_build> find_ovsxdp_vswitchd() {
+  ovsxdp_vswitchd_build b;
+#ifdef OVSXDP_BENCH_OVS_BIN_DIR
+  b.bin_dir = OVSXDP_BENCH_OVS_BIN_DIR;
+  b.schema = OVSXDP_BENCH_OVS_SCHEMA;
+#endif
+  if (const char* v = std::getenv("OVSXDP_OVS_BIN_DIR"); v && *v) b.bin_dir = v;
+  if (const char* v = std::getenv("OVSXDP_OVS_SCHEMA"); v && *v) b.schema = v;
+  if (b.bin_dir.empty()) return std::nullopt;
+  return b;
 }
 
 }  // namespace ovsxdp::bench

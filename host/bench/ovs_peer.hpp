@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -118,5 +119,13 @@ class ovs_switch {
   mutable pid_t ovsdb_server_ = -1;
   mutable pid_t ovs_vswitchd_ = -1;
 };
+
+// Where the ovs-vswitchd built with the ovsxdp provider is: the build tree's
+// (compiled in when the build made it), unless OVSXDP_OVS_BIN_DIR and
+// OVSXDP_OVS_SCHEMA name another. Empty when there is none.
+struct ovsxdp_vswitchd_build {
+  std::string bin_dir, schema;
+};
+std::optional<ovsxdp_vswitchd_build> find_ovsxdp_vswitchd();
 
 }  // namespace ovsxdp::bench
