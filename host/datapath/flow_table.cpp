@@ -1,6 +1,7 @@
 // The flow table: flow slots, masks and their probe order, UFIDs, flow
 // statistics, and reclaiming what deleted flows leave after a grace period.
 #include <algorithm>
+#include <unordered_set>
 
 #include "datapath/datapath_impl.hpp"
 #include "datapath/fork_plan.hpp"
@@ -449,11 +450,22 @@ std::optional<flow_entry> datapath::get_flow(const flow_selector& sel) const {
 
 std::vector<flow_entry> datapath::dump_flows() const {
   const auto& p = *impl_;
-  std::shared_lock reading(p.table_mutex);  // no writer of this process halfway
+  // The read lock is taken per chunk of slots, not for the whole dump: a dump
+  // of tens of thousands of flows (a syscall each for their statistics) takes
+  // tens of milliseconds, and the writer-preferring lock would hold every
+  // handler's flow install behind it. Like a netlink dump of the kernel
+  // datapath, a flow added or deleted meanwhile may or may not be seen; a flow
+  // deleted and added again under its UFID into a later slot is listed once.
+  constexpr std::uint32_t kSlotsPerChunk = 1024;
   std::vector<flow_entry> out;
+  std::unordered_set<ovsxdp_ufid, datapath_detail::ufid_hasher, datapath_detail::ufid_eq> listed;
   const std::uint32_t n = p.info().max_flows;
-  for (std::uint32_t i = 0; i < n; i++)
-    if (__atomic_load_n(&p.flows()[i].state, __ATOMIC_ACQUIRE) == OVSXDP_FLOW_LIVE) out.push_back(p.entry(i));
+  for (std::uint32_t first = 0; first < n; first += kSlotsPerChunk) {
+    std::shared_lock reading(p.table_mutex);  // no writer of this process halfway
+    for (std::uint32_t i = first; i < std::min(n, first + kSlotsPerChunk); i++)
+      if (__atomic_load_n(&p.flows()[i].state, __ATOMIC_ACQUIRE) == OVSXDP_FLOW_LIVE && listed.insert(p.flows()[i].ufid).second)
+        out.push_back(p.entry(i));
+  }
   return out;
 }
 
