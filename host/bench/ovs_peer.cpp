@@ -485,8 +485,10 @@ ovs_switch::~ovs_switch() { stop(); }
 
 void ovs_switch::stop() noexcept {
   // A pinned datapath (ovsxdp) outlives a vswitchd that is merely stopped,
-  // as the kernel's does: ask it to remove its datapath first.
-  if (ovs_vswitchd_ > 0 && options_.datapath_type != "netdev" && waitpid(ovs_vswitchd_, nullptr, WNOHANG) == 0) {
+  // as the kernel's does, and the userspace datapath leaves its tap devices
+  // (ovs-netdev, the bridge's), which would stop the next switch from
+  // starting here: ask it to remove its datapath first.
+  if (ovs_vswitchd_ > 0 && waitpid(ovs_vswitchd_, nullptr, WNOHANG) == 0) {
     try {
       run_tool(appctl({"exit", "--cleanup"}), env_);
       const auto deadline = steady::now() + kStopGrace;
