@@ -49,7 +49,7 @@ constexpr const char* kMapNames[] = {"masks", "megaflows", "flows", "flow_stats"
                                      "ports", "port_ifindex", "port_info", "exec_requests", "info", "scratch", "upcall_channels",
                                      "trace_events", "meters", "fork_groups", "fork_plans", "copy_contexts", "fork_sequence",
                                      "saved_frame", "fork_info", "recirc_contexts", "recirc_sequence", "trace_deferred",
-                                     "trace_deferred_count", "port_stats"};
+                                     "trace_deferred_count", "port_stats", "conntrack", "ct_scratch"};
 
 void check_name(const std::string& name) {
   const bool ok = !name.empty() && name.size() <= 15 &&
@@ -237,7 +237,7 @@ datapath datapath::create(const datapath_options& o) {
     throw error("create datapath", o.name, "unknown lookup cache kind " + std::to_string(o.lookup_cache), "use none, mask or flow");
   if (o.max_masks < 1 || o.max_masks > OVSXDP_MASKS_LIMIT)
     throw error("create datapath", o.name, "max_masks must be 1.." + std::to_string(OVSXDP_MASKS_LIMIT));
-  if (o.max_flows < 1 || o.max_action_sets < 1 || o.max_ports < 1 || o.max_meters < 1) throw error("create datapath", o.name, "table sizes must be at least 1");
+  if (o.max_flows < 1 || o.max_action_sets < 1 || o.max_ports < 1 || o.max_meters < 1 || o.max_conns < 1) throw error("create datapath", o.name, "table sizes must be at least 1");
   if (o.upcall_ring_bytes < 4096 || (o.upcall_ring_bytes & (o.upcall_ring_bytes - 1)))
     throw error("create datapath", o.name, "the upcall ring size must be a power of two of at least 4096 bytes");
   ensure_bpffs(o.bpffs);
@@ -266,6 +266,7 @@ datapath datapath::create(const datapath_options& o) {
     if (int err = bpf_map__set_inner_map_fd(skel->maps.dp_upcall_channels, ring_template.get()))
       throw system_error("use the upcall ring template for datapath", o.name, -err);
     size(skel->maps.dp_meters, o.max_meters);
+    size(skel->maps.dp_conntrack, o.max_conns);
     size(skel->maps.dp_fork_groups, o.max_action_sets);
     size(skel->maps.dp_fork_plans, o.max_action_sets);
     size(skel->maps.dp_fork_info, o.max_action_sets);
@@ -280,7 +281,8 @@ datapath datapath::create(const datapath_options& o) {
                                 skel->maps.dp_meters, skel->maps.dp_fork_groups, skel->maps.dp_fork_plans, skel->maps.dp_copy_contexts,
                                 skel->maps.dp_fork_sequence, skel->maps.dp_saved_frame, skel->maps.dp_fork_info,
                                 skel->maps.dp_recirc_contexts, skel->maps.dp_recirc_sequence, skel->maps.dp_trace_deferred,
-                                skel->maps.dp_trace_deferred_count, skel->maps.dp_port_stats};
+                                skel->maps.dp_trace_deferred_count, skel->maps.dp_port_stats, skel->maps.dp_conntrack,
+                                skel->maps.dp_ct_scratch};
     static_assert(std::size(maps_in_order) == std::size(kMapNames));
     for (std::size_t i = 0; i < std::size(kMapNames); i++) {
       const std::string path = dir + "/" + kMapNames[i];
@@ -317,6 +319,7 @@ datapath datapath::create(const datapath_options& o) {
     info.max_action_sets = o.max_action_sets;
     info.max_ports = o.max_ports;
     info.max_meters = o.max_meters;
+    info.max_conns = o.max_conns;
     info.miss_policy = o.miss_policy;
     info.upcall_ring = o.upcall_ring_bytes;
     info.lookup_cache = o.lookup_cache;

@@ -131,6 +131,7 @@ int add_dp(const std::vector<std::string>& args) {
     if (a == "--max-flows") o.max_flows = static_cast<std::uint32_t>(parse_number(a, value(), 100000000));
     else if (a == "--max-masks") o.max_masks = static_cast<std::uint32_t>(parse_number(a, value(), OVSXDP_MASKS_LIMIT));
     else if (a == "--max-ports") o.max_ports = static_cast<std::uint32_t>(parse_number(a, value(), 65536));
+    else if (a == "--max-conns") o.max_conns = static_cast<std::uint32_t>(parse_number(a, value(), 100000000));
     else if (a == "--max-action-sets") o.max_action_sets = static_cast<std::uint32_t>(parse_number(a, value(), 10000000));
     else if (a == "--upcall-ring") o.upcall_ring_bytes = static_cast<std::uint32_t>(parse_number(a, value(), 1u << 30));
     else if (a == "--miss") {

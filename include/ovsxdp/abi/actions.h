@@ -41,7 +41,8 @@ enum ovsxdp_action_type : __u8 {
   OVSXDP_ACTION_FORK = 21,
   OVSXDP_ACTION_PUSH_NSH = 22,  /* arg: bytes of the NSH header the record carries */
   OVSXDP_ACTION_POP_NSH = 23,
-  OVSXDP_ACTION_TYPE_MAX = 23,
+  OVSXDP_ACTION_CT = 24,        /* arg: enum ovsxdp_ct_action_flags */
+  OVSXDP_ACTION_TYPE_MAX = 24,
 };
 
 /* What a set/set_masked action writes (arg of OVSXDP_ACTION_SET). */
@@ -253,6 +254,22 @@ struct ovsxdp_action_ct_clear {
   struct ovsxdp_action_header h;
 };
 
+/* ct(...) (Linux ovs_ct_execute): track the packet in `zone`; commit stores
+ * the connection and writes mark and labels under their masks. */
+enum ovsxdp_ct_action_flags : __u16 {
+  OVSXDP_CT_COMMIT = 1 << 0,
+  OVSXDP_CT_FORCE_COMMIT = 1 << 1, /* a reply-direction packet restarts the connection as original */
+  OVSXDP_CT_SET_MARK = 1 << 2,
+  OVSXDP_CT_SET_LABELS = 1 << 3,
+};
+struct ovsxdp_action_ct {
+  struct ovsxdp_action_header h; /* arg: enum ovsxdp_ct_action_flags */
+  __u16 zone;
+  __u16 pad;
+  __u32 mark, mark_mask;
+  __u8 labels[16], labels_mask[16];
+};
+
 /* Set by the host on a clone, sample or check_pkt_len that runs in place but
  * that nothing after it can observe (its nested list only changes a copy
  * nobody sends): the executor steps over it. */
@@ -327,6 +344,7 @@ static_assert(sizeof(ovsxdp_action_userspace) == 16);
 static_assert(sizeof(ovsxdp_set_arp) == 24 && sizeof(ovsxdp_set_nd) == 28 && sizeof(ovsxdp_set_icmp) == 4);
 static_assert(sizeof(ovsxdp_action_set_arp) == 52 && sizeof(ovsxdp_action_set_nd) == 60 && sizeof(ovsxdp_action_set_icmp) == 12);
 static_assert(sizeof(ovsxdp_action_push_nsh) == 4 && sizeof(ovsxdp_action_pop_nsh) == 4);
+static_assert(sizeof(ovsxdp_action_ct) == 48);
 static_assert(sizeof(ovsxdp_action_push_nsh) + OVSXDP_NSH_HEADER_MAX <= 255 * 4 && OVSXDP_NSH_HEADER_MAX == 63 * 4);
 static_assert(OVSXDP_ACTIONS_MAX_BYTES % 4 == 0 && OVSXDP_ACTIONS_MAX_BYTES / 4 <= 255 * 4);
 #endif

@@ -8,9 +8,10 @@
 #include <linux/types.h>
 
 #include "ovsxdp/abi/actions.h"
+#include "ovsxdp/abi/conntrack.h"
 #include "ovsxdp/abi/flow_key.h"
 
-#define OVSXDP_ABI_VERSION 4  /* 4: upcall channels (an array of ring buffers), port generation, internal ports */
+#define OVSXDP_ABI_VERSION 5  /* 5: conntrack table and counters; 4: upcall channels, port generation, internal ports */
 #define OVSXDP_INFO_MAGIC 0x6f767378u      /* "ovsx" */
 
 /* Passes through the pipeline per packet: the first lookup plus recirculations
@@ -171,6 +172,12 @@ enum ovsxdp_counter {
                                    neither XDP nor GRO) or its driver dropped them at transmit (a full ring) */
   OVSXDP_C_TX_DROP_OTHER,       /* any other redirect error */
   OVSXDP_C_VLAN_FROM_METADATA,  /* frames whose outer VLAN tag arrived as RX metadata (skb, NIC), written into the frame */
+  OVSXDP_C_CT_TRACKED,          /* packets through ct() */
+  OVSXDP_C_CT_INVALID,          /* of them, marked invalid (bad TCP flags or window, ICMP reply without request, truncated) */
+  OVSXDP_C_CT_COMMITTED,        /* connections stored by ct(commit) */
+  OVSXDP_C_CT_COMMIT_RACE,      /* commits that found the connection stored by another CPU meanwhile (one entry kept) */
+  OVSXDP_C_CT_EXPIRED,          /* entries found past their timeout and removed */
+  OVSXDP_C_CT_UNTRACKABLE,      /* ct() on a packet that is not IP, or an IP fragment: +trk+inv */
   OVSXDP_COUNTER_MAX,           /* host: keep counter_name() in step */
 };
 
@@ -416,6 +423,8 @@ struct ovsxdp_info {
   __u32 loop_ifindex_rx; /* its other end, where the datapath program picks them up */
   __u32 upcall_channels; /* ring buffers of upcall_channels in use (read by BPF; 0: upcalls are lost) */
   __u32 upcall_version;  /* bumped whenever the rings are replaced (handles reopen theirs) */
+  __u32 max_conns;       /* conntrack table size (LRU: a full table evicts) */
+  __u32 reserved0;
   __u64 generation;     /* bumped by every write under the datapath lock */
   __u64 created_ns;     /* CLOCK_REALTIME */
   __u64 port_generation; /* bumped by every port add and remove */
@@ -439,7 +448,7 @@ static_assert(sizeof(ovsxdp_execute_request) == 272 + 16 + OVSXDP_ACTIONS_MAX_BY
 static_assert(sizeof(ovsxdp_meter) == 80);
 static_assert(sizeof(ovsxdp_copy_plan_key) == 8 && sizeof(ovsxdp_copy_plan) == 8 + 2 * OVSXDP_COPY_MAX_STEPS);
 static_assert(OVSXDP_ACTIONS_MAX_BYTES - 1 <= OVSXDP_STEP_OFFSET);
-static_assert(sizeof(ovsxdp_info) == 88 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
+static_assert(sizeof(ovsxdp_info) == 96 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
 static_assert(sizeof(ovsxdp_recirc_context) == 16 + 272 && sizeof(ovsxdp_recirc_meta) == 16);
 static_assert(sizeof(ovsxdp_loop_execute) == 32);
 static_assert(sizeof(ovsxdp_port_info) == 80 && __has_unique_object_representations(ovsxdp_port_info));

@@ -16,6 +16,7 @@
 #include "ovsxdp/actions/set_field.h"
 #include "ovsxdp/actions/trunc.h"
 #include "ovsxdp/actions/vlan.h"
+#include "ovsxdp/datapath/conntrack.h"
 #include "ovsxdp/datapath/sink.h"
 
 // One global function per action: (ctx, state, action set, record offset).
@@ -56,6 +57,9 @@ OVSXDP_ACTION_FUNCTION(add_mpls, ovsxdp_action_add_mpls, return action::add_mpls
 OVSXDP_ACTION_FUNCTION(push_eth, ovsxdp_action_push_eth, return action::push_eth(ctx, *st, a->src, a->dst);)
 OVSXDP_ACTION_FUNCTION(pop_eth, ovsxdp_action_pop_eth, return action::pop_eth(ctx, *st);)
 OVSXDP_ACTION_FUNCTION(ct_clear, ovsxdp_action_ct_clear, return action::ct_clear(*st);)
+// ct(): live runs store connections, trace runs only compute ct_state.
+OVSXDP_ACTION_FUNCTION(ct_live, ovsxdp_action_ct, return dp::conntrack_execute<true>(ctx, *st, *a);)
+OVSXDP_ACTION_FUNCTION(ct_trace, ovsxdp_action_ct, return dp::conntrack_execute<false>(ctx, *st, *a);)
 OVSXDP_ACTION_FUNCTION(push_nsh, ovsxdp_action_push_nsh, return action::push_nsh(ctx, *st, *set, off, a->h.arg);)
 OVSXDP_ACTION_FUNCTION(pop_nsh, ovsxdp_action_pop_nsh, return action::pop_nsh(ctx, *st);)
 
@@ -110,6 +114,7 @@ OVSXDP_INLINE int run_plain(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_act
     case OVSXDP_ACTION_POP_ETH: return ovsxdp_do_pop_eth(ctx, st, set, off);
     case OVSXDP_ACTION_USERSPACE: return Sink::userspace(ctx, st, set, off);
     case OVSXDP_ACTION_CT_CLEAR: return ovsxdp_do_ct_clear(ctx, st, set, off);
+    case OVSXDP_ACTION_CT: return Sink::conntrack(ctx, st, set, off);
     case OVSXDP_ACTION_PUSH_NSH: return ovsxdp_do_push_nsh(ctx, st, set, off);
     case OVSXDP_ACTION_POP_NSH: return ovsxdp_do_pop_nsh(ctx, st, set, off);
     default: return action::fail(*st, OVSXDP_C_DROP_ACTION);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ovsxdp/abi/datapath.h"
+#include "ovsxdp/conntrack/packet.h"
 #include "ovsxdp/bpf/program.h"
 #include "ovsxdp/datapath/state.h"
 
@@ -54,6 +55,23 @@ OVSXDP_MAP(dp_exec_requests, BPF_MAP_TYPE_HASH, __u64, struct ovsxdp_execute_req
 OVSXDP_MAP(dp_info, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_info, 1, BPF_F_MMAPABLE);
 // Working state of each program kind, per CPU (a program never nests with itself).
 OVSXDP_MAP(dp_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_exec_state, OVSXDP_PROGRAM_KINDS, 0);
+
+// Conntrack: connections by original-direction tuple (abi/conntrack.h).
+OVSXDP_MAP(dp_conntrack, BPF_MAP_TYPE_LRU_HASH, struct ovsxdp_ct_tuple, struct ovsxdp_ct_entry, OVSXDP_DEFAULT_MAX_CONNS, 0);
+// The tracker's working space, per CPU: tuples and entries are too big for
+// the stack the pipeline's call chain shares.
+struct ovsxdp_ct_wscale_scan {  // a SYN's options (conntrack.h), on the stack: bpf_loop wants it there
+  __u8 options[ovsxdp::conntrack::kTcpOptionsMax];
+  __u32 length;
+  __u32 next;
+  __u8 wscale;
+};
+struct ovsxdp_ct_scratch {
+  struct ovsxdp_ct_tuple reversed;
+  struct ovsxdp_ct_entry entry;
+  ovsxdp::conntrack::ct_packet packet;
+};
+OVSXDP_MAP(dp_ct_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct ovsxdp_ct_scratch, 1, 0);
 
 // Meters (OVS meter table), by meter id; a spin lock in each.
 OVSXDP_MAP(dp_meters, BPF_MAP_TYPE_ARRAY, __u32, struct ovsxdp_meter, OVSXDP_DEFAULT_MAX_METERS, 0);
@@ -163,6 +181,9 @@ OVSXDP_BTF_TYPE(ovsxdp_copy_plan);
 OVSXDP_BTF_TYPE(ovsxdp_copy_plan_key);
 OVSXDP_BTF_TYPE(ovsxdp_fork_info);
 OVSXDP_BTF_TYPE(ovsxdp_recirc_context);
+OVSXDP_BTF_TYPE(ovsxdp_ct_tuple);
+OVSXDP_BTF_TYPE(ovsxdp_ct_entry);
+OVSXDP_BTF_TYPE(ovsxdp_ct_scratch);
 OVSXDP_BTF_TYPE(ovsxdp_deferred_copy);
 OVSXDP_BTF_TYPE(ovsxdp_saved_frame);
 OVSXDP_BTF_TYPE(dp_fork_group_def);

@@ -107,13 +107,16 @@ OVSXDP_INLINE int run_trace(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_act
   u32* queued = map_lookup<u32>(&dp_trace_deferred_count, zero);
   if (!queued) return drop_internal();
   *queued = 0;
-  const int verdict = ovsxdp_trace_passes(ctx, st, first);
+  int verdict = ovsxdp_trace_passes(ctx, st, first);
+  if (verdict == kTraceFork) verdict = ovsxdp_fork_trace(ctx, st);
   bool output = false;
   bpf_iter_num it;
   bpf_iter_num_new(&it, 0, OVSXDP_TRACE_DEFERRED);
   while (const int* job = bpf_iter_num_next(&it)) {
     if (!ovsxdp_trace_resume(ctx, st, static_cast<u32>(*job))) break;
-    output = ovsxdp_trace_passes(ctx, st, nullptr) == XDP_REDIRECT || output;
+    int resumed = ovsxdp_trace_passes(ctx, st, nullptr);
+    if (resumed == kTraceFork) resumed = ovsxdp_fork_trace(ctx, st);
+    output = resumed == XDP_REDIRECT || output;
   }
   bpf_iter_num_destroy(&it);
   return output ? XDP_REDIRECT : verdict;

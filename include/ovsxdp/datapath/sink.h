@@ -14,6 +14,10 @@
 namespace ovsxdp::dp {
 
 inline constexpr int kRecirculate = 0x100;  // executor result: look up again
+// Trace runs: the pass forked. The trace program runs the copies itself
+// (ovsxdp_fork_trace), outside the pass's call chain: copies run actions,
+// conntrack among them, and the 512-byte stack is shared by the whole chain.
+inline constexpr int kTraceFork = 0x300;
 
 OVSXDP_INLINE u32 min_u32(u32 a, u32 b) { return a < b ? a : b; }
 
@@ -143,6 +147,9 @@ OVSXDP_INLINE bool meter_pass(u32 meter_id, u32 bytes, bool charge) {
 // Forks (datapath/fork.h): the rest of the list runs once per copy.
 extern "C" int ovsxdp_fork_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st);
 extern "C" int ovsxdp_fork_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st);
+// ct() (datapath/executor.h).
+extern "C" int ovsxdp_do_ct_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st, const struct ovsxdp_action_set* set, __u32 off);
+extern "C" int ovsxdp_do_ct_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st, const struct ovsxdp_action_set* set, __u32 off);
 // A copy that recirculates (datapath/recirc.h).
 extern "C" int ovsxdp_copy_recirc_live(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 recirc_id);
 extern "C" int ovsxdp_copy_recirc_trace(struct xdp_md* ctx, struct ovsxdp_exec_state* st, __u32 recirc_id);
@@ -242,6 +249,9 @@ struct live_sink {
   OVSXDP_INLINE static int miss(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_miss_live(ctx, st); }
   OVSXDP_INLINE static bool meter(u32 meter_id, u32 bytes) { return ovsxdp_meter_live(meter_id, bytes) != 0; }
   OVSXDP_INLINE static int fork(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_fork_live(ctx, st); }
+  OVSXDP_INLINE static int conntrack(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* set, u32 off) {
+    return ovsxdp_do_ct_live(ctx, st, set, off);
+  }
   OVSXDP_INLINE static int copy_output(xdp_md* ctx, ovsxdp_exec_state* st, u32 port) { return ovsxdp_copy_output_live(ctx, st, port); }
   OVSXDP_INLINE static int copy_recirc(xdp_md* ctx, ovsxdp_exec_state* st, u32 id) { return ovsxdp_copy_recirc_live(ctx, st, id); }
 };
@@ -253,7 +263,10 @@ struct trace_sink {
   }
   OVSXDP_INLINE static int miss(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_miss_trace(ctx, st); }
   OVSXDP_INLINE static bool meter(u32 meter_id, u32 bytes) { return ovsxdp_meter_trace(meter_id, bytes) != 0; }
-  OVSXDP_INLINE static int fork(xdp_md* ctx, ovsxdp_exec_state* st) { return ovsxdp_fork_trace(ctx, st); }
+  OVSXDP_INLINE static int fork(xdp_md*, ovsxdp_exec_state*) { return kTraceFork; }
+  OVSXDP_INLINE static int conntrack(xdp_md* ctx, ovsxdp_exec_state* st, const ovsxdp_action_set* set, u32 off) {
+    return ovsxdp_do_ct_trace(ctx, st, set, off);
+  }
   OVSXDP_INLINE static int copy_output(xdp_md* ctx, ovsxdp_exec_state* st, u32 port) { return ovsxdp_output_trace(ctx, st, port); }
   OVSXDP_INLINE static int copy_recirc(xdp_md* ctx, ovsxdp_exec_state* st, u32 id) { return ovsxdp_copy_recirc_trace(ctx, st, id); }
 };
