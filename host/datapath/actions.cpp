@@ -132,6 +132,24 @@ class encoder {
               if (!x.userdata.empty()) std::memcpy(&out[offset + sizeof(ovsxdp_action_userspace)], x.userdata.data(), x.userdata.size());
             },
             [&](const act::ct_clear&) { add<ovsxdp_action_ct_clear>(OVSXDP_ACTION_CT_CLEAR); },
+            [&](const act::ct& x) {
+              // The record holds what the tracker runs; validate_actions refuses the rest first.
+              if (x.nat || !x.helper.empty() || !x.timeout.empty())
+                throw invalid_flow("encode actions", "ct", "nat, helper and timeout have no datapath record yet");
+              if (x.commit && x.force_commit) throw invalid_flow("encode actions", "ct", "commit and force_commit together");
+              auto& r = add<ovsxdp_action_ct>(OVSXDP_ACTION_CT);
+              r.h.arg = static_cast<std::uint16_t>((x.commit ? OVSXDP_CT_COMMIT : 0) | (x.force_commit ? OVSXDP_CT_FORCE_COMMIT : 0) |
+                                                   (x.mark ? OVSXDP_CT_SET_MARK : 0) | (x.label ? OVSXDP_CT_SET_LABELS : 0));
+              r.zone = x.zone;
+              if (x.mark) {
+                r.mark = x.mark->first;
+                r.mark_mask = x.mark->second;
+              }
+              if (x.label) {
+                std::memcpy(r.labels, x.label->value.data(), 16);
+                std::memcpy(r.labels_mask, x.label->mask.data(), 16);
+              }
+            },
             [&](const act::clone& x) {
               const std::size_t offset = out.size();
               add<ovsxdp_action_clone>(OVSXDP_ACTION_CLONE).flags = x.invisible ? OVSXDP_NESTED_INVISIBLE : 0;
@@ -339,6 +357,21 @@ class decoder {
         return u;
       }
       case OVSXDP_ACTION_CT_CLEAR: return act::ct_clear{};
+      case OVSXDP_ACTION_CT: {
+        auto r = record<ovsxdp_action_ct>(off, size);
+        act::ct c;
+        c.commit = (r.h.arg & OVSXDP_CT_COMMIT) != 0;
+        c.force_commit = (r.h.arg & OVSXDP_CT_FORCE_COMMIT) != 0;
+        if (c.commit && c.force_commit) fail(off, "ct record with both commit and force_commit");
+        c.zone = r.zone;
+        if (r.h.arg & OVSXDP_CT_SET_MARK) c.mark = std::pair{r.mark, r.mark_mask};
+        if (r.h.arg & OVSXDP_CT_SET_LABELS) {
+          c.label.emplace();
+          std::memcpy(c.label->value.data(), r.labels, 16);
+          std::memcpy(c.label->mask.data(), r.labels_mask, 16);
+        }
+        return c;
+      }
       case OVSXDP_ACTION_CLONE: {
         auto r = record<ovsxdp_action_clone>(off, size);
         return act::clone{nested(off + size, h.arg, off), (r.flags & OVSXDP_NESTED_INVISIBLE) != 0};
@@ -463,6 +496,7 @@ std::string action_name(const action& a) {
                         [](const act::recirc&) -> std::string { return "recirc"; },
                         [](const act::userspace&) -> std::string { return "userspace"; },
                         [](const act::ct_clear&) -> std::string { return "ct_clear"; },
+                        [](const act::ct&) -> std::string { return "ct"; },
                         [](const act::clone&) -> std::string { return "clone"; },
                         [](const act::sample&) -> std::string { return "sample"; },
                         [](const act::check_pkt_len&) -> std::string { return "check_pkt_len"; },

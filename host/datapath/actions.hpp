@@ -67,6 +67,33 @@ struct userspace {
   bool keep_cutlen = false;
 };
 struct ct_clear {};
+// ct(...): conntrack. The text and netlink forms carry everything OVS's do;
+// the datapath runs commit, force_commit, zone, mark and label, and refuses
+// the rest at install (validate.cpp) until it runs them.
+struct ct_nat {
+  enum class kind : std::uint8_t { none, src, dst };  // none: bare nat, re-apply the connection's mapping
+  kind type = kind::none;
+  // Addresses in network byte order, 4 or 16 bytes; empty when not given.
+  std::vector<std::uint8_t> min_addr, max_addr;
+  std::uint16_t min_port = 0, max_port = 0;  // host order; 0: not given
+  bool persistent = false, hash = false, random = false;
+  bool operator==(const ct_nat&) const = default;
+};
+// 128 bits, least significant byte first (OVS's ovs_u128 in memory, as in
+// OVS_CT_ATTR_LABELS and the key's ct_label).
+struct ct_labels {
+  std::array<std::uint8_t, 16> value{}, mask{};
+  bool operator==(const ct_labels&) const = default;
+};
+struct ct {
+  bool commit = false, force_commit = false;
+  std::uint16_t zone = 0;
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> mark;  // value, mask
+  std::optional<ct_labels> label;
+  std::string helper;   // up to 15 characters
+  std::string timeout;  // a timeout policy name, up to 31 characters
+  std::optional<ct_nat> nat;
+};
 // `invisible`: set by the fork planner when nothing after the action can
 // observe it, so it is stepped over in place (OVSXDP_NESTED_INVISIBLE).
 struct clone {
@@ -100,7 +127,7 @@ using action_variant =
     std::variant<act::output, act::drop, act::push_vlan, act::pop_vlan, act::set_ethernet, act::set_ipv4, act::set_ipv6,
                  act::set_transport, act::set_mpls, act::set_skb_mark, act::set_priority, act::dec_ttl, act::trunc,
                  act::hash, act::push_mpls, act::pop_mpls, act::add_mpls, act::push_eth, act::pop_eth, act::recirc,
-                 act::userspace, act::ct_clear, act::clone, act::sample, act::check_pkt_len, act::meter, act::set_arp,
+                 act::userspace, act::ct_clear, act::ct, act::clone, act::sample, act::check_pkt_len, act::meter, act::set_arp,
                  act::set_nd, act::set_icmp, act::push_nsh, act::pop_nsh>;
 
 struct action : action_variant {

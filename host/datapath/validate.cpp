@@ -211,6 +211,15 @@ class action_checker {
               if (x.userdata.size() > OVSXDP_USERDATA_MAX) refuse_action(a, "userdata is limited to " + std::to_string(OVSXDP_USERDATA_MAX) + " bytes");
             },
             [&](const act::ct_clear&) {},
+            [&](const act::ct& x) {
+              if (x.commit && x.force_commit) refuse_action(a, "commit and force_commit exclude each other");
+              if (x.nat) refuse_action(a, "nat is not supported by this datapath yet (conntrack runs without NAT)");
+              if (!x.helper.empty()) refuse_action(a, "helper=" + x.helper + " is not supported: ovsxdp's conntrack has no ALG helpers");
+              if (!x.timeout.empty()) refuse_action(a, "timeout=" + x.timeout + " is not supported: connections use OVS's default timeouts");
+              if (x.mark && x.mark->second == 0) refuse_action(a, "a mark's mask cannot be 0 (Linux)");
+              if (x.label && x.label->mask == decltype(x.label->mask){}) refuse_action(a, "a label's mask cannot be 0 (Linux)");
+              if ((x.mark || x.label) && !x.commit && !x.force_commit) refuse_action(a, "mark and label are set only with commit (OVS)");
+            },
             [&](const act::clone& x) { nested(a, x.actions, s); },
             [&](const act::sample& x) { nested(a, x.actions, s); },
             [&](const act::check_pkt_len& x) {

@@ -41,6 +41,73 @@ syntax_error::syntax_error(std::string what_text, std::string_view input, std::s
 
 namespace {
 
+// OVS's text for a ct_label value or mask (ds_put_hex of the big-endian value).
+std::string label_hex(const std::array<std::uint8_t, 16>& v) {
+  std::string out;
+  bool printed = false;
+  char b[8];
+  for (int i = 15; i >= 0; i--) {
+    if (!v[static_cast<std::size_t>(i)] && !printed) continue;
+    std::snprintf(b, sizeof b, printed ? "%02x" : "0x%x", v[static_cast<std::size_t>(i)]);
+    out += b;
+    printed = true;
+  }
+  return printed ? out : "0";
+}
+
+std::string nat_address(const std::vector<std::uint8_t>& a, bool bracket) {
+  char b[INET6_ADDRSTRLEN];
+  inet_ntop(a.size() == 4 ? AF_INET : AF_INET6, a.data(), b, sizeof b);
+  return bracket && a.size() == 16 ? "[" + std::string(b) + "]" : std::string(b);
+}
+
+// OVS's format_odp_ct_nat.
+std::string format_nat(const act::ct_nat& n) {
+  if (n.type == act::ct_nat::kind::none) return "nat";
+  std::string s = n.type == act::ct_nat::kind::src ? "nat(src" : "nat(dst";
+  if (!n.min_addr.empty()) {
+    const bool bracket = n.min_port != 0;
+    s += "=" + nat_address(n.min_addr, bracket);
+    if (!n.max_addr.empty() && n.max_addr != n.min_addr) s += "-" + nat_address(n.max_addr, bracket);
+    if (n.min_port) {
+      s += ":" + std::to_string(n.min_port);
+      if (n.max_port && n.max_port != n.min_port) s += "-" + std::to_string(n.max_port);
+    }
+  }
+  if (n.persistent) s += ",persistent";
+  if (n.hash) s += ",hash";
+  if (n.random) s += ",random";
+  return s + ")";
+}
+
+// OVS's format_odp_conntrack_action.
+std::string format_conntrack(const act::ct& c) {
+  std::vector<std::string> parts;
+  if (c.commit) parts.push_back("commit");
+  if (c.force_commit) parts.push_back("force_commit");
+  if (c.zone) parts.push_back("zone=" + std::to_string(c.zone));
+  if (c.mark) {
+    char b[40];
+    std::snprintf(b, sizeof b, "mark=%#x/%#x", c.mark->first, c.mark->second);
+    parts.push_back(b);
+  }
+  if (c.label) {
+    std::string l = "label=" + label_hex(c.label->value);
+    std::array<std::uint8_t, 16> ones;
+    ones.fill(0xff);
+    if (c.label->mask != ones) l += "/" + label_hex(c.label->mask);
+    parts.push_back(l);
+  }
+  if (!c.helper.empty()) parts.push_back("helper=" + c.helper);
+  if (!c.timeout.empty()) parts.push_back("timeout=" + c.timeout);
+  if (c.nat) parts.push_back(format_nat(*c.nat));
+  if (parts.empty()) return "ct";
+  std::string s = "ct(";
+  for (std::size_t i = 0; i < parts.size(); i++) s += (i ? "," : "") + parts[i];
+  return s + ")";
+}
+
+
 constexpr std::string_view kSeparators = ", \t\r\n";
 
 class scanner {
@@ -167,6 +234,25 @@ std::string flag_list(const flag_name (&names)[N]) {
 
 class key_parser {
  public:
+  // A 128-bit value (a number, or 0x and up to 32 hex digits) into `out`,
+  // least significant byte first (OVS's ovs_u128 in memory, as ct_label).
+  static void u128_text(const scanner& s, std::string_view text, std::uint8_t* out, std::string_view what, std::size_t at) {
+    std::uint8_t bytes[16] = {};
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+      std::string_view hex = text.substr(2);
+      if (hex.empty() || hex.size() > 32 || !std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+        s.fail("bad 128-bit value '" + std::string(text) + "' for " + std::string(what), "0x followed by up to 32 hex digits", at);
+      // Right-aligned big-endian digits.
+      std::string padded = std::string(32 - hex.size(), '0') + std::string(hex);
+      for (int i = 0; i < 16; i++) bytes[i] = static_cast<std::uint8_t>(std::stoul(padded.substr(static_cast<std::size_t>(i) * 2, 2), nullptr, 16));
+    } else {
+      auto v = to_number(text);
+      if (!v) s.fail("bad 128-bit value '" + std::string(text) + "' for " + std::string(what), "a number or 0x hex", at);
+      for (int i = 0; i < 8; i++) bytes[15 - i] = static_cast<std::uint8_t>(*v >> (8 * i));
+    }
+    for (int i = 0; i < 16; i++) out[i] = bytes[15 - i];
+  }
+
   key_parser(scanner& s, const port_resolver& ports, bool partial = false) : s_(s), ports_(ports), partial_(partial) {}
 
   parsed_key run() {
@@ -378,20 +464,9 @@ class key_parser {
         else s_.fail("bad frag value '" + std::string(text) + "'", "no, first or later", at);
         return;
       case field_format::u128: {
-        std::uint8_t bytes[16] = {};
-        if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-          std::string_view hex = text.substr(2);
-          if (hex.empty() || hex.size() > 32 || !std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
-            s_.fail("bad 128-bit value '" + std::string(text) + "' for " + what, "0x followed by up to 32 hex digits", at);
-          // Right-aligned big-endian digits.
-          std::string padded = std::string(32 - hex.size(), '0') + std::string(hex);
-          for (int i = 0; i < 16; i++) bytes[i] = static_cast<std::uint8_t>(std::stoul(padded.substr(static_cast<std::size_t>(i) * 2, 2), nullptr, 16));
-        } else {
-          auto v = to_number(text);
-          if (!v) s_.fail("bad 128-bit value '" + std::string(text) + "' for " + what, "a number or 0x hex", at);
-          for (int i = 0; i < 8; i++) bytes[15 - i] = static_cast<std::uint8_t>(*v >> (8 * i));
-        }
-        for (int i = 0; i < 16; i++) p[i] = f.big_endian ? bytes[i] : bytes[15 - i];
+        std::uint8_t bytes[16];
+        u128_text(s_, text, bytes, what, at);  // least significant byte first
+        for (int i = 0; i < 16; i++) p[i] = f.big_endian ? bytes[15 - i] : bytes[i];
         return;
       }
       default: {
@@ -942,6 +1017,7 @@ class action_parser {
       return act::pop_nsh{};
     }
     if (n == "ct_clear") return act::ct_clear{};
+    if (n == "ct" && s_.peek() != '(') return act::ct{};
     s_.expect('(', "'(' after " + std::string(n));
     action a = with_arguments(n, at);
     s_.expect(')', "')' closing " + std::string(n) + "(...)");
@@ -949,7 +1025,7 @@ class action_parser {
   }
 
   static bool is_action_word(std::string_view n) {
-    return n == "drop" || n == "pop_vlan" || n == "pop_eth" || n == "ct_clear" || n == "pop_nsh";
+    return n == "drop" || n == "pop_vlan" || n == "pop_eth" || n == "ct_clear" || n == "pop_nsh" || n == "ct";
   }
   // Actions that take arguments: without '(' the name is a mistake, not a port.
   static bool is_action_name(std::string_view n) {
@@ -1056,11 +1132,12 @@ class action_parser {
       s_.expect(')', "')' closing le(...)");
       return c;
     }
-    if (n == "ct" || n == "tnl_push" || n == "tnl_pop" || n == "lb_output" || n == "psample")
+    if (n == "ct") return conntrack();
+    if (n == "tnl_push" || n == "tnl_pop" || n == "lb_output" || n == "psample")
       s_.fail("action '" + std::string(n) + "' is not supported by this datapath yet", "", at);
     s_.fail("unknown action '" + std::string(n) + "'",
             "a port number, drop, push_vlan, pop_vlan, set, dec_ttl, trunc, hash, push_mpls, pop_mpls, add_mpls, push_eth, "
-            "pop_eth, push_nsh, pop_nsh, recirc, userspace, ct_clear, clone, sample, check_pkt_len or meter",
+            "pop_eth, push_nsh, pop_nsh, recirc, userspace, ct, ct_clear, clone, sample, check_pkt_len or meter",
             at);
   }
 
@@ -1192,6 +1269,160 @@ class action_parser {
     char b[24];
     std::snprintf(b, sizeof b, "%#llx", static_cast<unsigned long long>(v));
     return b;
+  }
+
+  // ct(commit|force_commit,zone=N,mark=V[/M],label=V[/M],helper=NAME,timeout=NAME,nat[(...)])
+  // with OVS's rules (odp-util.c parse_conntrack_action): mark and label are
+  // hex, a missing mask is all ones, and a zero mask means "not set".
+  action conntrack() {
+    act::ct c;
+    const auto hex_u32 = [&](std::string_view what, std::string_view t, std::size_t at) {
+      std::string_view d = t;
+      if (d.size() > 2 && d[0] == '0' && (d[1] == 'x' || d[1] == 'X')) d.remove_prefix(2);
+      if (d.empty() || d.size() > 8 || !std::all_of(d.begin(), d.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); }))
+        s_.fail("bad " + std::string(what) + " '" + std::string(t) + "'", "a 32-bit hex value, such as 0x1 or 1f", at);
+      return static_cast<std::uint32_t>(std::stoul(std::string(d), nullptr, 16));
+    };
+    while (s_.peek() != ')') {
+      const std::size_t fat = s_.pos();
+      const std::string_view f = s_.name();
+      if (f == "commit") {
+        c.commit = true;
+      } else if (f == "force_commit") {
+        c.force_commit = true;
+      } else if (f == "zone") {
+        s_.expect('=', "zone=N");
+        c.zone = static_cast<std::uint16_t>(number("zone", 0xffff));
+      } else if (f == "mark") {
+        s_.expect('=', "mark=VALUE[/MASK]");
+        const std::size_t vat = s_.pos();
+        const std::string_view t = s_.token(",)");
+        const std::size_t slash = t.find('/');
+        const std::uint32_t value = hex_u32("mark", t.substr(0, slash), vat);
+        const std::uint32_t mask = slash == std::string_view::npos ? 0xffffffffu : hex_u32("mark mask", t.substr(slash + 1), vat + slash + 1);
+        if (mask) c.mark = std::pair{value, mask};
+        else c.mark.reset();
+      } else if (f == "label") {
+        s_.expect('=', "label=VALUE[/MASK]");
+        const std::size_t vat = s_.pos();
+        const std::string_view t = s_.token(",)");
+        const std::size_t slash = t.find('/');
+        act::ct_labels l;
+        std::array<std::uint8_t, 16> value{}, mask{};
+        key_parser::u128_text(s_, t.substr(0, slash), value.data(), "label", vat);
+        if (slash == std::string_view::npos) mask.fill(0xff);
+        else key_parser::u128_text(s_, t.substr(slash + 1), mask.data(), "label mask", vat + slash + 1);
+        l.value = value;
+        l.mask = mask;
+        if (mask != std::array<std::uint8_t, 16>{}) c.label = l;
+        else c.label.reset();
+      } else if (f == "helper" || f == "timeout") {
+        s_.expect('=', std::string(f) + "=NAME");
+        const std::size_t vat = s_.pos();
+        const std::string_view t = s_.token(",)");
+        const std::size_t limit = f == "helper" ? 15 : 31;
+        if (t.empty() || t.size() > limit)
+          s_.fail("bad " + std::string(f) + " '" + std::string(t) + "'", "a name of 1.." + std::to_string(limit) + " characters", vat);
+        (f == "helper" ? c.helper : c.timeout) = std::string(t);
+      } else if (f == "nat") {
+        c.nat = nat();
+      } else {
+        s_.fail("unknown ct field '" + std::string(f) + "'", "commit, force_commit, zone=N, mark=V/M, label=V/M, helper=NAME, timeout=NAME or nat(...)", fat);
+      }
+      if (s_.peek() == ',') s_.expect(',', ",");
+      else if (s_.peek() != ')') s_.fail(s_.done() ? "unexpected end of text" : std::string("unexpected '") + s_.peek() + "'", "',' or ')' in ct(...)");
+    }
+    if (c.commit && c.force_commit) s_.fail("ct: commit and force_commit exclude each other", "one of them");
+    return c;
+  }
+
+  // nat, nat(src[=ADDR[-ADDR][:PORT[-PORT]]],persistent,hash,random), dst likewise.
+  act::ct_nat nat() {
+    act::ct_nat n;
+    if (s_.peek() != '(') return n;
+    s_.expect('(', "nat(...)");
+    while (s_.peek() != ')') {
+      const std::size_t fat = s_.pos();
+      const std::string_view f = s_.name();
+      if (f == "src" || f == "dst") {
+        if (n.type != act::ct_nat::kind::none) s_.fail("nat: only one of src and dst", "src or dst", fat);
+        n.type = f == "src" ? act::ct_nat::kind::src : act::ct_nat::kind::dst;
+        if (s_.peek() == '=') {
+          s_.expect('=', "=ADDRESS");
+          nat_range(n);
+        }
+      } else if (f == "persistent") {
+        n.persistent = true;
+      } else if (f == "hash") {
+        n.hash = true;
+      } else if (f == "random") {
+        n.random = true;
+      } else {
+        s_.fail("unknown nat field '" + std::string(f) + "'", "src[=ADDR[-ADDR][:PORT[-PORT]]], dst[=...], persistent, hash or random", fat);
+      }
+      if (s_.peek() == ',') s_.expect(',', ",");
+      else if (s_.peek() != ')') s_.fail(s_.done() ? "unexpected end of text" : std::string("unexpected '") + s_.peek() + "'", "',' or ')' in nat(...)");
+    }
+    s_.expect(')', "')' closing nat(...)");
+    if (n.type == act::ct_nat::kind::none && (!n.min_addr.empty() || n.persistent || n.hash || n.random))
+      s_.fail("nat: options are allowed only with src or dst", "nat(src...) or nat(dst...)");
+    if (n.hash && n.random) s_.fail("nat: hash and random exclude each other", "one of them");
+    return n;
+  }
+
+  // ADDR[-ADDR][:PORT[-PORT]]; IPv6 addresses in brackets when a port follows.
+  void nat_range(act::ct_nat& n) {
+    const auto address = [&](std::vector<std::uint8_t>& out) {
+      const std::size_t at = s_.pos();
+      std::string_view t;
+      const bool bracket = s_.peek() == '[';
+      if (bracket) {
+        s_.expect('[', "[IPv6]");
+        t = s_.token("]");
+        s_.expect(']', "']' closing an IPv6 address");
+      } else {
+        // An IPv4 address ends at '-', ':' or the list's end; an unbracketed IPv6 one only at '-' or the end.
+        const std::size_t start = s_.pos();
+        std::string_view rest = s_.rest();
+        std::size_t len = rest.find_first_of(",)");
+        if (len == std::string_view::npos) len = rest.size();
+        std::string_view word = rest.substr(0, len);
+        const bool v6 = word.find(':') != std::string_view::npos && word.find('.') == std::string_view::npos
+                            ? true
+                            : std::count(word.begin(), word.end(), ':') > 1;
+        std::size_t end = v6 ? word.find('-') : word.find_first_of("-:");
+        if (end == std::string_view::npos) end = word.size();
+        t = word.substr(0, end);
+        s_.seek(start + end);
+      }
+      std::uint8_t bytes[16];
+      if (parse_ip(AF_INET, t, bytes)) out.assign(bytes, bytes + 4);
+      else if (parse_ip(AF_INET6, t, bytes)) out.assign(bytes, bytes + 16);
+      else s_.fail("bad nat address '" + std::string(t) + "'", "an IPv4 or IPv6 address", at);
+    };
+    address(n.min_addr);
+    if (s_.peek() == '-') {
+      s_.expect('-', "-ADDRESS");
+      address(n.max_addr);
+      if (n.max_addr.size() != n.min_addr.size()) s_.fail("nat: the range's addresses are of different families", "two IPv4 or two IPv6 addresses");
+      if (n.max_addr < n.min_addr) s_.fail("nat: the range's last address is below its first", "ADDR-ADDR in order");
+    }
+    if (s_.peek() == ':') {
+      s_.expect(':', ":PORT");
+      const std::size_t at = s_.pos();
+      const std::string_view t = s_.token("-,)");
+      auto v = to_number(t);
+      if (!v || *v > 0xffff) s_.fail("bad nat port '" + std::string(t) + "'", "a port 0..65535", at);
+      n.min_port = static_cast<std::uint16_t>(*v);
+      if (s_.peek() == '-') {
+        s_.expect('-', "-PORT");
+        const std::size_t mat = s_.pos();
+        const std::string_view m = s_.token(",)");
+        auto w = to_number(m);
+        if (!w || *w > 0xffff || *w < *v) s_.fail("bad nat port range end '" + std::string(m) + "'", "a port from " + std::to_string(*v) + " to 65535", mat);
+        n.max_port = static_cast<std::uint16_t>(*w);
+      }
+    }
   }
 
   action userspace() {
@@ -1480,6 +1711,7 @@ std::string format_one(const action& a) {
             return s + ")";
           },
           [&](const act::ct_clear&) { return std::string("ct_clear"); },
+          [&](const act::ct& x) { return format_conntrack(x); },
           [&](const act::clone& x) { return "clone(" + nested(x.actions) + ")"; },
           [&](const act::sample& x) {
             std::snprintf(buf, sizeof buf, "sample(sample=%.1f%%,actions(", 100.0 * x.probability / 4294967295.0);

@@ -84,6 +84,77 @@ std::vector<std::optional<nl::attribute>> nested(const nl::attribute& a, int max
   return out;
 }
 
+void expect_flag(const nl::attribute& outer, const nl::attribute& f, const std::string& what) {
+  if (!f.payload.empty()) refuse(outer.type, what + " is a flag and takes no argument");
+}
+
+std::string string_attr(const nl::attribute& outer, const nl::attribute& s, std::size_t max, const std::string& what) {
+  std::string v(s.payload.begin(), s.payload.end());
+  if (const auto nul = v.find('\0'); nul != std::string::npos) v.resize(nul);
+  if (v.empty() || v.size() > max) refuse(outer.type, what + " must be 1.." + std::to_string(max) + " characters");
+  return v;
+}
+
+// OVS_ACTION_ATTR_NAT's attributes, with OVS's consistency rules (odp-util.c format_odp_ct_nat).
+act::ct_nat decode_nat(const nl::attribute& outer, const nl::attribute& a) {
+  const auto n = nested(a, OVS_NAT_ATTR_PROTO_RANDOM, "ct nat");
+  act::ct_nat nat;
+  for (int f : {OVS_NAT_ATTR_SRC, OVS_NAT_ATTR_DST, OVS_NAT_ATTR_PERSISTENT, OVS_NAT_ATTR_PROTO_HASH, OVS_NAT_ATTR_PROTO_RANDOM})
+    if (n[static_cast<std::size_t>(f)]) expect_flag(outer, *n[static_cast<std::size_t>(f)], "ct nat attribute " + std::to_string(f));
+  if (n[OVS_NAT_ATTR_SRC] && n[OVS_NAT_ATTR_DST]) refuse(outer.type, "nat: only one of src and dst");
+  if (n[OVS_NAT_ATTR_SRC]) nat.type = act::ct_nat::kind::src;
+  if (n[OVS_NAT_ATTR_DST]) nat.type = act::ct_nat::kind::dst;
+  const bool any_option = n[OVS_NAT_ATTR_IP_MIN] || n[OVS_NAT_ATTR_IP_MAX] || n[OVS_NAT_ATTR_PROTO_MIN] || n[OVS_NAT_ATTR_PROTO_MAX] ||
+                          n[OVS_NAT_ATTR_PERSISTENT] || n[OVS_NAT_ATTR_PROTO_HASH] || n[OVS_NAT_ATTR_PROTO_RANDOM];
+  if (nat.type == act::ct_nat::kind::none && any_option) refuse(outer.type, "nat: options are allowed only with src or dst");
+  if (!n[OVS_NAT_ATTR_IP_MIN] && (n[OVS_NAT_ATTR_IP_MAX] || n[OVS_NAT_ATTR_PROTO_MIN])) refuse(outer.type, "nat: a range or port without a first address");
+  if (!n[OVS_NAT_ATTR_PROTO_MIN] && n[OVS_NAT_ATTR_PROTO_MAX]) refuse(outer.type, "nat: a port range without a first port");
+  const auto address = [&](const nl::attribute& x) {
+    if (x.payload.size() != 4 && x.payload.size() != 16) refuse(outer.type, "nat: an address must be 4 or 16 bytes");
+    return std::vector<std::uint8_t>(x.payload.begin(), x.payload.end());
+  };
+  if (n[OVS_NAT_ATTR_IP_MIN]) nat.min_addr = address(*n[OVS_NAT_ATTR_IP_MIN]);
+  if (n[OVS_NAT_ATTR_IP_MAX]) {
+    nat.max_addr = address(*n[OVS_NAT_ATTR_IP_MAX]);
+    if (nat.max_addr.size() != nat.min_addr.size()) refuse(outer.type, "nat: the range's addresses are of different families");
+    if (nat.max_addr < nat.min_addr) refuse(outer.type, "nat: the range's last address is below its first");
+  }
+  if (n[OVS_NAT_ATTR_PROTO_MIN]) nat.min_port = nl::get<std::uint16_t>(*n[OVS_NAT_ATTR_PROTO_MIN], "nat proto_min");
+  if (n[OVS_NAT_ATTR_PROTO_MAX]) nat.max_port = nl::get<std::uint16_t>(*n[OVS_NAT_ATTR_PROTO_MAX], "nat proto_max");
+  if (nat.max_port && nat.max_port < nat.min_port) refuse(outer.type, "nat: the port range's end is below its start");
+  nat.persistent = n[OVS_NAT_ATTR_PERSISTENT].has_value();
+  nat.hash = n[OVS_NAT_ATTR_PROTO_HASH].has_value();
+  nat.random = n[OVS_NAT_ATTR_PROTO_RANDOM].has_value();
+  if (nat.hash && nat.random) refuse(outer.type, "nat: hash and random exclude each other");
+  return nat;
+}
+
+// OVS_ACTION_ATTR_CT (Linux ovs_ct_copy_action's parse_ct).
+act::ct decode_ct(const nl::attribute& a) {
+  const auto n = nested(a, OVS_CT_ATTR_TIMEOUT, "ct");
+  act::ct c;
+  if (const auto& f = n[OVS_CT_ATTR_COMMIT]) expect_flag(a, *f, "ct commit"), c.commit = true;
+  if (const auto& f = n[OVS_CT_ATTR_FORCE_COMMIT]) expect_flag(a, *f, "ct force_commit"), c.force_commit = true;
+  if (c.commit && c.force_commit) refuse(a.type, "commit and force_commit exclude each other");
+  if (const auto& z = n[OVS_CT_ATTR_ZONE]) c.zone = nl::get<std::uint16_t>(*z, "ct zone");
+  if (const auto& m = n[OVS_CT_ATTR_MARK]) {
+    const auto v = nl::get<std::array<std::uint32_t, 2>>(*m, "ct mark");
+    if (v[1]) c.mark = std::pair{v[0], v[1]};
+  }
+  if (const auto& l = n[OVS_CT_ATTR_LABELS]) {
+    const auto v = nl::get<std::array<std::uint8_t, 32>>(*l, "ct labels");
+    act::ct_labels labels;
+    std::memcpy(labels.value.data(), v.data(), 16);
+    std::memcpy(labels.mask.data(), v.data() + 16, 16);
+    if (labels.mask != std::array<std::uint8_t, 16>{}) c.label = labels;
+  }
+  if (const auto& h = n[OVS_CT_ATTR_HELPER]) c.helper = string_attr(a, *h, 15, "ct helper");
+  if (const auto& t = n[OVS_CT_ATTR_TIMEOUT]) c.timeout = string_attr(a, *t, 31, "ct timeout");
+  if (const auto& x = n[OVS_CT_ATTR_NAT]) c.nat = decode_nat(a, *x);
+  // OVS_CT_ATTR_EVENTMASK only filters conntrack events, which ovsxdp does not send.
+  return c;
+}
+
 bool all_ones(const void* p, std::size_t n) {
   const auto* b = static_cast<const std::uint8_t*>(p);
   for (std::size_t i = 0; i < n; i++)
@@ -312,6 +383,7 @@ action decode_one(const nl::attribute& a, int depth) {
     }
     case OVS_ACTION_ATTR_POP_ETH: expect_empty(a); return act::pop_eth{};
     case OVS_ACTION_ATTR_CT_CLEAR: expect_empty(a); return act::ct_clear{};
+    case OVS_ACTION_ATTR_CT: return decode_ct(a);
     case OVS_ACTION_ATTR_PUSH_NSH: {
       // As Linux's validate_push_nsh: one nested OVS_KEY_ATTR_NSH holding the header.
       const auto wrapper = nl::parse(a.payload, a.type, "push_nsh");
@@ -370,7 +442,6 @@ action decode_one(const nl::attribute& a, int depth) {
       if (reason > 0xffff) refuse(a.type, "reason " + std::to_string(reason) + " does not fit the 16 bits ovsxdp keeps");
       return act::drop{static_cast<std::uint16_t>(reason)};
     }
-    case OVS_ACTION_ATTR_CT: refuse(a.type, "conntrack is not supported by ovsxdp yet");
     case nl::ovs31::kActionTunnelPush: case nl::ovs31::kActionTunnelPop:
       refuse(a.type, "tunnels are not supported by ovsxdp yet");
     case nl::ovs31::kActionLbOutput: refuse(a.type, "balance-tcp bond output is not supported by ovsxdp");
@@ -523,6 +594,41 @@ struct encoder {
     w.end_nested(at);
   }
   void operator()(const act::ct_clear&) { w.put_flag(OVS_ACTION_ATTR_CT_CLEAR); }
+  void operator()(const act::ct& a) {
+    const std::size_t at = w.begin_nested(OVS_ACTION_ATTR_CT);
+    if (a.commit) w.put_flag(OVS_CT_ATTR_COMMIT);
+    else if (a.force_commit) w.put_flag(OVS_CT_ATTR_FORCE_COMMIT);
+    if (a.zone) w.put_value(OVS_CT_ATTR_ZONE, a.zone);
+    if (a.mark) w.put_value(OVS_CT_ATTR_MARK, std::array<std::uint32_t, 2>{a.mark->first, a.mark->second});
+    if (a.label) {
+      std::array<std::uint8_t, 32> v{};
+      std::memcpy(v.data(), a.label->value.data(), 16);
+      std::memcpy(v.data() + 16, a.label->mask.data(), 16);
+      w.put_value(OVS_CT_ATTR_LABELS, v);
+    }
+    if (!a.helper.empty()) w.put(OVS_CT_ATTR_HELPER, a.helper.c_str(), a.helper.size() + 1);
+    if (!a.timeout.empty()) w.put(OVS_CT_ATTR_TIMEOUT, a.timeout.c_str(), a.timeout.size() + 1);
+    if (a.nat) {
+      const std::size_t nat = w.begin_nested(OVS_CT_ATTR_NAT);
+      const act::ct_nat& x = *a.nat;
+      if (x.type != act::ct_nat::kind::none) {
+        w.put_flag(x.type == act::ct_nat::kind::src ? OVS_NAT_ATTR_SRC : OVS_NAT_ATTR_DST);
+        if (!x.min_addr.empty()) {
+          w.put(OVS_NAT_ATTR_IP_MIN, x.min_addr.data(), x.min_addr.size());
+          if (!x.max_addr.empty() && x.max_addr > x.min_addr) w.put(OVS_NAT_ATTR_IP_MAX, x.max_addr.data(), x.max_addr.size());
+          if (x.min_port) {
+            w.put_value(OVS_NAT_ATTR_PROTO_MIN, x.min_port);
+            if (x.max_port > x.min_port) w.put_value(OVS_NAT_ATTR_PROTO_MAX, x.max_port);
+          }
+        }
+        if (x.persistent) w.put_flag(OVS_NAT_ATTR_PERSISTENT);
+        if (x.hash) w.put_flag(OVS_NAT_ATTR_PROTO_HASH);
+        if (x.random) w.put_flag(OVS_NAT_ATTR_PROTO_RANDOM);
+      }
+      w.end_nested(nat);
+    }
+    w.end_nested(at);
+  }
   void operator()(const act::clone& a) { put_nested_list(w, OVS_ACTION_ATTR_CLONE, a.actions); }
   void operator()(const act::sample& a) {
     const std::size_t at = w.begin_nested(OVS_ACTION_ATTR_SAMPLE);

@@ -279,7 +279,7 @@ TEST_CASE("netlink actions: a fully masked set is written as plain set, as OVS s
 }
 
 TEST_CASE("netlink actions: refusals name the attribute") {
-  CHECK(refused_attribute(attr(OVS_ACTION_ATTR_CT, attr(OVS_CT_ATTR_COMMIT))) == OVS_ACTION_ATTR_CT);
+  CHECK(refused_attribute(attr(OVS_ACTION_ATTR_CT, cat({attr(OVS_CT_ATTR_COMMIT), attr(OVS_CT_ATTR_FORCE_COMMIT)}))) == OVS_ACTION_ATTR_CT);
   CHECK(refused_attribute(attr(kTunnelPush, seq(8, 0))) == kTunnelPush);
   CHECK(refused_attribute(attr(kTunnelPop, u32(1))) == kTunnelPop);
   CHECK(refused_attribute(attr(kLbOutput, u32(1))) == kLbOutput);
