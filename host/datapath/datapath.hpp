@@ -15,6 +15,7 @@
 
 #include "datapath/actions.hpp"
 #include "datapath/key_attributes.hpp"
+#include "ovsxdp/abi/conntrack.h"
 #include "ovsxdp/abi/datapath.h"
 #include "runtime/program_info.hpp"
 
@@ -29,6 +30,7 @@ struct datapath_options {
   std::uint32_t max_action_sets = OVSXDP_DEFAULT_MAX_ACTION_SETS;
   std::uint32_t max_ports = OVSXDP_DEFAULT_MAX_PORTS;
   std::uint32_t max_meters = OVSXDP_DEFAULT_MAX_METERS;
+  std::uint32_t max_conns = OVSXDP_DEFAULT_MAX_CONNS;  // conntrack entries; a full table evicts the least recently used
   std::uint32_t upcall_ring_bytes = OVSXDP_DEFAULT_UPCALL_RING;
   ovsxdp_miss_policy miss_policy = OVSXDP_MISS_DROP;
   ovsxdp_lookup_cache lookup_cache = OVSXDP_CACHE_FLOW;  // per-CPU cache in front of the megaflow search
@@ -131,6 +133,15 @@ struct meter_stats {
 struct meter_entry {
   meter_config config;
   meter_stats stats;
+};
+
+// One tracked connection as the conntrack table holds it: its tuple in both
+// directions and its state (format_conntrack_entry prints it as ovs-dpctl).
+struct conntrack_entry {
+  ovsxdp_ct_tuple original{};
+  ovsxdp_ct_tuple reply{};
+  ovsxdp_ct_entry state{};
+  std::uint64_t expires_in_ns = 0;  // until its timeout
 };
 
 // A flow is named by its UFID, or by its exact match (key and mask).
@@ -254,6 +265,15 @@ class datapath {
   bool delete_meter(std::uint32_t id);
   std::optional<meter_entry> get_meter(std::uint32_t id) const;
   std::vector<meter_entry> dump_meters() const;
+
+  // ---- conntrack (conntrack.cpp) ----
+  // Live connections, of one zone or all; entries past their timeout are
+  // not listed (the datapath removes them when it meets them next).
+  std::vector<conntrack_entry> dump_conntrack(std::optional<std::uint16_t> zone = {}) const;
+  // Removes the connections of one zone, or all; returns how many went.
+  std::size_t flush_conntrack(std::optional<std::uint16_t> zone = {});
+  // The table's capacity (fixed when the datapath was created: add-dp --max-conns).
+  std::uint32_t max_conns() const;
 
   // ---- counters ----
   datapath_counters counters() const;

@@ -58,5 +58,9 @@ int trace(const std::vector<std::string>& args);
 int add_meter(const std::vector<std::string>& args);
 int del_meter(const std::vector<std::string>& args);
 int dump_meters(const std::vector<std::string>& args);
+int dump_conntrack(const std::vector<std::string>& args);
+int flush_conntrack(const std::vector<std::string>& args);
+int ct_stats_show(const std::vector<std::string>& args);
+int ct_get_maxconns(const std::vector<std::string>& args);
 
 }  // namespace ovsxdp::dpctl

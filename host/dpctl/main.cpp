@@ -33,7 +33,7 @@ datapath_location& location() {
 
 const std::vector<command>& commands() {
   static const std::vector<command> table{
-      {"add-dp", "add-dp DP [IFACE[,port_no=N]...] [--max-flows N] [--max-masks N] [--max-ports N] [--miss drop|pass] [--cache flow|mask|none]",
+      {"add-dp", "add-dp DP [IFACE[,port_no=N]...] [--max-flows N] [--max-masks N] [--max-ports N] [--max-conns N] [--miss drop|pass] [--cache flow|mask|none]",
        "create datapath DP (pinned in bpffs) and add the interfaces as ports", add_dp},
       {"del-dp", "del-dp DP", "detach every port of DP and remove it: no pins, programs or maps are left", del_dp},
       {"show", "show [-s] [DP...]", "ports, flow count and lookup statistics; -s adds every counter (drops by reason)", show},
@@ -53,6 +53,12 @@ const std::vector<command>& commands() {
        "add or replace a meter (OVS semantics, one drop band): the meter(ID) action drops packets over its rate", add_meter},
       {"del-meter", "del-meter [DP] ID", "remove a meter; meter(ID) actions then let everything through", del_meter},
       {"dump-meters", "dump-meters [DP]", "print every meter with its configuration and packet/byte/drop statistics", dump_meters},
+      {"dump-conntrack", "dump-conntrack [-s] [-m] [DP] [zone=N]",
+       "print the tracked connections (of one zone), as ovs-dpctl does; -s adds packet counts, start time and timeout", dump_conntrack},
+      {"flush-conntrack", "flush-conntrack [DP] [zone=N]", "remove every tracked connection, or those of one zone", flush_conntrack},
+      {"ct-stats-show", "ct-stats-show [-m] [DP] [zone=N]", "count the tracked connections by protocol; -m adds TCP connections per state",
+       ct_stats_show},
+      {"ct-get-maxconns", "ct-get-maxconns [DP]", "print the conntrack table's capacity (set at add-dp --max-conns)", ct_get_maxconns},
       {"trace", "trace DP IN_PORT PACKET_HEX | trace --flows FILE IN_PORT PACKET_HEX",
        "run one packet through the flows and print what would be sent (one line per packet, then the verdict)", trace},
       {"parse-pcap", "parse-pcap FILE [--in-port N] [-m]",

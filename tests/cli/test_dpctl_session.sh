@@ -87,7 +87,7 @@ note "malformed input: exit 2, column and expected form, nothing changed"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no" "7"
 t add-flow "recirc_id(0),in_port(1),eth(src=50:54:00:00:00:zz),eth_type(0x0800),ipv4(frag=no)" "7"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "push_vlan(vid=10),frobnicate"
-t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "ct(commit),7"
+t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)" "ct(commit,nat(src=10.0.0.1)),7"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)" "set(ipv4(src=1.2.3.4)),7"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800)" "7"
 t add-flow "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80)" "7"
@@ -126,6 +126,21 @@ t trace lab 7 "505400000002505400000001080045000020000100004011f9c90a0000010a000
 t del-meter lab 2
 t del-meter lab 2
 t dump-meters lab
+note "conntrack: ct() and ct_state matches; trace tracks without storing; the table dumps, counts and flushes as ovs-dpctl's"
+t add-flow lab "recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4(frag=no)" "ct(commit,zone=5,mark=0x1/0xff),recirc(9)"
+t add-flow lab "recirc_id(9),ct_state(+new+trk),ct_zone(5),in_port(2),eth(),eth_type(0x0800),ipv4(frag=no)" "1"
+t add-flow lab "recirc_id(9),ct_state(+est+trk),ct_zone(5),in_port(2),eth(),eth_type(0x0800),ipv4(frag=no)" "7"
+t trace lab 2 "505400000002505400000001080045000020000100004011f9c90a0000010a000002138800350000bd32"
+t add-flow lab "recirc_id(0),in_port(3),eth(),eth_type(0x0800),ipv4(frag=no)" "ct(commit,nat(src=10.0.0.1)),1"
+t add-flow lab "recirc_id(0),in_port(3),eth(),eth_type(0x0800),ipv4(frag=no)" "ct(commit,helper=ftp),1"
+t add-flow lab "recirc_id(0),in_port(3),eth(),eth_type(0x0800),ipv4(frag=no)" "ct(mark=0x1),1"
+t dump-conntrack lab
+t dump-conntrack -s lab zone=5
+t ct-stats-show lab
+t ct-get-maxconns lab
+t flush-conntrack lab zone=5
+t flush-conntrack lab zone=70000
+t flush-conntrack lab "ct_nw_src=10.1.1.1"
 note "port names: any character Linux allows, in in_port() and as outputs; an unknown one says so"
 t add-if lab sp-5,port_no=5
 t add-flow lab "recirc_id(0),in_port(sp-5),eth(),eth_type(0x0806),arp()" "sp-5,clone(sp1)"
