@@ -23,11 +23,16 @@ void check_frag(int type, std::uint8_t frag, role r) {
     refuse(type, "frag type " + std::to_string(frag) + " is out of range (at most " + std::to_string(OVS_FRAG_TYPE_MAX) + ")");
 }
 
-// Conntrack fields exist in the key but nothing in ovsxdp ever sets them (no
-// ct() action): a packet is never tracked, so only the value 0 can match.
+// Conntrack fields in netlink keys: ct() tracks packets (text flows, the
+// host API and ovsxdp-dpctl match them), but keys that match tracked state
+// arrive in netlink only from ovs-vswitchd, whose feature probes they
+// answer. They stay refused until the dpif provider can also dump and flush
+// the connections it makes (ct_dump, ct_flush): before that, ofproto would
+// run conntrack pipelines it cannot inspect or reset.
 void check_untracked(int type, bool value_nonzero, role r) {
   if (r == role::key && value_nonzero)
-    refuse(type, "ovsxdp has no connection tracking (no ct() action): its packets are never tracked, so this can only match 0");
+    refuse(type, "conntrack matches through netlink are not enabled yet (the dpif provider cannot dump or flush connections); "
+                 "text flows (ovsxdp-dpctl) can match them");
 }
 
 void store_nsh(const nl::attribute& a, ovsxdp_flow_key& out, role r) {

@@ -53,8 +53,10 @@ acts = ["1", "drop", "1,2,3", "push_vlan(vid=5,pcp=0),2", "pop_vlan,1", "push_vl
  "set(icmp(type=0,code=0)),1", "set(nd(target=fe80::1,sll=00:00:00:00:00:01,tll=00:00:00:00:00:00)),1", "ct_clear,1",
  "userspace(pid=4,controller(reason=1,dont_send=0,continuation=0,recirc_id=1,rule_cookie=0,controller_id=0,max_len=65535))",
  "set(ipv4(ttl=63)),clone(set(eth(dst=00:00:00:00:00:09)),1),2",
+ "ct(commit),1", "ct(zone=5),recirc(2)", "ct(commit,zone=5,mark=0x1/0xff,label=0x1/0xff),recirc(1)", "ct(force_commit,mark=0x2a/0xffffffff)",
+ "ct(commit,nat(src=10.0.0.1-10.0.0.5:1000-2000,random)),1", "ct(nat),recirc(3)", "ct(commit,nat(dst=[fd00::1]:80)),1",
 ]
-refused_acts = ["set(ipv4(src=1.2.3.4/255.255.255.0)),1", "set(ipv6(src=::1,dst=::2,label=0,proto=6,tclass=0,hlimit=1,frag=no)),1", "lb_output(1)", "ct(commit),1", "tnl_pop(1)", "set(tunnel(tun_id=0x5,dst=1.1.1.1,ttl=64,flags(df|key))),1"]
+refused_acts = ["set(ipv4(src=1.2.3.4/255.255.255.0)),1", "set(ipv6(src=::1,dst=::2,label=0,proto=6,tclass=0,hlimit=1,frag=no)),1", "lb_output(1)", "tnl_pop(1)", "set(tunnel(tun_id=0x5,dst=1.1.1.1,ttl=64,flags(df|key))),1"]
 # OVS 3.1's odp_actions_from_string cannot parse pop_mpls, push_mpls, pop_eth,
 # push_eth, hash, dec_ttl, pop_nsh or slow_path text, so those are tested by
 # tests/unit/test_netlink_actions.cpp only. Linux refuses a masked set whose
