@@ -33,28 +33,12 @@ std::string address(const std::uint8_t (&a)[16], std::uint8_t family) {
   return b;
 }
 
-// The ICMP type a reply-direction tuple reports: the query's answer.
-std::uint8_t icmp_reply_type(std::uint8_t proto, std::uint8_t request) {
-  if (proto == IPPROTO_ICMPV6) return request == 128 ? 129 : request;
-  switch (request) {
-    case 8: return 0;
-    case 13: return 14;
-    case 15: return 16;
-    default: return request;
-  }
-}
-
-std::string tuple_text(const ovsxdp_ct_tuple& t, bool reply_direction, const ovsxdp_ct_entry& e) {
+std::string tuple_text(const conntrack_tuple& t) {
   std::string s = "src=" + address(t.src, t.family) + ",dst=" + address(t.dst, t.family);
-  if (t.proto == IPPROTO_ICMP || t.proto == IPPROTO_ICMPV6) {
-    // Both directions carry the identifier and the query's type (conntrack/packet.h).
-    const auto request = static_cast<std::uint8_t>(ntohs(t.dst_port));
-    const std::uint8_t type = reply_direction ? icmp_reply_type(t.proto, request) : request;
-    s += ",id=" + std::to_string(ntohs(t.src_port)) + ",type=" + std::to_string(type) +
-         ",code=" + std::to_string(ntohs(e.orig_tp_dst) & 0xff);
-  } else {
-    s += ",sport=" + std::to_string(ntohs(t.src_port)) + ",dport=" + std::to_string(ntohs(t.dst_port));
-  }
+  if (t.proto == IPPROTO_ICMP || t.proto == IPPROTO_ICMPV6)
+    s += ",id=" + std::to_string(t.icmp_id) + ",type=" + std::to_string(t.icmp_type) + ",code=" + std::to_string(t.icmp_code);
+  else
+    s += ",sport=" + std::to_string(t.src_port) + ",dport=" + std::to_string(t.dst_port);
   return s;
 }
 
@@ -64,13 +48,7 @@ std::string counters_text(std::uint64_t packets, std::uint64_t bytes) {
 }
 
 // ",start=2026-12-05T06:10:00.123" in UTC, as OVS prints it (ds_put_strftime_msec, utc).
-std::string start_text(std::uint64_t created_monotonic_ns) {
-  timespec mono, real;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
-  clock_gettime(CLOCK_REALTIME, &real);
-  const std::uint64_t mono_ns = static_cast<std::uint64_t>(mono.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(mono.tv_nsec);
-  const std::uint64_t real_ns = static_cast<std::uint64_t>(real.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(real.tv_nsec);
-  const std::uint64_t start_ns = real_ns - std::min(real_ns, mono_ns - std::min(mono_ns, created_monotonic_ns));
+std::string start_text(std::uint64_t start_ns) {
   const time_t seconds = static_cast<time_t>(start_ns / 1000000000ULL);
   tm when{};
   gmtime_r(&seconds, &when);
@@ -110,12 +88,12 @@ const char* conntrack_tcp_state_name(std::uint8_t state) { return state < kTcpSt
 std::string format_conntrack_entry(const conntrack_entry& c, bool stats) {
   const ovsxdp_ct_entry& e = c.state;
   std::string s = protocol_name(c.original.proto);
-  s += ",orig=(" + tuple_text(c.original, false, e);
+  s += ",orig=(" + tuple_text(original_tuple(c));
   if (stats) s += counters_text(e.packets[0], e.bytes[0]);
-  s += "),reply=(" + tuple_text(c.reply, true, e);
+  s += "),reply=(" + tuple_text(reply_tuple(c));
   if (stats) s += counters_text(e.packets[1], e.bytes[1]);
   s += ")";
-  if (stats) s += start_text(e.created_ns);
+  if (stats) s += start_text(conntrack_start_realtime_ns(c));
   if (c.original.zone) s += ",zone=" + std::to_string(c.original.zone);
   if (stats) s += ",timeout=" + std::to_string(c.expires_in_ns / 1000000000ULL);
   if (e.mark) s += ",mark=" + std::to_string(e.mark);

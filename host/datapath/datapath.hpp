@@ -144,6 +144,28 @@ struct conntrack_entry {
   std::uint64_t expires_in_ns = 0;  // until its timeout
 };
 
+// A connection's tuple in one direction as OVS names it (ct_dpif_tuple,
+// ovs-dpctl's ct_nw_src=...): ICMP queries by identifier, type and code
+// rather than ports. Ports and identifier in host byte order.
+struct conntrack_tuple {
+  std::uint8_t family = OVSXDP_CT_IPV4;  // enum ovsxdp_ct_family
+  std::uint8_t proto = 0;
+  std::uint8_t src[16]{};  // IPv4: the first 4 bytes
+  std::uint8_t dst[16]{};
+  std::uint16_t src_port = 0, dst_port = 0;  // not ICMP
+  std::uint16_t icmp_id = 0;                 // ICMP and ICMPv6
+  std::uint8_t icmp_type = 0, icmp_code = 0;
+  bool operator==(const conntrack_tuple&) const = default;
+};
+
+// The entry's tuples as OVS reports them: the reply direction of an ICMP
+// query carries the answer's type (echo reply for echo request).
+conntrack_tuple original_tuple(const conntrack_entry& entry);
+conntrack_tuple reply_tuple(const conntrack_entry& entry);
+// When the connection was created, in CLOCK_REALTIME nanoseconds (the entry
+// holds coarse monotonic time).
+std::uint64_t conntrack_start_realtime_ns(const conntrack_entry& entry);
+
 // A flow is named by its UFID, or by its exact match (key and mask).
 using flow_selector = std::variant<ovsxdp_ufid, flow_match>;
 
@@ -272,6 +294,11 @@ class datapath {
   std::vector<conntrack_entry> dump_conntrack(std::optional<std::uint16_t> zone = {}) const;
   // Removes the connections of one zone, or all; returns how many went.
   std::size_t flush_conntrack(std::optional<std::uint16_t> zone = {});
+  // Removes the connection of `zone` that has `tuple` as its original or its
+  // reply direction (as Linux and OVS flush by tuple); false when none has.
+  // A tuple conntrack cannot hold (an ICMP type that is no query) is
+  // std::invalid_argument.
+  bool flush_conntrack(std::uint16_t zone, const conntrack_tuple& tuple);
   // The table's capacity (fixed when the datapath was created: add-dp --max-conns).
   std::uint32_t max_conns() const;
 

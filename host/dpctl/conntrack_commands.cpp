@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "datapath/conntrack_format.hpp"
+#include "datapath/conntrack_match.hpp"
 #include "dpctl/command.hpp"
 #include "runtime/error.hpp"
 
@@ -14,10 +15,13 @@ struct conntrack_args {
   std::optional<std::uint16_t> zone;
   bool stats = false;    // -s
   bool verbose = false;  // -m / verbose
+  std::vector<std::string> tuples;  // flush-conntrack: original, then reply
 };
 
-// [-s] [-m] [DP] [zone=N] in any order, as ovs-dpctl accepts them.
-conntrack_args parse_conntrack_args(const std::vector<std::string>& args, bool allow_stats, bool allow_verbose) {
+// [-s] [-m] [DP] [zone=N] in any order, as ovs-dpctl accepts them, and for
+// flush-conntrack up to two tuples after them (an argument with '=').
+conntrack_args parse_conntrack_args(const std::vector<std::string>& args, bool allow_stats, bool allow_verbose,
+                                    bool allow_tuples = false) {
   conntrack_args out;
   for (const auto& a : args) {
     if (allow_stats && (a == "-s" || a == "--statistics")) {
@@ -29,8 +33,12 @@ conntrack_args parse_conntrack_args(const std::vector<std::string>& args, bool a
       out.zone = static_cast<std::uint16_t>(parse_number("zone", a.substr(5), 0xffff));
     } else if (!a.empty() && a[0] == '-') {
       throw usage_error("unknown option '" + excerpt(a) + "'");
-    } else if (a.find('=') != std::string::npos) {
-      throw usage_error("'" + excerpt(a) + "': selecting connections by their tuple is not supported yet; give zone=N or nothing (all)");
+    } else if (a.find('=') != std::string::npos || (allow_tuples && a.empty())) {  // "" is an empty original tuple, as in OVS
+      if (!allow_tuples) throw usage_error("'" + excerpt(a) + "': only flush-conntrack selects connections by tuple; give zone=N or nothing (all)");
+      if (out.tuples.size() == 2) throw usage_error("'" + excerpt(a) + "': at most two tuples (original, then reply)");
+      out.tuples.push_back(a);
+    } else if (!out.tuples.empty()) {
+      throw usage_error("'" + excerpt(a) + "': the datapath name goes before the tuples");
     } else if (!out.datapath) {
       out.datapath = a;
     } else {
@@ -50,9 +58,25 @@ int dump_conntrack(const std::vector<std::string>& args) {
 }
 
 int flush_conntrack(const std::vector<std::string>& args) {
-  const conntrack_args a = parse_conntrack_args(args, false, false);
+  const conntrack_args a = parse_conntrack_args(args, false, false, true);
+  conntrack_match match;
+  for (std::size_t i = 0; i < a.tuples.size(); i++) {
+    try {
+      parse_conntrack_tuple(a.tuples[i], i == 1, match);
+    } catch (const std::invalid_argument& e) {
+      throw usage_error(std::string(i ? "reply" : "original") + " tuple '" + excerpt(a.tuples[i]) + "': " + e.what());
+    }
+  }
   datapath dp = open_datapath(a.datapath);
-  dp.flush_conntrack(a.zone);
+  std::size_t removed = 0;
+  try {
+    removed = flush_conntrack_matching(dp, a.zone, match);
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(e.what());
+  }
+  if (!removed && match.names_one_connection())
+    throw error("flush conntrack", "zone " + std::to_string(a.zone.value_or(0)), "no connection has this tuple as its original or reply direction",
+                "dump-conntrack lists them; give the tuple before NAT");
   return 0;
 }
 

@@ -55,7 +55,10 @@ const std::vector<command>& commands() {
       {"dump-meters", "dump-meters [DP]", "print every meter with its configuration and packet/byte/drop statistics", dump_meters},
       {"dump-conntrack", "dump-conntrack [-s] [-m] [DP] [zone=N]",
        "print the tracked connections (of one zone), as ovs-dpctl does; -s adds packet counts, start time and timeout", dump_conntrack},
-      {"flush-conntrack", "flush-conntrack [DP] [zone=N]", "remove every tracked connection, or those of one zone", flush_conntrack},
+      {"flush-conntrack", "flush-conntrack [DP] [zone=N] [ORIG-TUPLE [REPLY-TUPLE]]",
+       "remove every tracked connection, those of one zone, or those matching tuples in OVS's syntax (ct_nw_src=A,ct_nw_dst=B,"
+       "ct_nw_proto=6,ct_tp_src=P,ct_tp_dst=Q; ct_ipv6_src/dst, icmp_type/code/id)",
+       flush_conntrack},
       {"ct-stats-show", "ct-stats-show [-m] [DP] [zone=N]", "count the tracked connections by protocol; -m adds TCP connections per state",
        ct_stats_show},
       {"ct-get-maxconns", "ct-get-maxconns [DP]", "print the conntrack table's capacity (set at add-dp --max-conns)", ct_get_maxconns},

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "datapath/conntrack_format.hpp"
+#include "datapath/conntrack_match.hpp"
 #include "odp/flow_parse.hpp"
 #include "packet/packet_builder.hpp"
 #include "support/requirements.hpp"
@@ -174,4 +175,64 @@ TEST_CASE("a full table evicts the least recently used connection, and a committ
   CHECK(dp.counters()[OVSXDP_C_CT_COMMITTED] == 300);
   CHECK(dp.dump_conntrack().size() > 32);  // the LRU keeps most of its capacity in use
   datapath::destroy(name, sandbox::get().location());
+}
+
+TEST_CASE("flush by tuple: one connection goes, by its original or its reply tuple, in its zone only; partial tuples flush what they match") {
+  test_datapath t(3);
+  t.dp.execute(udp(3333), 1, odp::parse_actions("ct(commit,zone=7)"));
+  t.dp.execute(udp(4444), 1, odp::parse_actions("ct(commit,zone=7)"));
+  t.dp.execute(udp(5555), 1, odp::parse_actions("ct(commit)"));
+  t.dp.execute(echo(false), 1, odp::parse_actions("ct(commit,zone=7)"));
+  REQUIRE(t.dp.dump_conntrack().size() == 4);
+
+  auto udp_tuple = [](std::uint16_t sport, bool reply) {
+    conntrack_tuple u;
+    u.family = OVSXDP_CT_IPV4;
+    u.proto = IPPROTO_UDP;
+    const std::uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+    std::memcpy(u.src, reply ? b : a, 4);
+    std::memcpy(u.dst, reply ? a : b, 4);
+    u.src_port = reply ? 53 : sport;
+    u.dst_port = reply ? sport : 53;
+    return u;
+  };
+  // Zone 0 holds only port 5555's: 3333's tuple is not there.
+  CHECK_FALSE(t.dp.flush_conntrack(0, udp_tuple(3333, false)));
+  CHECK(t.dp.flush_conntrack(7, udp_tuple(3333, false)));
+  CHECK(t.dp.flush_conntrack(7, udp_tuple(4444, true)));  // by its reply direction
+  CHECK_FALSE(t.dp.flush_conntrack(7, udp_tuple(4444, true)));
+  auto conns = t.dp.dump_conntrack();
+  REQUIRE(conns.size() == 2);
+
+  // The echo by its reply tuple (type 0 names the echo request's connection).
+  conntrack_tuple reply = reply_tuple(*std::find_if(conns.begin(), conns.end(), [](const conntrack_entry& c) { return c.original.proto == IPPROTO_ICMP; }));
+  CHECK(reply.icmp_type == 0);
+  CHECK(reply.icmp_id == 0x1234);
+  conntrack_tuple bad = reply;
+  bad.icmp_type = 3;  // destination unreachable: no connection is keyed by it
+  CHECK_THROWS_AS(t.dp.flush_conntrack(7, bad), std::invalid_argument);
+  CHECK(t.dp.flush_conntrack(7, reply));
+  REQUIRE(t.dp.dump_conntrack().size() == 1);
+  CHECK(t.dp.dump_conntrack()[0].original.zone == 0);
+
+  // Partial tuples, as ovs-dpctl flush-conntrack takes them.
+  t.dp.execute(udp(3333), 1, odp::parse_actions("ct(commit,zone=7)"));
+  t.dp.execute(udp(4444), 1, odp::parse_actions("ct(commit,zone=7)"));
+  conntrack_match m;
+  parse_conntrack_tuple("ct_nw_src=10.0.0.1,ct_nw_proto=17,ct_tp_src=4444", false, m);
+  CHECK_FALSE(m.names_one_connection());
+  CHECK(flush_conntrack_matching(t.dp, std::nullopt, m) == 1);
+  conntrack_match by_reply;
+  parse_conntrack_tuple("", false, by_reply);
+  parse_conntrack_tuple("ct_nw_src=10.0.0.2,ct_nw_proto=17", true, by_reply);
+  CHECK(flush_conntrack_matching(t.dp, std::uint16_t{7}, by_reply) == 1);  // 3333's; 5555's is in zone 0
+  conns = t.dp.dump_conntrack();
+  REQUIRE(conns.size() == 1);
+  CHECK(ntohs(conns[0].original.src_port) == 5555);
+  conntrack_match exact;
+  parse_conntrack_tuple("ct_nw_src=10.0.0.1,ct_nw_dst=10.0.0.2,ct_nw_proto=17,ct_tp_src=5555,ct_tp_dst=53", false, exact);
+  CHECK(exact.names_one_connection());
+  CHECK(flush_conntrack_matching(t.dp, std::uint16_t{7}, exact) == 0);  // an exact tuple flushes in one zone only
+  CHECK(flush_conntrack_matching(t.dp, std::nullopt, exact) == 1);      // zone 0 when none is given
+  CHECK(t.dp.dump_conntrack().empty());
 }

@@ -141,6 +141,12 @@ t ct-get-maxconns lab
 t flush-conntrack lab zone=5
 t flush-conntrack lab zone=70000
 t flush-conntrack lab "ct_nw_src=10.1.1.1"
+t flush-conntrack lab zone=5 "ct_nw_src=10.1.1.1,ct_nw_dst=10.1.1.2,ct_nw_proto=6,ct_tp_src=40000,ct_tp_dst=80"
+t flush-conntrack lab "" "ct_nw_src=10.1.1.2,ct_nw_proto=17"
+t flush-conntrack lab "ct_nw_src=10.1.1.1,ct_tp_src=80"
+t flush-conntrack lab "ct_nw_src=10.1.1.1" "ct_ipv6_src=fd00::1"
+t flush-conntrack lab "ct_nw_src=1" "ct_nw_dst=2" "ct_nw_proto=3"
+t dump-conntrack lab "ct_nw_src=10.1.1.1"
 note "port names: any character Linux allows, in in_port() and as outputs; an unknown one says so"
 t add-if lab sp-5,port_no=5
 t add-flow lab "recirc_id(0),in_port(sp-5),eth(),eth_type(0x0806),arp()" "sp-5,clone(sp1)"

@@ -12,6 +12,7 @@
 
 #include "datapath/actions.hpp"
 #include "datapath/conntrack_format.hpp"
+#include "datapath/conntrack_match.hpp"
 #include "datapath/validate.hpp"
 #include "odp/flow_parse.hpp"
 #include "odp/netlink.hpp"
@@ -255,4 +256,63 @@ TEST_CASE("dump-conntrack and ct-stats-show print as ovs-dpctl does") {
   const conntrack_entry both[] = {tcp, ping};
   CHECK(format_conntrack_stats(both) == "Connections Stats:\n    Total: 2\n  TCP: 1\n  ICMPv6: 1\n");
   CHECK(format_conntrack_stats(both, true).find("\t  [TIME_WAIT]=1\n") != std::string::npos);
+}
+
+TEST_CASE("flush-conntrack tuples: OVS's syntax, its refusals, and partial matches") {
+  conntrack_entry tcp;
+  tcp.original.family = OVSXDP_CT_IPV4;
+  tcp.original.proto = IPPROTO_TCP;
+  inet_pton(AF_INET, "10.1.1.1", tcp.original.src);
+  inet_pton(AF_INET, "10.1.1.2", tcp.original.dst);
+  tcp.original.src_port = htons(40000);
+  tcp.original.dst_port = htons(80);
+  ct::reverse_tuple(tcp.original, tcp.reply);
+  conntrack_entry ping;
+  ping.original.family = OVSXDP_CT_IPV6;
+  ping.original.proto = IPPROTO_ICMPV6;
+  inet_pton(AF_INET6, "fd00::1", ping.original.src);
+  inet_pton(AF_INET6, "fd00::2", ping.original.dst);
+  ping.original.src_port = htons(7);
+  ping.original.dst_port = htons(128);
+  ct::reverse_tuple(ping.original, ping.reply);
+
+  auto parse = [](const std::string& orig, const std::string& reply = {}) {
+    conntrack_match m;
+    parse_conntrack_tuple(orig, false, m);
+    if (!reply.empty()) parse_conntrack_tuple(reply, true, m);
+    return m;
+  };
+  CHECK(parse("").empty());
+  CHECK(parse("ct_nw_proto=6").matches(tcp));
+  CHECK_FALSE(parse("ct_nw_proto=6").matches(ping));
+  CHECK(parse("ct_nw_dst=10.1.1.2,ct_nw_proto=6,ct_tp_dst=80").matches(tcp));
+  CHECK_FALSE(parse("ct_nw_dst=10.1.1.2,ct_nw_proto=6,ct_tp_dst=81").matches(tcp));
+  CHECK(parse("", "ct_nw_src=10.1.1.2,ct_nw_proto=6,ct_tp_src=80").matches(tcp));
+  CHECK_FALSE(parse("", "ct_nw_src=10.1.1.1").matches(tcp));
+  CHECK_FALSE(parse("ct_ipv6_src=fd00::1").matches(tcp));  // the family is part of the match
+  CHECK(parse("ct_ipv6_src=fd00::1").matches(ping));
+  // ICMP's identifier, type and code are compared even when not given, as OVS does.
+  CHECK(parse("ct_nw_proto=58,icmp_id=7,icmp_type=128", "ct_nw_proto=58,icmp_id=7,icmp_type=129").matches(ping));
+  CHECK_FALSE(parse("ct_nw_proto=58,icmp_id=7").matches(ping));
+
+  CHECK(parse("ct_nw_src=10.1.1.1,ct_nw_dst=10.1.1.2,ct_nw_proto=6,ct_tp_src=1,ct_tp_dst=2").names_one_connection());
+  CHECK_FALSE(parse("ct_nw_src=10.1.1.1,ct_nw_dst=10.1.1.2,ct_nw_proto=6,ct_tp_src=1").names_one_connection());
+  CHECK(parse("ct_ipv6_src=fd00::1,ct_ipv6_dst=fd00::2,ct_nw_proto=58,icmp_id=7,icmp_type=128").names_one_connection());
+
+  auto refusal = [&](const std::string& text) {
+    try {
+      parse(text);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK(refusal("ct_nw_src=10.1.1") == "failed to parse field ct_nw_src: '10.1.1' is not an IPv4 address");
+  CHECK(refusal("ct_nw_src=10.1.1.1,ct_ipv6_dst=fd00::1") == "the L3 protocol does not match fd00::1");
+  CHECK(refusal("ct_nw_src=10.1.1.1,ct_nw_src=10.1.1.2") == "ct_nw_src is set multiple times");
+  CHECK(refusal("ct_tp_src=80") == "port is set without protocol (give ct_nw_proto=N)");
+  CHECK(refusal("ct_nw_proto=6,icmp_id=1").find("invalid L4 fields") == 0);
+  CHECK(refusal("ct_nw_proto=256") == "failed to parse field ct_nw_proto: '256' is not a number 0..255");
+  CHECK(refusal("ct_nw_src=") == "field ct_nw_src missing value");
+  CHECK(refusal("nw_src=10.1.1.1").find("invalid conntrack tuple field: nw_src") == 0);
 }
