@@ -22,6 +22,7 @@
 
 #include <ovsxdp_capi.h>
 
+#include "ct-dpif.h"
 #include "dp-packet.h"
 #include "dpif-provider.h"
 #include "fat-rwlock.h"
@@ -969,6 +970,150 @@ dpif_ovsxdp_meter_del(struct dpif *dpif_, ofproto_meter_id meter_id,
     return 0;
 }
 
+/* Conntrack: ovsxdp's own tracker (the datapath's ct() actions). A dump
+ * is a snapshot taken at ct_dump_start. */
+struct dpif_ovsxdp_ct_dump {
+    struct ct_dpif_dump_state up;
+    struct ovsxdp_ct_conn *conns;
+    size_t n_conns;
+    size_t next;
+};
+
+static void
+ct_tuple_from_capi(struct ct_dpif_tuple *out, const struct ovsxdp_ct_conn_tuple *t)
+{
+    memset(out, 0, sizeof *out);
+    out->l3_type = t->family == 4 ? AF_INET : AF_INET6;
+    out->ip_proto = t->proto;
+    memcpy(&out->src, t->src, t->family == 4 ? 4 : 16);
+    memcpy(&out->dst, t->dst, t->family == 4 ? 4 : 16);
+    if (t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6) {
+        out->icmp_id = t->icmp_id;
+        out->icmp_type = t->icmp_type;
+        out->icmp_code = t->icmp_code;
+    } else {
+        out->src_port = t->src_port;
+        out->dst_port = t->dst_port;
+    }
+}
+
+static void
+ct_tuple_to_capi(struct ovsxdp_ct_conn_tuple *out, const struct ct_dpif_tuple *t)
+{
+    memset(out, 0, sizeof *out);
+    out->family = t->l3_type == AF_INET ? 4 : t->l3_type == AF_INET6 ? 6 : 0;
+    out->proto = t->ip_proto;
+    memcpy(out->src, &t->src, t->l3_type == AF_INET ? 4 : 16);
+    memcpy(out->dst, &t->dst, t->l3_type == AF_INET ? 4 : 16);
+    if (t->ip_proto == IPPROTO_ICMP || t->ip_proto == IPPROTO_ICMPV6) {
+        out->icmp_id = t->icmp_id;
+        out->icmp_type = t->icmp_type;
+        out->icmp_code = t->icmp_code;
+    } else {
+        out->src_port = t->src_port;
+        out->dst_port = t->dst_port;
+    }
+}
+
+static int
+dpif_ovsxdp_ct_dump_start(struct dpif *dpif_, struct ct_dpif_dump_state **state,
+                          const uint16_t *zone, int *ptot_bkts)
+{
+    struct dpif_ovsxdp *dpif = dpif_ovsxdp_cast(dpif_);
+    struct dpif_ovsxdp_ct_dump *dump = xzalloc(sizeof *dump);
+    int error = ovsxdp_ct_dump(dpif->dp, zone, &dump->conns, &dump->n_conns);
+
+    if (error) {
+        log_failure(dpif_, "dumping conntrack", error, false);
+        free(dump);
+        return error;
+    }
+    if (ptot_bkts) {
+        *ptot_bkts = -1;        /* No buckets to report, as the kernel's. */
+    }
+    *state = &dump->up;
+    return 0;
+}
+
+static int
+dpif_ovsxdp_ct_dump_next(struct dpif *dpif_ OVS_UNUSED, struct ct_dpif_dump_state *state,
+                         struct ct_dpif_entry *entry)
+{
+    struct dpif_ovsxdp_ct_dump *dump = CONTAINER_OF(state, struct dpif_ovsxdp_ct_dump, up);
+
+    if (dump->next >= dump->n_conns) {
+        return EOF;
+    }
+    const struct ovsxdp_ct_conn *c = &dump->conns[dump->next++];
+
+    memset(entry, 0, sizeof *entry);
+    ct_tuple_from_capi(&entry->tuple_orig, &c->orig);
+    ct_tuple_from_capi(&entry->tuple_reply, &c->reply);
+    entry->zone = c->zone;
+    entry->mark = c->mark;
+    memcpy(&entry->labels, c->labels, sizeof entry->labels);
+    entry->have_labels = true;
+    entry->counters_orig.packets = c->packets_orig;
+    entry->counters_orig.bytes = c->bytes_orig;
+    entry->counters_reply.packets = c->packets_reply;
+    entry->counters_reply.bytes = c->bytes_reply;
+    entry->timestamp.start = c->start_ns;
+    entry->timeout = c->timeout_sec;
+    entry->protoinfo.proto = c->orig.proto;
+    if (c->orig.proto == IPPROTO_TCP) {
+        entry->protoinfo.tcp.state_orig = c->tcp_state_orig;
+        entry->protoinfo.tcp.state_reply = c->tcp_state_reply;
+        entry->protoinfo.tcp.wscale_orig = c->tcp_wscale_orig;
+        entry->protoinfo.tcp.wscale_reply = c->tcp_wscale_reply;
+    }
+    return 0;
+}
+
+static int
+dpif_ovsxdp_ct_dump_done(struct dpif *dpif_ OVS_UNUSED, struct ct_dpif_dump_state *state)
+{
+    struct dpif_ovsxdp_ct_dump *dump = CONTAINER_OF(state, struct dpif_ovsxdp_ct_dump, up);
+
+    ovsxdp_free(dump->conns);
+    free(dump);
+    return 0;
+}
+
+static int
+dpif_ovsxdp_ct_flush(struct dpif *dpif_, const uint16_t *zone,
+                     const struct ct_dpif_tuple *tuple)
+{
+    struct dpif_ovsxdp *dpif = dpif_ovsxdp_cast(dpif_);
+    struct ovsxdp_ct_conn_tuple t;
+
+    if (tuple) {
+        ct_tuple_to_capi(&t, tuple);
+    }
+    int error = ovsxdp_ct_flush(dpif->dp, zone, tuple ? &t : NULL);
+    log_failure(dpif_, "flushing conntrack", error, error == ENOENT);
+    return error;
+}
+
+static int
+dpif_ovsxdp_ct_get_maxconns(struct dpif *dpif_, uint32_t *maxconns)
+{
+    struct dpif_ovsxdp *dpif = dpif_ovsxdp_cast(dpif_);
+    int error = ovsxdp_ct_get_maxconns(dpif->dp, maxconns);
+
+    log_failure(dpif_, "reading conntrack's capacity", error, false);
+    return error;
+}
+
+static int
+dpif_ovsxdp_ct_get_nconns(struct dpif *dpif_, uint32_t *nconns)
+{
+    struct dpif_ovsxdp *dpif = dpif_ovsxdp_cast(dpif_);
+    int error = ovsxdp_ct_get_nconns(dpif->dp, nconns);
+
+    log_failure(dpif_, "counting connections", error, false);
+    return error;
+}
+
 const struct dpif_class dpif_ovsxdp_class = {
     "ovsxdp",
     false,                      /* cleanup_required: the pins outlive us */
@@ -1014,13 +1159,13 @@ const struct dpif_class dpif_ovsxdp_class = {
     NULL,                       /* enable_upcall */
     NULL,                       /* disable_upcall */
     NULL,                       /* get_datapath_version */
-    NULL,                       /* ct_dump_start: no conntrack yet */
-    NULL,                       /* ct_dump_next */
-    NULL,                       /* ct_dump_done */
-    NULL,                       /* ct_flush */
-    NULL,                       /* ct_set_maxconns */
-    NULL,                       /* ct_get_maxconns */
-    NULL,                       /* ct_get_nconns */
+    dpif_ovsxdp_ct_dump_start,
+    dpif_ovsxdp_ct_dump_next,
+    dpif_ovsxdp_ct_dump_done,
+    dpif_ovsxdp_ct_flush,
+    NULL,                       /* ct_set_maxconns: the table's size is fixed at creation */
+    dpif_ovsxdp_ct_get_maxconns,
+    dpif_ovsxdp_ct_get_nconns,
     NULL,                       /* ct_set_tcp_seq_chk */
     NULL,                       /* ct_get_tcp_seq_chk */
     NULL,                       /* ct_set_limits */

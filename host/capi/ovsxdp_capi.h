@@ -217,6 +217,38 @@ int ovsxdp_meter_set(struct ovsxdp_dp *dp, uint32_t id, unsigned flags, uint32_t
 int ovsxdp_meter_get(struct ovsxdp_dp *dp, uint32_t id, struct ovsxdp_meter_stats *stats);  /* ENOENT */
 int ovsxdp_meter_del(struct ovsxdp_dp *dp, uint32_t id, struct ovsxdp_meter_stats *stats);  /* ENOENT; stats may be NULL */
 
+/* ---- conntrack (ct() actions' connections) ---- */
+/* A connection's tuple in one direction, as ct_dpif_tuple holds it. */
+struct ovsxdp_ct_conn_tuple {
+  uint8_t family;                /* 4 (IPv4) or 6 (IPv6) */
+  uint8_t proto;                 /* IPPROTO_* */
+  uint8_t src[16], dst[16];      /* IPv4: the first 4 bytes */
+  uint16_t src_port, dst_port;   /* network byte order; 0 for ICMP and port-less protocols */
+  uint16_t icmp_id;              /* network byte order; ICMP and ICMPv6 queries */
+  uint8_t icmp_type, icmp_code;  /* the reply direction has the answer's type */
+};
+struct ovsxdp_ct_conn {
+  struct ovsxdp_ct_conn_tuple orig, reply;
+  uint16_t zone;
+  uint32_t mark;
+  uint8_t labels[16];                /* as OVS_KEY_ATTR_CT_LABELS carries them */
+  uint64_t packets_orig, bytes_orig, packets_reply, bytes_reply;
+  uint64_t start_ns;                 /* CLOCK_REALTIME nanoseconds of its creation */
+  uint32_t timeout_sec;              /* seconds until it expires */
+  uint8_t tcp_state_orig, tcp_state_reply;    /* CT_DPIF_TCPS_* of each end (TCP only) */
+  uint8_t tcp_wscale_orig, tcp_wscale_reply;  /* window scale shifts */
+};
+/* A snapshot of the live connections (of `*zone` when not NULL): `*conns` is
+ * malloc'ed (free with ovsxdp_free), `*n_conns` of them. */
+int ovsxdp_ct_dump(struct ovsxdp_dp *dp, const uint16_t *zone, struct ovsxdp_ct_conn **conns, size_t *n_conns);
+/* Without `tuple`: removes every connection, or those of `*zone`. With it:
+ * the connection of `*zone` (zone 0 when NULL) whose original or reply
+ * direction is `tuple`; ENOENT when there is none. */
+int ovsxdp_ct_flush(struct ovsxdp_dp *dp, const uint16_t *zone, const struct ovsxdp_ct_conn_tuple *tuple);
+/* The table's capacity (fixed at creation) and how many connections live. */
+int ovsxdp_ct_get_maxconns(struct ovsxdp_dp *dp, uint32_t *maxconns);
+int ovsxdp_ct_get_nconns(struct ovsxdp_dp *dp, uint32_t *nconns);
+
 void ovsxdp_free(void *p);
 
 #ifdef __cplusplus

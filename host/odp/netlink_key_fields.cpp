@@ -23,16 +23,13 @@ void check_frag(int type, std::uint8_t frag, role r) {
     refuse(type, "frag type " + std::to_string(frag) + " is out of range (at most " + std::to_string(OVS_FRAG_TYPE_MAX) + ")");
 }
 
-// Conntrack fields in netlink keys: ct() tracks packets (text flows, the
-// host API and ovsxdp-dpctl match them), but keys that match tracked state
-// arrive in netlink only from ovs-vswitchd, whose feature probes they
-// answer. They stay refused until the dpif provider can also dump and flush
-// the connections it makes (ct_dump, ct_flush): before that, ofproto would
-// run conntrack pipelines it cannot inspect or reset.
-void check_untracked(int type, bool value_nonzero, role r) {
-  if (r == role::key && value_nonzero)
-    refuse(type, "conntrack matches through netlink are not enabled yet (the dpif provider cannot dump or flush connections); "
-                 "text flows (ovsxdp-dpctl) can match them");
+// ct_state's NAT bits name state the tracker does not make yet (ct(nat) is
+// refused at install): a key that requires them could never match, and
+// refusing it is how ovs-vswitchd's ct_state_nat probe learns that NAT is
+// missing, so OpenFlow ct(nat) is refused up front rather than per packet.
+void check_no_nat_state(int type, std::uint32_t state, role r) {
+  if (r == role::key && (state & (OVSXDP_CS_SRC_NAT | OVSXDP_CS_DST_NAT)))
+    refuse(type, "+snat and +dnat cannot be matched: ovsxdp's conntrack does not do NAT yet");
 }
 
 void store_nsh(const nl::attribute& a, ovsxdp_flow_key& out, role r) {
@@ -106,15 +103,15 @@ void store(const nl::attribute& a, ovsxdp_flow_key& out, role r) {
     case OVS_KEY_ATTR_CT_STATE: {
       const auto state = payload<std::uint32_t>(a);
       if (state > 0xff && r != role::exact) refuse(a.type, "flags " + std::to_string(state) + " outside OVS_CS_F_* (0xff)");
-      check_untracked(a.type, state, r);
+      check_no_nat_state(a.type, state, r);
       out.ct_state = static_cast<std::uint8_t>(state);
       return;
     }
-    case OVS_KEY_ATTR_CT_ZONE: out.ct_zone = payload<std::uint16_t>(a); return check_untracked(a.type, out.ct_zone, r);
-    case OVS_KEY_ATTR_CT_MARK: out.ct_mark = payload<std::uint32_t>(a); return check_untracked(a.type, out.ct_mark, r);
+    case OVS_KEY_ATTR_CT_ZONE: out.ct_zone = payload<std::uint16_t>(a); return;
+    case OVS_KEY_ATTR_CT_MARK: out.ct_mark = payload<std::uint32_t>(a); return;
     case OVS_KEY_ATTR_CT_LABELS:
       std::memcpy(out.ct_labels, payload<ovs_key_ct_labels>(a).ct_labels, 16);
-      return check_untracked(a.type, any_byte_set(out.ct_labels), r);
+      return;
     case OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4: {
       const auto t = payload<ovs_key_ct_tuple_ipv4>(a);
       out.nw_ext.ct_orig_ipv4.src = t.ipv4_src;
@@ -122,7 +119,7 @@ void store(const nl::attribute& a, ovsxdp_flow_key& out, role r) {
       out.ct_orig_tp_src = t.src_port;
       out.ct_orig_tp_dst = t.dst_port;
       out.ct_orig_proto = t.ipv4_proto;
-      return check_untracked(a.type, t.ipv4_src || t.ipv4_dst || t.src_port || t.dst_port || t.ipv4_proto, r);
+      return;
     }
     case OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6: {
       const auto t = payload<ovs_key_ct_tuple_ipv6>(a);
@@ -131,7 +128,7 @@ void store(const nl::attribute& a, ovsxdp_flow_key& out, role r) {
       out.ct_orig_tp_src = t.src_port;
       out.ct_orig_tp_dst = t.dst_port;
       out.ct_orig_proto = t.ipv6_proto;
-      return check_untracked(a.type, any_byte_set(t.ipv6_src) || any_byte_set(t.ipv6_dst) || t.src_port || t.dst_port || t.ipv6_proto, r);
+      return;
     }
     case OVS_KEY_ATTR_ETHERNET: {
       const auto e = payload<ovs_key_ethernet>(a);

@@ -435,3 +435,75 @@ TEST_CASE("capi: meters are set, read and deleted; what ovsxdp lacks is refused"
   REQUIRE(ovsxdp_meter_del(d.dp, 3, &stats) == 0);
   CHECK(ovsxdp_meter_del(d.dp, 3, nullptr) == ENOENT);
 }
+
+TEST_CASE("capi: conntrack is dumped with OVS's fields, counted, and flushed by zone and by tuple") {
+  capi_datapath d;
+  uint32_t maxconns = 0, nconns = 99;
+  REQUIRE(ovsxdp_ct_get_maxconns(d.dp, &maxconns) == 0);
+  CHECK(maxconns == OVSXDP_DEFAULT_MAX_CONNS);
+  REQUIRE(ovsxdp_ct_get_nconns(d.dp, &nconns) == 0);
+  CHECK(nconns == 0);
+
+  // execute with ct(commit) is live: it stores the connection.
+  const netlink_flow metadata = netlink("in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "drop");
+  const netlink_flow commit = netlink("in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "ct(commit,zone=9,mark=0x7/0xff)");
+  const netlink_flow commit0 = netlink("in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "ct(commit)");
+  for (std::uint16_t sport : {1000, 1001}) {
+    const bytes p = frame(sport);
+    REQUIRE_MESSAGE(ovsxdp_execute(d.dp, p.data(), p.size(), metadata.key.data(), metadata.key.size(), commit.actions.data(), commit.actions.size()) == 0,
+                    last_error());
+  }
+  const bytes p2 = frame(2000);
+  REQUIRE(ovsxdp_execute(d.dp, p2.data(), p2.size(), metadata.key.data(), metadata.key.size(), commit0.actions.data(), commit0.actions.size()) == 0);
+  REQUIRE(ovsxdp_ct_get_nconns(d.dp, &nconns) == 0);
+  CHECK(nconns == 3);
+
+  const uint16_t zone9 = 9;
+  ovsxdp_ct_conn* conns = nullptr;
+  size_t n = 0;
+  REQUIRE(ovsxdp_ct_dump(d.dp, &zone9, &conns, &n) == 0);
+  REQUIRE(n == 2);
+  const ovsxdp_ct_conn c = conns[0];
+  ovsxdp_free(conns);
+  CHECK(c.zone == 9);
+  CHECK(c.mark == 7);
+  CHECK(c.orig.family == 4);
+  CHECK(c.orig.proto == IPPROTO_UDP);
+  const std::uint8_t src[4] = {10, 9, 0, 1}, dst[4] = {10, 9, 0, 2};
+  CHECK(std::memcmp(c.orig.src, src, 4) == 0);
+  CHECK(std::memcmp(c.orig.dst, dst, 4) == 0);
+  CHECK(std::memcmp(c.reply.src, dst, 4) == 0);
+  CHECK(ntohs(c.orig.dst_port) == 7777);
+  CHECK(c.reply.src_port == c.orig.dst_port);
+  CHECK(c.reply.dst_port == c.orig.src_port);
+  CHECK(c.packets_orig == 1);
+  CHECK(c.bytes_orig == frame().size() - 14);  // IP bytes, as nf_conntrack counts them
+  CHECK(c.timeout_sec > 25);
+  CHECK(c.timeout_sec <= 60);
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  const std::uint64_t now_ns = static_cast<std::uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(now.tv_nsec);
+  CHECK(c.start_ns <= now_ns);
+  CHECK(c.start_ns + 60ULL * 1000000000ULL > now_ns);
+
+  // By tuple: the reply direction names the connection too; a second flush finds nothing.
+  REQUIRE_MESSAGE(ovsxdp_ct_flush(d.dp, &zone9, &c.reply) == 0, last_error());
+  CHECK(ovsxdp_ct_flush(d.dp, &zone9, &c.reply) == ENOENT);
+  CHECK(last_error().find("no connection in zone 9") != std::string::npos);
+  CHECK(ovsxdp_ct_flush(d.dp, nullptr, &c.orig) == ENOENT);  // zone 0 when none is given
+  ovsxdp_ct_conn_tuple bad = c.orig;
+  bad.family = 5;
+  CHECK(ovsxdp_ct_flush(d.dp, &zone9, &bad) == EINVAL);
+  REQUIRE(ovsxdp_ct_get_nconns(d.dp, &nconns) == 0);
+  CHECK(nconns == 2);
+  // By zone, then everything.
+  REQUIRE(ovsxdp_ct_flush(d.dp, &zone9, nullptr) == 0);
+  REQUIRE(ovsxdp_ct_dump(d.dp, nullptr, &conns, &n) == 0);
+  CHECK(n == 1);
+  if (n) CHECK(conns[0].zone == 0);
+  ovsxdp_free(conns);
+  REQUIRE(ovsxdp_ct_flush(d.dp, nullptr, nullptr) == 0);
+  REQUIRE(ovsxdp_ct_get_nconns(d.dp, &nconns) == 0);
+  CHECK(nconns == 0);
+  CHECK(ovsxdp_ct_dump(nullptr, nullptr, &conns, &n) == EINVAL);
+}

@@ -36,10 +36,19 @@ keys += [
  "recirc_id(0x1),in_port(6),eth_type(0x0800),ipv4(src=10.1.1.1/0.0.0.0,dst=10.1.1.2/0.0.0.0,proto=1/0,tos=0/0,ttl=64/0,frag=no),icmp(type=8/0,code=0/0)",
  "in_port(4),eth_type(0x0800),ipv4(src=1.1.1.1,frag=no)",
 ]
+# Conntrack matches: what ct() writes into the key for the lookup after recirc.
+keys += [
+ "recirc_id(0x1),ct_state(+trk),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
+ "recirc_id(0x1),ct_state(+new+trk-inv),ct_zone(0x5),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
+ "recirc_id(0x2),ct_state(+est+rpl+trk),ct_mark(0x1/0xff),in_port(2),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0)",
+ "recirc_id(0x2),ct_state(+trk),ct_label(0x1/0xff),in_port(2),eth(),eth_type(0x86dd),ipv6(frag=no)",
+ "recirc_id(0x3),ct_state(+est+trk),ct_zone(0x7),ct_mark(0x2a),ct_tuple4(src=10.0.0.1,dst=10.0.0.2,proto=6,tp_src=40000,tp_dst=80),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
+ "recirc_id(0x3),ct_state(+est+trk),ct_tuple6(src=fd00::1,dst=fd00::2,proto=17,tp_src=5000,tp_dst=53),in_port(1),eth(),eth_type(0x86dd),ipv6(frag=no)",
+ "recirc_id(0x4),ct_state(-trk),in_port(1),eth(),eth_type(0x0806),arp()",
+]
 refused_keys = [
- "ct_state(+trk),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
+ "recirc_id(0x1),ct_state(+snat+trk),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
  "tunnel(tun_id=0x1,dst=1.1.1.1),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
- "ct_zone(5),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
 ]
 acts = ["1", "drop", "1,2,3", "push_vlan(vid=5,pcp=0),2", "pop_vlan,1", "push_vlan(tpid=0x88a8,vid=100,pcp=1),push_vlan(vid=10,pcp=0),3",
  "set(eth(src=00:00:00:00:00:01,dst=00:00:00:00:00:02)),1", "set(ipv4(src=1.2.3.4,dst=5.6.7.8,proto=6,tos=0,ttl=9,frag=no)),1",

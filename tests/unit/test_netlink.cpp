@@ -84,7 +84,10 @@ TEST_CASE("refusals name the attribute") {
   };
   CHECK(refused_with(with(attr(OVS_KEY_ATTR_TUNNEL, {}))) == OVS_KEY_ATTR_TUNNEL);
   CHECK(refused_with(with(attr(OVS_KEY_ATTR_ND_EXTENSIONS, std::vector<std::uint8_t>(8, 0)))) == OVS_KEY_ATTR_ND_EXTENSIONS);
-  CHECK(refused_with(with(attr(OVS_KEY_ATTR_CT_STATE, {1, 0, 0, 0}))) == OVS_KEY_ATTR_CT_STATE);
+  CHECK(refused_with(with(attr(OVS_KEY_ATTR_CT_STATE, {0x20 | 0x40, 0, 0, 0}))) == OVS_KEY_ATTR_CT_STATE);  // +trk+snat: no NAT yet
+  CHECK(refused_with(with(attr(OVS_KEY_ATTR_CT_STATE, {0x20 | 0x80, 0, 0, 0}))) == OVS_KEY_ATTR_CT_STATE);  // +trk+dnat
+  CHECK(refused_with(with(attr(OVS_KEY_ATTR_CT_STATE, {0x20 | 0x01, 0, 0, 0}))) == -100);                  // +trk+new is a match
+  CHECK(refused_with(with(attr(OVS_KEY_ATTR_CT_ZONE, {5, 0}))) == -100);
   CHECK(refused_with(with(attr(OVS_KEY_ATTR_IN_PORT, {1, 0}))) == OVS_KEY_ATTR_IN_PORT);  // wrong length
   auto dup = with(attr(OVS_KEY_ATTR_SKB_MARK, {0, 0, 0, 0}));
   auto again = attr(OVS_KEY_ATTR_SKB_MARK, {0, 0, 0, 0});
