@@ -1059,8 +1059,10 @@ dpif_ovsxdp_ct_dump_next(struct dpif *dpif_ OVS_UNUSED, struct ct_dpif_dump_stat
     entry->counters_reply.bytes = c->bytes_reply;
     entry->timestamp.start = c->start_ns;
     entry->timeout = c->timeout_sec;
-    entry->protoinfo.proto = c->orig.proto;
     if (c->orig.proto == IPPROTO_TCP) {
+        /* Only TCP reports protoinfo: ct-dpif prints "protoinfo=()" for
+         * any other protocol given. */
+        entry->protoinfo.proto = IPPROTO_TCP;
         entry->protoinfo.tcp.state_orig = c->tcp_state_orig;
         entry->protoinfo.tcp.state_reply = c->tcp_state_reply;
         entry->protoinfo.tcp.wscale_orig = c->tcp_wscale_orig;

@@ -267,7 +267,8 @@ ovsxdp_flow_key decode_metadata(std::span<const std::uint8_t> key) {
   const stream ks = parse_stream(key, false);
   ovsxdp_flow_key k{};
   for (int type : {OVS_KEY_ATTR_PRIORITY, OVS_KEY_ATTR_SKB_MARK, OVS_KEY_ATTR_RECIRC_ID, OVS_KEY_ATTR_DP_HASH, OVS_KEY_ATTR_IN_PORT,
-                   OVS_KEY_ATTR_CT_STATE, OVS_KEY_ATTR_CT_ZONE, OVS_KEY_ATTR_CT_MARK, OVS_KEY_ATTR_CT_LABELS, OVS_KEY_ATTR_TUNNEL})
+                   OVS_KEY_ATTR_CT_STATE, OVS_KEY_ATTR_CT_ZONE, OVS_KEY_ATTR_CT_MARK, OVS_KEY_ATTR_CT_LABELS,
+                   OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6, OVS_KEY_ATTR_TUNNEL})
     if (const auto& a = ks.attrs[static_cast<std::size_t>(type)]) key_fields::store(*a, k, role::key);
   // An L3 packet (after pop_eth) is told by an EtherType with no eth(), as
   // Linux's metadata_from_nlattrs reads it (OVS's odp_key_from_dp_packet
