@@ -46,15 +46,15 @@
 #define OVSXDP_COPY_MAX_STEPS 30        /* actions one copy runs, its emission included */
 #define OVSXDP_COPY_MAX_REPEATS 8       /* copies of one fork to the same interface */
 #define OVSXDP_COPY_CONTEXTS 256        /* per CPU: forks in flight between a program and the flush */
-#define OVSXDP_COPY_META_MAGIC 0x4f56434fu  /* "OVCO": XDP metadata of a copy */
+#define OVSXDP_COPY_TAG_MAGIC 0x4f56434fu   /* "OVCO": the frame tag of a copy */
 
 /* Recirculation of copies. A copy that recirculates (output:2,recirc(1);
  * clone(...,recirc(1))) cannot re-enter the pipeline from its devmap egress
  * program, so it leaves through the datapath's loop device: a veth pair
  * whose receiving end runs the datapath program, which finds the copy's
- * state in a recirculation context named by the frame's XDP metadata. */
+ * state in a recirculation context named by the frame's tag. */
 #define OVSXDP_RECIRC_CONTEXTS 1024          /* in flight between a copy and the loop's receive, all CPUs */
-#define OVSXDP_RECIRC_META_MAGIC 0x4f565243u /* "OVRC": XDP metadata of a recirculating copy */
+#define OVSXDP_RECIRC_TAG_MAGIC 0x4f565243u  /* "OVRC": the frame tag of a recirculating copy */
 #define OVSXDP_TRACE_DEFERRED 8              /* recirculating copies one trace run replays */
 #define OVSXDP_SLOT_LOOP 0xffffffffu        /* port_ifindex slot of the loop device's receiving end (no stats) */
 
@@ -335,17 +335,19 @@ struct ovsxdp_meter {
  * egress program, read by the loop's receiving program, possibly on another
  * CPU: `sequence` is written last and checked before and after reading. */
 struct ovsxdp_recirc_context {
-  __u64 sequence;  /* 0: free; else the one the frame's metadata names */
+  __u64 sequence;  /* 0: free; else the one the frame's tag names (its low 32 bits) */
   __u32 pass;      /* the pass the copy was made in */
   __u32 cutlen;    /* a pending trunc: the recirculated packet keeps it, as Linux's clone does */
   struct ovsxdp_flow_key key;
+  __u8 frame_head[8]; /* the frame's first 8 bytes, which the tag took the place of */
 };
 
-/* XDP metadata of a recirculating copy on the loop device. */
-struct ovsxdp_recirc_meta {
-  __u32 magic;     /* OVSXDP_RECIRC_META_MAGIC */
-  __u32 slot;      /* recirc_contexts index */
-  __u64 sequence;
+/* What names a copy's or a recirculating copy's context: it takes the place
+ * of the frame's first 8 bytes, which the context keeps and the receiving
+ * program puts back (datapath/frame_tag.h). */
+struct ovsxdp_frame_tag {
+  __u32 magic;     /* OVSXDP_COPY_TAG_MAGIC or OVSXDP_RECIRC_TAG_MAGIC */
+  __u32 sequence;  /* the context's */
 };
 
 /* A frame the host sends into the loop device to execute actions on a packet
@@ -449,7 +451,7 @@ static_assert(sizeof(ovsxdp_meter) == 80);
 static_assert(sizeof(ovsxdp_copy_plan_key) == 8 && sizeof(ovsxdp_copy_plan) == 8 + 2 * OVSXDP_COPY_MAX_STEPS);
 static_assert(OVSXDP_ACTIONS_MAX_BYTES - 1 <= OVSXDP_STEP_OFFSET);
 static_assert(sizeof(ovsxdp_info) == 96 + 2 * OVSXDP_MASKS_LIMIT && __has_unique_object_representations(ovsxdp_info));
-static_assert(sizeof(ovsxdp_recirc_context) == 16 + 272 && sizeof(ovsxdp_recirc_meta) == 16);
+static_assert(sizeof(ovsxdp_recirc_context) == 16 + 272 + 8 && sizeof(ovsxdp_frame_tag) == 8);
 static_assert(sizeof(ovsxdp_loop_execute) == 32);
 static_assert(sizeof(ovsxdp_port_info) == 80 && __has_unique_object_representations(ovsxdp_port_info));
 static_assert(sizeof(ovsxdp_port_stats) == 64);

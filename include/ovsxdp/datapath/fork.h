@@ -14,6 +14,7 @@
 #pragma once
 
 #include "ovsxdp/datapath/executor.h"
+#include "ovsxdp/datapath/frame_tag.h"
 
 namespace ovsxdp::dp {
 
@@ -157,19 +158,11 @@ extern "C" [[gnu::noinline]] int ovsxdp_fork_live(struct xdp_md* ctx, struct ovs
   }
   void* group = bpf_map_lookup_elem(&dp_fork_groups, &st->set_slot);
   u32 sequence = 0;
-  if (!group || !dp::open_copy_context(*st, sequence)) {
+  ovsxdp_copy_context* c = group ? dp::open_copy_context(*st, sequence) : nullptr;
+  if (!c || !dp::put_frame_tag(ctx, OVSXDP_COPY_TAG_MAGIC, sequence, c->frame_head)) {
     dp::count(OVSXDP_C_DROP_FORK);
     return XDP_DROP;
   }
-  if (bpf_xdp_adjust_meta(ctx, -static_cast<int>(sizeof(ovsxdp_copy_meta)))) {
-    dp::count(OVSXDP_C_DROP_FORK);
-    return XDP_DROP;
-  }
-  auto* meta = reinterpret_cast<ovsxdp_copy_meta*>(static_cast<long>(ctx->data_meta));
-  const u8* data = reinterpret_cast<const u8*>(static_cast<long>(ctx->data));
-  if (reinterpret_cast<const u8*>(meta + 1) > data) return dp::drop_internal();
-  meta->magic = OVSXDP_COPY_META_MAGIC;
-  meta->sequence = sequence;
   dp::count(OVSXDP_C_FORKED);
   if (const auto* info = map_lookup<ovsxdp_fork_info>(&dp_fork_info, st->set_slot); info && info->copies_without_port)
     dp::count(OVSXDP_C_DROP_NO_PORT, info->copies_without_port);
@@ -216,19 +209,13 @@ extern "C" [[gnu::noinline]] int ovsxdp_fork_trace(struct xdp_md* ctx, struct ov
 // The copy egress program's body: which copy this is, then its plan.
 extern "C" [[gnu::noinline]] int ovsxdp_copy_packet(struct xdp_md* ctx) {
   using namespace ovsxdp;
-  const auto* meta = reinterpret_cast<const ovsxdp_copy_meta*>(static_cast<long>(ctx->data_meta));
-  const u8* data = reinterpret_cast<const u8*>(static_cast<long>(ctx->data));
-  if (reinterpret_cast<const u8*>(meta + 1) > data || meta->magic != OVSXDP_COPY_META_MAGIC) {
+  u32 sequence = 0;
+  if (!dp::read_frame_tag(ctx, OVSXDP_COPY_TAG_MAGIC, sequence)) {
     dp::count(OVSXDP_C_COPY_LOST);
     return XDP_DROP;
   }
-  const u32 sequence = meta->sequence;
-  // The copy leaves without our metadata: the next device's XDP program must
-  // not see it, and the frame struct written back at transmission must not
-  // carry it into the page's next use.
-  if (bpf_xdp_adjust_meta(ctx, sizeof(ovsxdp_copy_meta)) != 0) return dp::drop_internal();
   ovsxdp_copy_context* c = map_lookup<ovsxdp_copy_context>(&dp_copy_contexts, sequence % OVSXDP_COPY_CONTEXTS);
-  if (!c || c->sequence != sequence) {
+  if (!c || c->sequence != sequence || !dp::remove_frame_tag(ctx, c->frame_head)) {
     dp::count(OVSXDP_C_COPY_LOST);
     return XDP_DROP;
   }

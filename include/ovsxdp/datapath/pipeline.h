@@ -182,17 +182,20 @@ OVSXDP_INLINE int port_packet(xdp_md* ctx) {
 }
 
 
-// Reads and strips the ovsxdp_xdp_meta the host put in front of a trace or
-// execute frame. Returns false when it is absent or not ours.
-OVSXDP_INLINE bool take_metadata(xdp_md* ctx, ovsxdp_xdp_meta& meta) {
+// Reads the ovsxdp_xdp_meta the host put in front of a trace or execute
+// frame. Returns false when it is absent or not ours. It stays where it is:
+// some kernels refuse bpf_xdp_adjust_meta to XDP programs (6.18.44), and
+// what a frame's metadata holds reaches only XDP programs and, on an skb,
+// BPF programs that look for it (copies and recirculations carry a frame
+// tag of their own, datapath/frame_tag.h).
+OVSXDP_INLINE bool take_metadata(const xdp_md* ctx, ovsxdp_xdp_meta& meta) {
   const u8* data_meta = reinterpret_cast<const u8*>(static_cast<long>(ctx->data_meta));
   const u8* data = reinterpret_cast<const u8*>(static_cast<long>(ctx->data));
   const u8* limit = data_meta + sizeof(ovsxdp_xdp_meta);
   opaque(limit);
   if (limit > data) return false;
   __builtin_memcpy(&meta, data_meta, sizeof(meta));
-  if (meta.magic != OVSXDP_META_MAGIC) return false;
-  return bpf_xdp_adjust_meta(ctx, sizeof(ovsxdp_xdp_meta)) == 0;
+  return meta.magic == OVSXDP_META_MAGIC;
 }
 
 }  // namespace ovsxdp::dp

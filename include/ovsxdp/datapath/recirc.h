@@ -5,7 +5,7 @@
 // the pipeline, so a recirculating copy leaves through the datapath's loop
 // device (a veth pair): its egress program stores the copy's key (with the
 // new recirc_id) and pass count in a recirculation context, names it in the
-// frame's XDP metadata and sends the frame into the loop; the datapath
+// frame's tag (datapath/frame_tag.h) and sends the frame into the loop; the datapath
 // program on the loop's other end finds the context and runs the next pass
 // as for any packet. Contexts are shared by all CPUs (the loop's receive may
 // run elsewhere): a sequence number written last, checked before and after
@@ -41,18 +41,13 @@ extern "C" [[gnu::noinline]] int ovsxdp_copy_recirc_live(struct xdp_md* ctx, str
   c->key.recirc_id = recirc_id;
   c->pass = st->pass;
   c->cutlen = st->cutlen;
+  const bool tagged = dp::put_frame_tag(ctx, OVSXDP_RECIRC_TAG_MAGIC, static_cast<u32>(sequence), c->frame_head);
   asm volatile("" ::: "memory");
   c->sequence = sequence;
-  if (bpf_xdp_adjust_meta(ctx, -static_cast<int>(sizeof(ovsxdp_recirc_meta)))) {
+  if (!tagged) {
     dp::count(OVSXDP_C_DROP_FORK);
     return XDP_DROP;
   }
-  auto* meta = reinterpret_cast<ovsxdp_recirc_meta*>(static_cast<long>(ctx->data_meta));
-  const u8* data = reinterpret_cast<const u8*>(static_cast<long>(ctx->data));
-  if (reinterpret_cast<const u8*>(meta + 1) > data) return dp::drop_internal();
-  meta->magic = OVSXDP_RECIRC_META_MAGIC;
-  meta->slot = slot;
-  meta->sequence = sequence;
   dp::count(OVSXDP_C_RECIRCULATED);
   return XDP_PASS;
 }
@@ -62,9 +57,8 @@ extern "C" [[gnu::noinline]] int ovsxdp_copy_recirc_live(struct xdp_md* ctx, str
 extern "C" [[gnu::noinline]] int ovsxdp_loop_resume(struct xdp_md* ctx, struct ovsxdp_exec_state* st) {
   using namespace ovsxdp;
   if (!st) return dp::drop_internal();
-  const auto* m = reinterpret_cast<const ovsxdp_recirc_meta*>(static_cast<long>(ctx->data_meta));
-  const u8* data = reinterpret_cast<const u8*>(static_cast<long>(ctx->data));
-  if (reinterpret_cast<const u8*>(m + 1) > data || m->magic != OVSXDP_RECIRC_META_MAGIC) {
+  u32 tag_sequence = 0;
+  if (!dp::read_frame_tag(ctx, OVSXDP_RECIRC_TAG_MAGIC, tag_sequence)) {
     // No copy sent this: an execute request from the host, or a stranger.
     const auto* x = cursor(frame_of(ctx)).at<ovsxdp_loop_execute>(0);
     if (!x || x->ethertype != be16_c<OVSXDP_LOOP_EXECUTE_ETHERTYPE> || x->magic != OVSXDP_LOOP_EXECUTE_MAGIC) {
@@ -77,21 +71,21 @@ extern "C" [[gnu::noinline]] int ovsxdp_loop_resume(struct xdp_md* ctx, struct o
     if (bpf_xdp_adjust_head(ctx, sizeof(ovsxdp_loop_execute))) return dp::drop_internal();
     return dp::kLoopExecute;
   }
-  const ovsxdp_recirc_meta meta = *m;
-  if (bpf_xdp_adjust_meta(ctx, sizeof(ovsxdp_recirc_meta)) != 0) return dp::drop_internal();
-  const ovsxdp_recirc_context* c = map_lookup<ovsxdp_recirc_context>(&dp_recirc_contexts, meta.slot % OVSXDP_RECIRC_CONTEXTS);
+  const ovsxdp_recirc_context* c = map_lookup<ovsxdp_recirc_context>(&dp_recirc_contexts, tag_sequence % OVSXDP_RECIRC_CONTEXTS);
   if (!c) return dp::drop_internal();
   const u64 before = c->sequence;
   asm volatile("" ::: "memory");
-  if (before != meta.sequence) {
+  if (static_cast<u32>(before) != tag_sequence) {
     dp::count(OVSXDP_C_RECIRC_LOST);
     return XDP_DROP;
   }
   __builtin_memcpy(&st->key, &c->key, sizeof st->key);
   st->pass = c->pass + 1;
   st->cutlen = c->cutlen;
+  u8 frame_head[sizeof(ovsxdp_frame_tag)];
+  __builtin_memcpy(frame_head, c->frame_head, sizeof frame_head);
   asm volatile("" ::: "memory");
-  if (c->sequence != before) {
+  if (c->sequence != before || !dp::remove_frame_tag(ctx, frame_head)) {
     dp::count(OVSXDP_C_RECIRC_LOST);
     return XDP_DROP;
   }

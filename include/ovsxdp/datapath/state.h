@@ -30,15 +30,9 @@ struct ovsxdp_copy_context {
   __u64 meters_decided[OVSXDP_ACTIONS_MAX_BYTES / 4 / 64];  // by meter record offset / 4
   __u64 meters_passed[OVSXDP_ACTIONS_MAX_BYTES / 4 / 64];
   __u64 copies_taken[OVSXDP_ACTIONS_MAX_BYTES / 4 / 64];   // by copy index: repeats to one interface
-};
-
-// XDP metadata every copy carries into its egress program.
-struct ovsxdp_copy_meta {
-  __u32 magic;     // OVSXDP_COPY_META_MAGIC
-  __u32 sequence;
+  __u8 frame_head[8];                                      // the bytes the copies' frame tag took the place of
 };
 
 #ifdef __cplusplus
-static_assert(sizeof(ovsxdp_copy_meta) == 8);
 static_assert(OVSXDP_ACTIONS_MAX_BYTES / 4 / 64 == 8 && OVSXDP_FORK_MAX_COPIES <= 8 * 64);
 #endif
