@@ -4,8 +4,10 @@
 #include <linux/bpf.h>
 
 #include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string>
 
 #include "runtime/error.hpp"
@@ -71,6 +73,9 @@ xdp_test_result run_xdp(int prog_fd, std::span<const std::uint8_t> frame, const 
       throw error("run XDP test on", subject, "the kernel refuses XDP frames shorter than an Ethernet header (14 bytes); no XDP program can ever receive one");
     if (err == EINVAL && frame.size() > 3000)
       throw error("run XDP test on", subject, "the kernel refuses it (EINVAL): BPF_PROG_TEST_RUN takes at most about 3.5 KiB for XDP programs without frags support");
+    if (options.live_frames && (err == EPERM || err == EOPNOTSUPP))
+      throw error("run XDP test on", subject, std::string("this kernel refuses live-frame test runs (BPF_F_TEST_XDP_LIVE_FRAMES): ") + std::strerror(err),
+                  "check live_frames_supported() first and send the frame another way");
     throw system_error("run XDP test on", subject, err);
   }
 
@@ -85,6 +90,34 @@ xdp_test_result run_xdp(int prog_fd, std::span<const std::uint8_t> frame, const 
     result.frame.assign(output.begin() + static_cast<long>(meta), output.begin() + static_cast<long>(produced));
   }
   return result;
+}
+
+bool live_frames_supported() {
+  static const bool supported = [] {
+    // r0 = XDP_DROP; exit
+    const bpf_insn program[] = {
+        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_DROP},
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+    };
+    const int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "ovsxdp_probe", "GPL", program, 2, nullptr);
+    if (fd < 0) return false;
+    std::uint8_t frame[64] = {};
+    frame[12] = 0x08;  // IPv4, never delivered: the program drops it
+    xdp_md ctx{};
+    ctx.data_end = sizeof frame;
+    bpf_test_run_opts opts{};
+    opts.sz = sizeof opts;
+    opts.data_in = frame;
+    opts.data_size_in = sizeof frame;
+    opts.ctx_in = &ctx;
+    opts.ctx_size_in = sizeof ctx;
+    opts.repeat = 1;
+    opts.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+    const bool ok = bpf_prog_test_run_opts(fd, &opts) == 0;
+    close(fd);
+    return ok;
+  }();
+  return supported;
 }
 
 }  // namespace ovsxdp

@@ -33,6 +33,13 @@ xdp_test_result run_xdp(int prog_fd, std::span<const std::uint8_t> frame, const 
 
 const char* xdp_action_name(std::uint32_t verdict);
 
+// Whether this kernel runs XDP programs on live frames
+// (BPF_F_TEST_XDP_LIVE_FRAMES, Linux 5.18+): some builds refuse it with
+// EPERM (seen on 6.18.44). Probed once with a program that drops the frame;
+// thread-safe. Without it, the datapath executes through its loop device and
+// the traffic generator sends through a packet socket.
+bool live_frames_supported();
+
 // Shortest frame the kernel lets an XDP program see.
 inline constexpr std::size_t kMinXdpFrame = 14;
 
