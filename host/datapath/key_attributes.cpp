@@ -69,7 +69,7 @@ std::string attribute_name(int attribute) {
   }
 }
 
-attribute_set expected_attributes(const ovsxdp_flow_key& key) {
+attribute_set expected_attributes(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask) {
   attribute_set expected = 0;
   const std::uint16_t eth_type = ntoh16(key.eth_type);
   if (eth_type == type::arp || eth_type == type::rarp) expected |= attribute_bit(OVS_KEY_ATTR_ARP);
@@ -80,7 +80,7 @@ attribute_set expected_attributes(const ovsxdp_flow_key& key) {
   if (is_ip(eth_type) && key.ip_frag != OVSXDP_FRAG_LATER) {
     if (const int l4 = transport_attribute(eth_type, key.ip_proto)) expected |= attribute_bit(l4);
     if (key.ip_proto == ip_proto::tcp) expected |= attribute_bit(OVS_KEY_ATTR_TCP_FLAGS);
-    if (is_nd(key)) expected |= attribute_bit(OVS_KEY_ATTR_ND);
+    if (is_nd(key) && (mask.tp_src & be16_c<0x00ff>) == be16_c<0x00ff>) expected |= attribute_bit(OVS_KEY_ATTR_ND);
   }
   return expected;
 }
@@ -141,7 +141,7 @@ implied_attributes_result implied_attributes(const ovsxdp_flow_key& key, const o
   put(OVS_KEY_ATTR_ETHERTYPE, mask.eth_type);
   if (key.vlan_tci & be16_c<OVSXDP_VLAN_PRESENT>) put(OVS_KEY_ATTR_VLAN, true);
 
-  const attribute_set expected = expected_attributes(key);
+  const attribute_set expected = expected_attributes(key, mask);
   present |= expected;
   const std::uint16_t eth_type = ntoh16(key.eth_type);
   const bool scalars = mask.ip_proto || mask.ip_tos || mask.ip_ttl || mask.ip_frag;

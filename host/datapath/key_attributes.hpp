@@ -39,8 +39,10 @@ struct key_attributes {
 std::string attribute_name(int attribute);
 
 // The attributes Linux expects a key with these values to carry
-// (key_expected). `key` as given, not masked: Linux tests the key's values.
-attribute_set expected_attributes(const ovsxdp_flow_key& key);
+// (key_expected). Linux tests the unmasked key; ovsxdp's keys arrive
+// masked, so nd() is expected only when the ICMPv6 type is matched exactly:
+// OVS's MLD flow icmpv6(type=143/0xf8) masks to 136 without being ND.
+attribute_set expected_attributes(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask);
 
 // Attributes that may carry a nonzero mask whatever the key is (TUNNEL,
 // IN_PORT, ETHERTYPE) plus those the key's values and mask allow

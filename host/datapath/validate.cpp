@@ -393,7 +393,7 @@ void validate_match(const ovsxdp_flow_key& key, const ovsxdp_flow_key& mask, con
     if (!implied.orphans.empty()) refuse_match("fields", "the mask covers " + implied.orphans + ", which no attribute of this flow holds");
     attrs = implied.attributes;
   }
-  if (const attribute_set missing = expected_attributes(key) & ~attrs.present) {
+  if (const attribute_set missing = expected_attributes(key, mask) & ~attrs.present) {
     const int a = lowest(missing);
     refuse_match("missing " + attribute_name(a) + "(...)",
                  "Linux requires it " + expectation(a) + "; write " + wildcard_form(a) + " to match any value");

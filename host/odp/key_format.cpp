@@ -153,7 +153,7 @@ class printer {
   // Attributes Linux expects are printed even when fully wildcarded (as
   // "ipv4()", "tcp_flags(0/0)"), so a dumped flow always installs again;
   // ovs-dpctl leaves them out.
-  printer(const key_t& k, const key_t* m, const key_format_options& o) : k_(k), m_(m), o_(o), expected_(m ? expected_attributes(k) : 0) {}
+  printer(const key_t& k, const key_t* m, const key_format_options& o) : k_(k), m_(m), o_(o), expected_(m ? expected_attributes(k, *m) : 0) {}
 
   std::string run() {
     metadata();

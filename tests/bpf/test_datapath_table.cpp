@@ -337,6 +337,8 @@ TEST_CASE("match_validate as Linux: every attribute the EtherType and protocol r
   accepted("eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0)");
   accepted("eth_type(0x0800),ipv4(proto=6,frag=later)");  // a later fragment has no L4 attribute
   accepted("eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=136,code=0),nd()");
+  // OVS's MLD flow: a type range that masks to 136 is not neighbour discovery.
+  accepted("eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6(type=143/0xf8,code=0)");
   accepted("eth_type(0x0806),arp(),ipv4()");  // present but unmasked: Linux ignores it
   accepted("eth_type(0x8847),mpls()");
   accepted("eth_type(0x8100),vlan(vid=0,pcp=0,cfi=0),encap()");  // a truncated tag
