@@ -24,7 +24,7 @@ const char* counter_name(ovsxdp_counter counter) {
       "drop_l3_on_ethernet", "drop_ttl", "drop_internal", "unknown_ingress", "upcall_action", "output", "recirculated", "executed",
       "execute_no_request", "forked", "copy_skipped", "copy_lost", "drop_meter", "drop_fork", "drop_fork_jumbo", "recirc_lost",
       "loop_foreign", "drop_deferred", "tx_drop_mtu", "tx_drop_down", "tx_drop_refused", "tx_drop_other", "vlan_from_metadata",
-      "ct_tracked", "ct_invalid", "ct_committed", "ct_commit_race", "ct_expired", "ct_untrackable"};
+      "ct_tracked", "ct_invalid", "ct_committed", "ct_commit_race", "ct_expired", "ct_untrackable", "ct_related"};
   static_assert(std::size(names) == OVSXDP_COUNTER_MAX, "a name for every counter, in enum order");
   return counter < OVSXDP_COUNTER_MAX ? names[counter] : "unknown";
 }

@@ -236,3 +236,91 @@ TEST_CASE("flush by tuple: one connection goes, by its original or its reply tup
   CHECK(flush_conntrack_matching(t.dp, std::nullopt, exact) == 1);      // zone 0 when none is given
   CHECK(t.dp.dump_conntrack().empty());
 }
+
+namespace {
+
+// The IP header and first 8 transport bytes of `packet`, as an ICMP error quotes them.
+bytes quoted(const bytes& packet, std::size_t ip_header = 20) {
+  return bytes(packet.begin() + 14, packet.begin() + 14 + ip_header + 8);
+}
+
+bytes icmp_error(std::string_view from, std::string_view to, std::uint8_t type, std::uint8_t code, const bytes& quote) {
+  return packet_builder().eth("02:00:00:00:00:09", "02:00:00:00:00:01").ipv4(from, to).icmp(type, code).payload(quote).build();
+}
+
+bytes udp6(bool reply) {
+  packet_builder b;
+  if (reply) b.eth("02:00:00:00:00:02", "02:00:00:00:00:01").ipv6("fd00::2", "fd00::1").udp(53, 3333);
+  else b.eth("02:00:00:00:00:01", "02:00:00:00:00:02").ipv6("fd00::1", "fd00::2").udp(3333, 53);
+  return b.payload(16).build();
+}
+
+}  // namespace
+
+TEST_CASE("ICMP errors: related to the connection of the packet they quote, in its direction; never opening one") {
+  test_datapath t(4);
+  t.dp.execute(udp(3333), 1, odp::parse_actions("ct(commit)"));
+  t.dp.execute(echo(false), 1, odp::parse_actions("ct(commit)"));
+  t.dp.execute(udp6(false), 1, odp::parse_actions("ct(commit)"));
+  REQUIRE(t.dp.dump_conntrack().size() == 3);
+
+  const std::string ip = "eth(),eth_type(0x0800),ipv4(frag=no)", ip6 = "eth(),eth_type(0x86dd),ipv6(frag=no)";
+  t.dp.add_flow(text_flow("recirc_id(0),in_port(2)," + ip, "ct,recirc(3)"));
+  t.dp.add_flow(text_flow("recirc_id(3),ct_state(+rel+rpl+trk),ct_tuple4(src=10.0.0.1,dst=10.0.0.2,proto=17,tp_src=3333,tp_dst=53),in_port(2)," + ip, "1"));
+  t.dp.add_flow(text_flow("recirc_id(3),ct_state(+rel+rpl+trk),ct_tuple4(src=10.0.0.1,dst=10.0.0.2,proto=1,tp_src=8,tp_dst=0),in_port(2)," + ip, "4"));
+  t.dp.add_flow(text_flow("recirc_id(3),ct_state(+rel-rpl+trk),in_port(2)," + ip, "3"));
+  t.dp.add_flow(text_flow("recirc_id(3),ct_state(+inv+trk),in_port(2)," + ip, "drop"));
+  t.dp.add_flow(text_flow("recirc_id(0),in_port(2)," + ip6, "ct,recirc(5)"));
+  t.dp.add_flow(text_flow("recirc_id(5),ct_state(+rel+rpl+trk),in_port(2)," + ip6, "1"));
+  t.dp.add_flow(text_flow("recirc_id(5),ct_state(+inv+trk),in_port(2)," + ip6, "drop"));
+
+  // Port unreachable from the server, and time exceeded from a router on the way: both quote the client's datagram.
+  CHECK(output_of(t.dp.trace(2, icmp_error("10.0.0.2", "10.0.0.1", 3, 3, quoted(udp(3333))))) == 1);
+  CHECK(output_of(t.dp.trace(2, icmp_error("10.0.0.9", "10.0.0.1", 11, 0, quoted(udp(3333))))) == 1);
+  // Quoting the server's answer, the error travels in the original direction.
+  CHECK(output_of(t.dp.trace(2, icmp_error("10.0.0.9", "10.0.0.2", 3, 1, quoted(udp(3333, true))))) == 3);
+  // An error about the echo request.
+  CHECK(output_of(t.dp.trace(2, icmp_error("10.0.0.9", "10.0.0.1", 11, 0, quoted(echo(false))))) == 4);
+
+  // Invalid: a connection nobody opened; a quote that the error's destination did not send; an
+  // error about an echo reply nobody asked for; a quote cut short of its 8 transport bytes; a quoted fragment.
+  const auto invalid = counter(t.dp, OVSXDP_C_CT_INVALID);
+  CHECK(output_of(t.dp.trace(2, icmp_error("10.0.0.2", "10.0.0.1", 3, 3, quoted(udp(4444))))) == 0);
+  CHECK(output_of(t.dp.trace(2, icmp_error("10.0.0.2", "10.0.0.7", 3, 3, quoted(udp(3333))))) == 0);
+  CHECK(output_of(t.dp.trace(2, icmp_error("10.0.0.9", "10.0.0.1", 11, 0, quoted(echo(true))))) == 0);
+  bytes short_quote = quoted(udp(3333));
+  short_quote.resize(20 + 4);
+  CHECK(output_of(t.dp.trace(2, icmp_error("10.0.0.2", "10.0.0.1", 3, 3, short_quote))) == 0);
+  bytes fragment = quoted(udp(3333));
+  fragment[6] = 0x20;  // more fragments
+  CHECK(output_of(t.dp.trace(2, icmp_error("10.0.0.2", "10.0.0.1", 3, 3, fragment))) == 0);
+  CHECK(counter(t.dp, OVSXDP_C_CT_INVALID) >= invalid + 5);
+
+  // IPv6: packet too big, quoting the client's datagram (40-byte header and 8 bytes).
+  const bytes too_big6 = packet_builder()
+                             .eth("02:00:00:00:00:09", "02:00:00:00:00:01")
+                             .ipv6("fd00::9", "fd00::1")
+                             .icmpv6(2, 0, [] {
+                               bytes body = {0, 0, 0x05, 0xdc};  // MTU 1500
+                               const bytes datagram = udp6(false);
+                               const bytes q(datagram.begin() + 14, datagram.begin() + 14 + 48);
+                               body.insert(body.end(), q.begin(), q.end());
+                               return body;
+                             }())
+                             .build();
+  CHECK(output_of(t.dp.trace(2, too_big6)) == 1);
+
+  // Live, with commit: the connection gets the mark, but neither a new entry nor a packet count.
+  const auto related = counter(t.dp, OVSXDP_C_CT_RELATED);
+  auto before = t.dp.dump_conntrack();
+  t.dp.execute(icmp_error("10.0.0.2", "10.0.0.1", 3, 3, quoted(udp(3333))), 2, odp::parse_actions("ct(commit,mark=0x7/0xff)"));
+  t.dp.execute(icmp_error("10.0.0.2", "10.0.0.1", 3, 3, quoted(udp(4444))), 2, odp::parse_actions("ct(commit)"));
+  CHECK(counter(t.dp, OVSXDP_C_CT_RELATED) == related + 1);
+  const auto after = t.dp.dump_conntrack();
+  REQUIRE(after.size() == 3);
+  const auto udp_conn = std::find_if(after.begin(), after.end(), [](const conntrack_entry& c) { return ntohs(c.original.src_port) == 3333 && c.original.family == OVSXDP_CT_IPV4; });
+  REQUIRE(udp_conn != after.end());
+  CHECK(udp_conn->state.mark == 7);
+  CHECK(udp_conn->state.packets[0] == 1);
+  CHECK(udp_conn->state.packets[1] == 0);
+}

@@ -173,11 +173,12 @@ enum ovsxdp_counter {
   OVSXDP_C_TX_DROP_OTHER,       /* any other redirect error */
   OVSXDP_C_VLAN_FROM_METADATA,  /* frames whose outer VLAN tag arrived as RX metadata (skb, NIC), written into the frame */
   OVSXDP_C_CT_TRACKED,          /* packets through ct() */
-  OVSXDP_C_CT_INVALID,          /* of them, marked invalid (bad TCP flags or window, ICMP reply without request, truncated) */
+  OVSXDP_C_CT_INVALID,          /* of them, marked invalid (bad TCP flags or window, ICMP reply without request or error without connection, truncated) */
   OVSXDP_C_CT_COMMITTED,        /* connections stored by ct(commit) */
   OVSXDP_C_CT_COMMIT_RACE,      /* commits that found the connection stored by another CPU meanwhile (one entry kept) */
   OVSXDP_C_CT_EXPIRED,          /* entries found past their timeout and removed */
   OVSXDP_C_CT_UNTRACKABLE,      /* ct() on a packet that is not IP, or an IP fragment: +trk+inv */
+  OVSXDP_C_CT_RELATED,          /* ICMP errors quoting a packet of a known connection: +rel (without one: ct_invalid) */
   OVSXDP_COUNTER_MAX,           /* host: keep counter_name() in step */
 };
 

@@ -23,6 +23,10 @@ enum class packet_kind : u8 {
   icmp_request,  // ICMP query: opens a connection, original direction only
   icmp_reply,    // its answer: reply direction only
 };
+// An ICMP error is related to the connection of the packet it quotes; its
+// tuple is that packet's, reversed, and its kind says in which directions
+// the connection may be found (a quoted echo request names its connection's
+// original direction, so the error travels in the reply direction).
 
 struct ct_packet {
   ovsxdp_ct_tuple tuple;  // in the packet's own direction
@@ -31,6 +35,7 @@ struct ct_packet {
   be16 orig_tp_src;       // what ct_tuple reports if this packet opens the connection
   be16 orig_tp_dst;
   packet_kind kind;
+  bool related;  // an ICMP error quoting a packet: never opens a connection
   // A SYN's options, for tcp_wscale (read apart: the scan is a loop).
   u8 tcp_options_length;
   u16 tcp_options;  // frame offset
@@ -60,6 +65,86 @@ OVSXDP_INLINE u8 icmp4_request_of(u8 reply) {
     case 16: return 15;
     default: return 0xff;
   }
+}
+
+// Destination unreachable, source quench, redirect, time exceeded, parameter problem.
+OVSXDP_INLINE bool icmp4_error(u8 type) { return type == 3 || type == 4 || type == 5 || type == 11 || type == 12; }
+// Destination unreachable, packet too big, time exceeded, parameter problem.
+OVSXDP_INLINE bool icmp6_error(u8 type) { return type >= 1 && type <= 4; }
+
+OVSXDP_INLINE bool same_address(const u8 (&a)[16], const u8 (&b)[16]) {
+  return load_unaligned<u64>(a) == load_unaligned<u64>(b) && load_unaligned<u64>(a + 8) == load_unaligned<u64>(b + 8);
+}
+
+struct OVSXDP_WIRE quoted_transport_header {
+  u8 bytes[8];
+};
+
+// The packet an ICMP error quotes, at `quoted` (Linux nf_conntrack_inet_error,
+// OVS extract_l4_icmp): its addresses, protocol and the first 8 bytes of
+// its transport header, which is all an error must carry. The quoted packet
+// must have been sent by the error's destination (OVS and Linux both refuse
+// others), must not be a fragment, and must be of the error's IP version;
+// a quoted IPv6 packet with extension headers is not followed. Fills `p` with
+// the quoted tuple reversed.
+OVSXDP_INLINE parse_result parse_icmp_error(const cursor& c, u32 quoted, u32 l3_end, ct_packet& p) {
+  u32 l4;
+  u8 proto;
+  if (p.tuple.family == OVSXDP_CT_IPV4) {
+    const auto* ip = c.at<ipv4::header>(quoted);
+    if (!ip) return parse_result::invalid;
+    const u32 ihl = ipv4::header_length(*ip);
+    if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(ipv4::header)) return parse_result::invalid;
+    if (ip->frag_off & be16_c<ipv4::kMoreFragments | ipv4::kOffsetMask>) return parse_result::invalid;
+    if (ip->src != load_unaligned<be32>(p.tuple.dst)) return parse_result::invalid;
+    store_unaligned(p.tuple.src, ip->dst);
+    store_unaligned(p.tuple.dst, ip->src);
+    l4 = quoted + ihl;
+    proto = ip->protocol;
+  } else {
+    const auto* ip = c.at<ipv6::header>(quoted);
+    if (!ip) return parse_result::invalid;
+    if ((ntoh32(ip->version_class_label) >> 28) != 6) return parse_result::invalid;
+    if (!same_address(ip->src, p.tuple.dst)) return parse_result::invalid;
+    copy(p.tuple.src, ip->dst);
+    copy(p.tuple.dst, ip->src);
+    l4 = quoted + sizeof(ipv6::header);
+    proto = ip->next_header;
+    if (proto == ipv6::next::hop_by_hop || proto == ipv6::next::routing || proto == ipv6::next::fragment || proto == ipv6::next::dest_options ||
+        proto == ipv6::next::auth)
+      return parse_result::invalid;
+  }
+  const auto* quoted_transport = c.at<quoted_transport_header>(l4);
+  if (!quoted_transport || l4 + sizeof(quoted_transport_header) > l3_end) return parse_result::invalid;
+  const u8* quoted_l4 = quoted_transport->bytes;
+  p.tuple.proto = proto;
+  p.related = true;
+  p.kind = packet_kind::stream;
+  if (proto == ip_proto::tcp || proto == ip_proto::udp) {
+    p.tuple.src_port = load_unaligned<be16>(quoted_l4 + 2);
+    p.tuple.dst_port = load_unaligned<be16>(quoted_l4);
+  } else if (proto == ip_proto::icmp || proto == ip_proto::icmpv6) {
+    // Only a quoted query names a connection (an error about an error never does).
+    const u8 type = quoted_l4[0];
+    if (quoted_l4[1] != 0 || (proto == ip_proto::icmp) != (p.tuple.family == OVSXDP_CT_IPV4)) return parse_result::invalid;
+    u8 request;
+    bool quoted_request;
+    if (proto == ip_proto::icmp) {
+      quoted_request = icmp4_reply_of(type) != 0xff;
+      request = quoted_request ? type : icmp4_request_of(type);
+      if (request == 0xff) return parse_result::invalid;
+    } else {
+      if (type != 128 && type != 129) return parse_result::invalid;
+      quoted_request = type == 128;
+      request = 128;
+    }
+    p.tuple.src_port = load_unaligned<be16>(quoted_l4 + 4);
+    p.tuple.dst_port = hton16(request);
+    // The connection of a quoted request has the quoted tuple as its
+    // original: found by reversing ours, as a reply is.
+    p.kind = quoted_request ? packet_kind::icmp_reply : packet_kind::icmp_request;
+  }
+  return parse_result::ok;
 }
 
 }  // namespace detail
@@ -167,12 +252,16 @@ OVSXDP_INLINE parse_result parse_packet(const cursor& c, const ovsxdp_flow_key& 
       } else if (detail::icmp4_request_of(*type) != 0xff) {
         request = detail::icmp4_request_of(*type);
         p.kind = packet_kind::icmp_reply;
+      } else if (detail::icmp4_error(*type)) {
+        return detail::parse_icmp_error(c, l4 + 8, l3_end, p);
       } else {
-        return parse_result::invalid;  // errors (related) are not tracked yet; other types never are
+        return parse_result::invalid;
       }
     } else if (*type == 128 || *type == 129) {
       request = 128;
       p.kind = *type == 128 ? packet_kind::icmp_request : packet_kind::icmp_reply;
+    } else if (detail::icmp6_error(*type)) {
+      return detail::parse_icmp_error(c, l4 + 8, l3_end, p);
     } else {
       return parse_result::invalid;
     }

@@ -187,6 +187,22 @@ OVSXDP_INLINE int conntrack_execute(xdp_md* ctx, ovsxdp_exec_state& st, const ov
     e = &s->entry;
   }
 
+  if (p.related) {
+    // An ICMP error: related to its connection, which it neither opens nor
+    // advances (Linux and OVS leave its state, counters and timeout alone).
+    if (!e) {
+      key.ct_state |= OVSXDP_CS_INVALID;
+      count(OVSXDP_C_CT_INVALID);
+      return action::kOk;
+    }
+    count(OVSXDP_C_CT_RELATED);
+    key.ct_state |= OVSXDP_CS_RELATED;
+    if (reply) key.ct_state |= OVSXDP_CS_REPLY_DIR;
+    if (commit) apply_commit(*e, a);
+    write_connection(key, e, reply ? s->reversed : p.tuple, e->orig_tp_src, e->orig_tp_dst);
+    return action::kOk;
+  }
+
   update u = update::valid_new;
   if (e) {
     if (reply && (flags & OVSXDP_CT_FORCE_COMMIT)) {
