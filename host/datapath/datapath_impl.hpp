@@ -30,6 +30,7 @@
 #include "runtime/bpf_map.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
+#include "runtime/packet_socket.hpp"
 
 namespace ovsxdp {
 namespace datapath_detail {
@@ -144,6 +145,11 @@ struct datapath::impl {
   std::mutex flock_mutex;   // whoever holds the flock of lock_fd
   unique_fd rcu_outer, rcu_inner;
   ring_buffer* trace_ring = nullptr;
+  // Into the loop device, kept open: closing an AF_PACKET socket waits for an
+  // RCU grace period (synchronize_net, ~10 ms here), once per execute if
+  // each made its own. sendto on one socket is thread-safe.
+  std::once_flag loop_socket_once;
+  std::unique_ptr<packet_socket> loop_socket;
   std::uint64_t trace_nonce = 0;  // the run whose trace events are being collected
   std::vector<std::pair<std::uint32_t, trace_event>> trace_collected;  // {sequence, event}
   // Upcall channels as this handle last saw them (info.upcall_version).

@@ -120,7 +120,10 @@ std::uint32_t datapath::impl::execute_through_loop(std::span<const std::uint8_t>
   std::vector<std::uint8_t> frame(sizeof header + packet.size());
   std::memcpy(frame.data(), &header, sizeof header);
   std::memcpy(frame.data() + sizeof header, packet.data(), packet.size());
-  packet_socket(static_cast<int>(info().loop_ifindex_tx), "the loop device of datapath " + name).send(frame);
+  std::call_once(loop_socket_once, [&] {
+    loop_socket = std::make_unique<packet_socket>(static_cast<int>(info().loop_ifindex_tx), "the loop device of datapath " + name);
+  });
+  loop_socket->send(frame);
   ovsxdp_execute_request done;
   // The loop's receive runs in softirq, usually within microseconds: poll
   // finely at first, then back off to 1 ms, for 1 s in all.

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sched.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -145,6 +146,9 @@ struct traffic_generator::impl {
   // here and sent through a packet socket (slower: a syscall per 64
   // frames and an skb each), counted here.
   std::vector<std::vector<std::uint8_t>> flow_frames;
+  std::unique_ptr<packet_socket> socket;  // kept: closing one waits for an RCU grace period
+  std::uint32_t socket_ifindex = 0;
+  ino_t socket_netns = 0;  // the namespace the socket was bound in
   std::uint32_t next_flow = 0;
   traffic_counts socket_counts;
 
@@ -154,7 +158,13 @@ struct traffic_generator::impl {
 send_result traffic_generator::impl::send_through_socket(const traffic_spec& spec, std::uint32_t ifindex, std::uint64_t packets) {
   if (flow_frames.empty())
     for (std::uint32_t k = 0; k < spec.flows; k++) flow_frames.push_back(traffic_frame(spec, k));
-  const packet_socket socket(static_cast<int>(ifindex), "ifindex " + std::to_string(ifindex));
+  struct stat netns {};
+  stat("/proc/thread-self/ns/net", &netns);
+  if (!socket || socket_ifindex != ifindex || socket_netns != netns.st_ino) {
+    socket = std::make_unique<packet_socket>(static_cast<int>(ifindex), "ifindex " + std::to_string(ifindex));
+    socket_ifindex = ifindex;
+    socket_netns = netns.st_ino;
+  }
   send_result r;
   r.start_ns = monotonic_ns();
   std::vector<std::span<const std::uint8_t>> batch;
@@ -163,7 +173,7 @@ send_result traffic_generator::impl::send_through_socket(const traffic_spec& spe
     for (std::uint32_t i = 0; i < 64 && i < left; i++) batch.emplace_back(flow_frames[(next_flow + i) % flow_frames.size()]);
     // Stamped before the call: a veth delivers to its peer within it.
     const std::uint64_t now = monotonic_ns();
-    const std::size_t sent = socket.send_batch(batch);
+    const std::size_t sent = socket->send_batch(batch);
     if (sent == 0) {
       sched_yield();  // the device's queue is full: let it drain
       continue;
