@@ -147,6 +147,12 @@ std::vector<scenario> scenarios() {
          {{"recirc_id(0),in_port(1),eth(),eth_type(0x894f),nsh(np=1)", "pop_eth,pop_nsh(),push_eth(src=02:00:00:00:00:aa,dst=02:00:00:00:00:bb),2"}});
   action("recirc (second pass, second lookup)", "recirc", udp4(),
          {{kIp4, "recirc(1)"}, {"recirc_id(1),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)", "2"}}, XDP_REDIRECT, 2);
+  // The first repetition commits the connection; every later one finds it
+  // (one way: UDP stays +new until a reply, at the same per-packet cost as
+  // an established connection: a table lookup, a state update, counts).
+  action("ct(commit),recirc: a tracked UDP connection", "ct_recirc", udp4(),
+         {{kIp4, "ct(commit,zone=1),recirc(1)"}, {"recirc_id(1),in_port(1),ct_state(+trk),ct_zone(1),eth(),eth_type(0x0800),ipv4(frag=no)", "2"}},
+         XDP_REDIRECT, 2);
   action("userspace (upcall to the ring)", "userspace", udp4(), {{kIp4, "userspace(pid=1),2"}}, XDP_REDIRECT, 1, 20000,
          "fewer repetitions: each one fills the upcall ring");
   action("miss (upcall, then drop)", "miss", udp4(), {}, XDP_DROP, 0, 20000, "fewer repetitions: each one fills the upcall ring");
