@@ -1,12 +1,15 @@
 // Writes seed inputs for the fuzzers: the extractor's packet table, the flows
 // of the trace tests as "KEY\nACTIONS" text, and their action lists encoded
-// as datapath records. Usage: make_fuzz_seeds DIR
+// as datapath records, and for conntrack those frames (ICMP errors quoting
+// packets among them) and a TCP connection's life as a segment script.
+// Usage: make_fuzz_seeds DIR
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "datapath/actions.hpp"
 #include "datapath/flow_text.hpp"
+#include "packet/packet_builder.hpp"
 #include "support/extract_cases.hpp"
 
 namespace fs = std::filesystem;
@@ -17,7 +20,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const fs::path dir = argv[1];
-  for (const char* sub : {"extract", "flow_text", "actions"}) fs::create_directories(dir / sub);
+  for (const char* sub : {"extract", "flow_text", "actions", "conntrack"}) fs::create_directories(dir / sub);
   auto write = [](const fs::path& p, const void* data, std::size_t n) {
     std::ofstream(p, std::ios::binary).write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
   };
@@ -69,6 +72,43 @@ int main(int argc, char** argv) {
       write(dir / "flow_text" / std::to_string(n++), seed.data(), seed.size());
     }
   }
+  // conntrack: frames behind an odd mode byte, scripts behind an even one.
+  n = 0;
+  auto frame_seed = [&](const ovsxdp::bytes& frame) {
+    ovsxdp::bytes seed{1};
+    seed.insert(seed.end(), frame.begin(), frame.end());
+    write(dir / "conntrack" / std::to_string(n++), seed.data(), seed.size());
+  };
+  for (const auto& c : ovsxdp::testing::extract_cases()) frame_seed(c.frame);
+  using ovsxdp::packet_builder;
+  const ovsxdp::bytes datagram = packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02").ipv4("10.0.0.1", "10.0.0.2").udp(3333, 53).payload(8).build();
+  const ovsxdp::bytes echo = packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02").ipv4("10.0.0.1", "10.0.0.2").icmp(8, 0, 0x12340001).payload(8).build();
+  const ovsxdp::bytes datagram6 = packet_builder().eth("02:00:00:00:00:01", "02:00:00:00:00:02").ipv6("fd00::1", "fd00::2").udp(3333, 53).payload(8).build();
+  for (const auto* quoted : {&datagram, &echo}) {
+    const ovsxdp::bytes quote(quoted->begin() + 14, quoted->begin() + 14 + 28);
+    frame_seed(packet_builder().eth("02:00:00:00:00:09", "02:00:00:00:00:01").ipv4("10.0.0.9", "10.0.0.1").icmp(3, 3).payload(quote).build());
+  }
+  ovsxdp::bytes too_big = {0, 0, 0x05, 0xdc};
+  too_big.insert(too_big.end(), datagram6.begin() + 14, datagram6.begin() + 14 + 48);
+  frame_seed(packet_builder().eth("02:00:00:00:00:09", "02:00:00:00:00:01").ipv6("fd00::9", "fd00::1").icmpv6(2, 0, too_big).build());
+  // A handshake, data both ways, FIN both ways: 11-byte segments after two ISNs.
+  ovsxdp::bytes script{0, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80};
+  auto segment = [&](bool reply, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack, std::uint8_t payload) {
+    script.push_back(static_cast<std::uint8_t>((reply ? 0x80 : 0) | flags));
+    for (int i = 0; i < 4; i++) script.push_back(static_cast<std::uint8_t>(seq >> (8 * i)));
+    for (int i = 0; i < 4; i++) script.push_back(static_cast<std::uint8_t>(ack >> (8 * i)));
+    script.push_back(0xff);  // window 0xffff
+    script.push_back(payload);
+  };
+  segment(false, 0x02, 0, 0, 0);      // SYN
+  segment(true, 0x12, 0, 1, 0);       // SYN-ACK
+  segment(false, 0x10, 1, 1, 0);      // ACK
+  segment(false, 0x18, 1, 1, 16);     // 128 bytes
+  segment(true, 0x18, 1, 129, 16);    // 128 bytes back
+  segment(false, 0x11, 129, 129, 0);  // FIN
+  segment(true, 0x11, 129, 130, 0);   // FIN
+  segment(false, 0x10, 130, 130, 0);  // last ACK
+  write(dir / "conntrack" / std::to_string(n++), script.data(), script.size());
   std::cout << "seeds written to " << dir << "\n";
   return 0;
 }

@@ -214,7 +214,9 @@ OVSXDP_INLINE parse_result parse_packet(const cursor& c, const ovsxdp_flow_key& 
     const auto* h = c.at<tcp::header>(l4);
     if (!l4 || !h) return parse_result::invalid;
     const u32 header = (ntoh16(h->offset_flags) >> 12) * 4u;
-    if (header < sizeof(tcp::header) || l3_end < l4 + header) return parse_result::invalid;
+    // The whole header, options included, in the frame (Linux drops a packet
+    // shorter than its IP length before conntrack sees it).
+    if (header < sizeof(tcp::header) || l3_end < l4 + header || !c.has(l4, header)) return parse_result::invalid;
     p.tuple.src_port = h->src;
     p.tuple.dst_port = h->dst;
     p.orig_tp_src = h->src;
