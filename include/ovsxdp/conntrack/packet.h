@@ -123,10 +123,10 @@ OVSXDP_INLINE parse_result parse_icmp_error(const cursor& c, u32 quoted, u32 l3_
   if (proto == ip_proto::tcp || proto == ip_proto::udp) {
     p.tuple.src_port = load_unaligned<be16>(quoted_l4 + 2);
     p.tuple.dst_port = load_unaligned<be16>(quoted_l4);
-  } else if (proto == ip_proto::icmp || proto == ip_proto::icmpv6) {
+  } else if ((proto == ip_proto::icmp && p.tuple.family == OVSXDP_CT_IPV4) || (proto == ip_proto::icmpv6 && p.tuple.family == OVSXDP_CT_IPV6)) {
     // Only a quoted query names a connection (an error about an error never does).
     const u8 type = quoted_l4[0];
-    if (quoted_l4[1] != 0 || (proto == ip_proto::icmp) != (p.tuple.family == OVSXDP_CT_IPV4)) return parse_result::invalid;
+    if (quoted_l4[1] != 0) return parse_result::invalid;
     u8 request;
     bool quoted_request;
     if (proto == ip_proto::icmp) {
@@ -241,7 +241,9 @@ OVSXDP_INLINE parse_result parse_packet(const cursor& c, const ovsxdp_flow_key& 
     p.orig_tp_dst = h->dst;
     return parse_result::ok;
   }
-  if (proto == ip_proto::icmp || proto == ip_proto::icmpv6) {
+  // ICMP in IPv4 and ICMPv6 in IPv6 only: the other pairings are just IP
+  // protocols, tracked by addresses (as Linux and OVS do).
+  if ((proto == ip_proto::icmp && p.tuple.family == OVSXDP_CT_IPV4) || (proto == ip_proto::icmpv6 && p.tuple.family == OVSXDP_CT_IPV6)) {
     // type, code, checksum, then the query's identifier.
     const u8* type = c.at<u8>(l4);
     const be16* id = c.at<be16>(l4 + 4);
