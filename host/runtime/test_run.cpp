@@ -4,13 +4,13 @@
 #include <linux/bpf.h>
 
 #include <time.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
 
 #include "runtime/error.hpp"
+#include "runtime/fd.hpp"
 
 namespace ovsxdp {
 namespace {
@@ -99,23 +99,18 @@ bool live_frames_supported() {
         {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_DROP},
         {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
     };
-    const int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "ovsxdp_probe", "GPL", program, 2, nullptr);
-    if (fd < 0) return false;
+    const unique_fd fd(bpf_prog_load(BPF_PROG_TYPE_XDP, "ovsxdp_probe", "GPL", program, 2, nullptr));
+    if (!fd) return false;
     std::uint8_t frame[64] = {};
     frame[12] = 0x08;  // IPv4, never delivered: the program drops it
-    xdp_md ctx{};
-    ctx.data_end = sizeof frame;
-    bpf_test_run_opts opts{};
-    opts.sz = sizeof opts;
-    opts.data_in = frame;
-    opts.data_size_in = sizeof frame;
-    opts.ctx_in = &ctx;
-    opts.ctx_size_in = sizeof ctx;
-    opts.repeat = 1;
-    opts.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
-    const bool ok = bpf_prog_test_run_opts(fd, &opts) == 0;
-    close(fd);
-    return ok;
+    xdp_test_options options;
+    options.live_frames = true;
+    try {
+      run_xdp(fd.get(), frame, options);
+      return true;
+    } catch (const error&) {
+      return false;
+    }
   }();
   return supported;
 }

@@ -92,16 +92,20 @@ std::uint16_t word_at(const std::vector<std::uint8_t>& f, std::uint32_t offset) 
   return v;
 }
 
+// Counts of two senders (CPUs, or the program and the packet socket) as one.
+template <class Counts>
+void add(traffic_counts& c, const Counts& s) {
+  c.packets += s.packets;
+  c.bytes += s.bytes;
+  c.foreign += s.foreign;
+  c.stamped += s.stamped;
+  if (s.first_ns && (!c.first_ns || s.first_ns < c.first_ns)) c.first_ns = s.first_ns;
+  if (s.last_ns > c.last_ns) c.last_ns = s.last_ns;
+}
+
 traffic_counts sum(const std::vector<ovsxdp_trafgen_stats>& per_cpu) {
   traffic_counts c;
-  for (const auto& s : per_cpu) {
-    c.packets += s.packets;
-    c.bytes += s.bytes;
-    c.foreign += s.foreign;
-    c.stamped += s.stamped;
-    if (s.first_ns && (!c.first_ns || s.first_ns < c.first_ns)) c.first_ns = s.first_ns;
-    if (s.last_ns > c.last_ns) c.last_ns = s.last_ns;
-  }
+  for (const auto& s : per_cpu) add(c, s);
   return c;
 }
 
@@ -232,12 +236,7 @@ void traffic_generator::reset() {
 
 traffic_counts traffic_generator::totals() const {
   traffic_counts c = read_stats(impl_->skel->maps.trafgen_stats, "the traffic generator");
-  const traffic_counts& s = impl_->socket_counts;
-  c.packets += s.packets;
-  c.bytes += s.bytes;
-  c.stamped += s.stamped;
-  if (s.first_ns && (!c.first_ns || s.first_ns < c.first_ns)) c.first_ns = s.first_ns;
-  c.last_ns = std::max(c.last_ns, s.last_ns);
+  add(c, impl_->socket_counts);
   return c;
 }
 

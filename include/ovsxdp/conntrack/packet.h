@@ -23,10 +23,6 @@ enum class packet_kind : u8 {
   icmp_request,  // ICMP query: opens a connection, original direction only
   icmp_reply,    // its answer: reply direction only
 };
-// An ICMP error is related to the connection of the packet it quotes; its
-// tuple is that packet's, reversed, and its kind says in which directions
-// the connection may be found (a quoted echo request names its connection's
-// original direction, so the error travels in the reply direction).
 
 struct ct_packet {
   ovsxdp_ct_tuple tuple;  // in the packet's own direction
@@ -35,7 +31,12 @@ struct ct_packet {
   be16 orig_tp_src;       // what ct_tuple reports if this packet opens the connection
   be16 orig_tp_dst;
   packet_kind kind;
-  bool related;  // an ICMP error quoting a packet: never opens a connection
+  // An ICMP error, related to the connection of the packet it quotes: its
+  // tuple is that packet's, reversed, and its kind says in which directions
+  // the connection may be found (a quoted echo request names its
+  // connection's original direction, so the error travels in the reply
+  // direction). Never opens a connection.
+  bool related;
   // A SYN's options, for tcp_wscale (read apart: the scan is a loop).
   u8 tcp_options_length;
   u16 tcp_options;  // frame offset
@@ -65,6 +66,26 @@ OVSXDP_INLINE u8 icmp4_request_of(u8 reply) {
     case 16: return 15;
     default: return 0xff;
   }
+}
+
+// ICMP in IPv4 and ICMPv6 in IPv6 only: the other pairings are just IP
+// protocols, tracked by addresses (as Linux and OVS do).
+OVSXDP_INLINE bool is_icmp(u8 proto, u8 family) {
+  return (proto == ip_proto::icmp && family == OVSXDP_CT_IPV4) || (proto == ip_proto::icmpv6 && family == OVSXDP_CT_IPV6);
+}
+
+// An ICMP or ICMPv6 query type: the request type its connection is keyed
+// by, and whether `type` is that request (else its reply). False for every
+// other type.
+OVSXDP_INLINE bool icmp_query(u8 family, u8 type, u8& request, bool& is_request) {
+  if (family == OVSXDP_CT_IPV4) {
+    is_request = icmp4_reply_of(type) != 0xff;
+    request = is_request ? type : icmp4_request_of(type);
+    return request != 0xff;
+  }
+  is_request = type == 128;
+  request = 128;
+  return type == 128 || type == 129;
 }
 
 // Destination unreachable, source quench, redirect, time exceeded, parameter problem.
@@ -123,21 +144,11 @@ OVSXDP_INLINE parse_result parse_icmp_error(const cursor& c, u32 quoted, u32 l3_
   if (proto == ip_proto::tcp || proto == ip_proto::udp) {
     p.tuple.src_port = load_unaligned<be16>(quoted_l4 + 2);
     p.tuple.dst_port = load_unaligned<be16>(quoted_l4);
-  } else if ((proto == ip_proto::icmp && p.tuple.family == OVSXDP_CT_IPV4) || (proto == ip_proto::icmpv6 && p.tuple.family == OVSXDP_CT_IPV6)) {
+  } else if (is_icmp(proto, p.tuple.family)) {
     // Only a quoted query names a connection (an error about an error never does).
-    const u8 type = quoted_l4[0];
-    if (quoted_l4[1] != 0) return parse_result::invalid;
     u8 request;
     bool quoted_request;
-    if (proto == ip_proto::icmp) {
-      quoted_request = icmp4_reply_of(type) != 0xff;
-      request = quoted_request ? type : icmp4_request_of(type);
-      if (request == 0xff) return parse_result::invalid;
-    } else {
-      if (type != 128 && type != 129) return parse_result::invalid;
-      quoted_request = type == 128;
-      request = 128;
-    }
+    if (quoted_l4[1] != 0 || !icmp_query(p.tuple.family, quoted_l4[0], request, quoted_request)) return parse_result::invalid;
     p.tuple.src_port = load_unaligned<be16>(quoted_l4 + 4);
     p.tuple.dst_port = hton16(request);
     // The connection of a quoted request has the quoted tuple as its
@@ -241,30 +252,16 @@ OVSXDP_INLINE parse_result parse_packet(const cursor& c, const ovsxdp_flow_key& 
     p.orig_tp_dst = h->dst;
     return parse_result::ok;
   }
-  // ICMP in IPv4 and ICMPv6 in IPv6 only: the other pairings are just IP
-  // protocols, tracked by addresses (as Linux and OVS do).
-  if ((proto == ip_proto::icmp && p.tuple.family == OVSXDP_CT_IPV4) || (proto == ip_proto::icmpv6 && p.tuple.family == OVSXDP_CT_IPV6)) {
+  if (detail::is_icmp(proto, p.tuple.family)) {
     // type, code, checksum, then the query's identifier.
     const u8* type = c.at<u8>(l4);
     const be16* id = c.at<be16>(l4 + 4);
     if (!l4 || !type || !id) return parse_result::invalid;
     u8 request;
-    if (proto == ip_proto::icmp) {
-      if (detail::icmp4_reply_of(*type) != 0xff) {
-        request = *type;
-        p.kind = packet_kind::icmp_request;
-      } else if (detail::icmp4_request_of(*type) != 0xff) {
-        request = detail::icmp4_request_of(*type);
-        p.kind = packet_kind::icmp_reply;
-      } else if (detail::icmp4_error(*type)) {
-        return detail::parse_icmp_error(c, l4 + 8, l3_end, p);
-      } else {
-        return parse_result::invalid;
-      }
-    } else if (*type == 128 || *type == 129) {
-      request = 128;
-      p.kind = *type == 128 ? packet_kind::icmp_request : packet_kind::icmp_reply;
-    } else if (detail::icmp6_error(*type)) {
+    bool is_request;
+    if (detail::icmp_query(p.tuple.family, *type, request, is_request)) {
+      p.kind = is_request ? packet_kind::icmp_request : packet_kind::icmp_reply;
+    } else if (p.tuple.family == OVSXDP_CT_IPV4 ? detail::icmp4_error(*type) : detail::icmp6_error(*type)) {
       return detail::parse_icmp_error(c, l4 + 8, l3_end, p);
     } else {
       return parse_result::invalid;
